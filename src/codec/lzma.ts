@@ -1,0 +1,105 @@
+/**
+ * Raw LZMA1 (no .lzma/.xz header: the container records the parameters), through lzma-native.
+ * Every encoder option is explicit: lzma-native's defaults are the fast mode with the HC4 match finder, and a
+ * `preset` would silently override the dictionary size (DESIGN section 6).
+ */
+import lzma from 'lzma-native';
+import { InvalidInputError } from '../errors.js';
+
+export interface LzmaParams {
+  /** Literal context bits, 0..8. */
+  lc: number;
+  /** Literal position bits, 0..4. */
+  lp: number;
+  /** Position bits, 0..4. */
+  pb: number;
+  /** Dictionary (sliding window) size in bytes: the decoder's largest RAM item. A power of two, 4 KiB..64 MiB. */
+  dictSize: number;
+}
+
+export const LZMA_MIN_DICT_LOG2 = 12;
+export const LZMA_MAX_DICT_LOG2 = 26;
+
+/** The classic LZMA properties byte: (pb * 5 + lp) * 9 + lc. */
+export function lzmaPropsByte(p: LzmaParams): number {
+  return (p.pb * 5 + p.lp) * 9 + p.lc;
+}
+
+export function lzmaParamsFromBytes(props: number, dictLog2: number): LzmaParams {
+  if (props >= 9 * 5 * 5) throw new InvalidInputError(`LZMA properties byte ${props} is out of range (0..224)`);
+  if (dictLog2 < LZMA_MIN_DICT_LOG2 || dictLog2 > LZMA_MAX_DICT_LOG2) {
+    throw new InvalidInputError(`LZMA dictionary 2^${dictLog2} is out of range (2^${LZMA_MIN_DICT_LOG2}..2^${LZMA_MAX_DICT_LOG2})`);
+  }
+  const lc = props % 9;
+  const lp = Math.floor(props / 9) % 5;
+  const pb = Math.floor(props / 45);
+  if (lc + lp > 4) throw new InvalidInputError(`LZMA lc + lp = ${lc + lp} exceeds 4 (the decoder's probability table would be too large)`);
+  return { lc, lp, pb, dictSize: 2 ** dictLog2 };
+}
+
+export function dictLog2(dictSize: number): number {
+  const log2 = Math.log2(dictSize);
+  if (!Number.isInteger(log2) || log2 < LZMA_MIN_DICT_LOG2 || log2 > LZMA_MAX_DICT_LOG2) {
+    throw new RangeError(`LZMA dictionary size must be a power of two from 4 KiB to 64 MiB, got ${dictSize}`);
+  }
+  return log2;
+}
+
+/** Probability counters of an LZMA decoder (16-bit each): 1846 fixed + 0x300 per literal context. */
+export function lzmaProbabilityCount(p: Pick<LzmaParams, 'lc' | 'lp'>): number {
+  return 1846 + (0x300 << (p.lc + p.lp));
+}
+
+function filters(p: LzmaParams, niceLen = 273): object[] {
+  return [
+    {
+      id: lzma.FILTER_LZMA1,
+      options: { dictSize: p.dictSize, lc: p.lc, lp: p.lp, pb: p.pb, mode: lzma.MODE_NORMAL, mf: lzma.MF_BT4, niceLen, depth: 0 },
+    },
+  ];
+}
+
+function runStream(stream: NodeJS.ReadWriteStream, input: Iterable<Uint8Array>, onData: (chunk: Uint8Array) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      } catch (err) {
+        stream.removeAllListeners('data');
+        reject(err);
+      }
+    });
+    stream.on('error', (err: Error) => reject(new InvalidInputError(`corrupt patch: LZMA stream: ${err.message}`)));
+    stream.on('end', () => resolve());
+    for (const chunk of input) stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    stream.end();
+  });
+}
+
+export async function compressLzma(data: Uint8Array, params: LzmaParams): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const encoder = lzma.createStream('rawEncoder', { filters: filters(params), synchronous: true });
+  await runStream(encoder, [data], (chunk) => parts.push(chunk.slice()));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Decompresses a raw LZMA1 stream in pieces, handing each decoded piece to onData as it comes. Stops with an
+ * error as soon as the output would exceed maxOutput, so a hostile stream cannot inflate past what the
+ * header declared.
+ */
+export async function decompressLzma(
+  input: Iterable<Uint8Array>,
+  params: LzmaParams,
+  maxOutput: number,
+  onData: (chunk: Uint8Array) => void,
+): Promise<number> {
+  let produced = 0;
+  const decoder = lzma.createStream('rawDecoder', { filters: filters(params), synchronous: true });
+  await runStream(decoder, input, (chunk) => {
+    produced += chunk.length;
+    if (produced > maxOutput) throw new InvalidInputError(`corrupt patch: the compressed program inflates past its declared ${maxOutput} bytes`);
+    onData(chunk);
+  });
+  return produced;
+}

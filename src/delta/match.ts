@@ -1,0 +1,108 @@
+/**
+ * The matcher: splits the new image into copy blocks (new bytes = source bytes + small differences) and
+ * extra blocks (literal bytes), in the style of Percival's bsdiff: a suffix array of the source finds exact
+ * matches, and each match is extended forwards and backwards as long as more than half of the bytes agree,
+ * because a near-match with scattered changed bytes costs far less after compression than literal bytes.
+ */
+import { buildSuffixArray, longestMatch } from './suffix-array.js';
+
+/** One step of the delta program, in new-image order: copy copyLen bytes from oldStart, then extraLen literals. */
+export interface Block {
+  oldStart: number;
+  copyLen: number;
+  extraLen: number;
+}
+
+export interface MatchOptions {
+  /** A match must beat the current alignment by this many bytes to start a new block (bsdiff uses 8). */
+  minGain?: number;
+  /** Reuse a suffix array already built for this source. */
+  suffixArray?: Int32Array;
+}
+
+export function matchBlocks(source: Uint8Array, target: Uint8Array, options: MatchOptions = {}): Block[] {
+  const minGain = options.minGain ?? 8;
+  const sa = options.suffixArray ?? buildSuffixArray(source);
+  const blocks: Block[] = [];
+  const agrees = (s: number, t: number): boolean => s >= 0 && s < source.length && source[s] === target[t];
+
+  let scan = 0;
+  let matchLen = 0;
+  let matchPos = 0;
+  let lastScan = 0;
+  let lastPos = 0;
+  let lastOffset = 0;
+
+  while (scan < target.length) {
+    // Look for a match that beats simply continuing with the previous alignment (lastOffset).
+    let oldScore = 0;
+    let scored = (scan += matchLen);
+    for (; scan < target.length; scan++) {
+      const found = longestMatch(source, sa, target, scan);
+      matchLen = found.length;
+      matchPos = found.position;
+      for (; scored < scan + matchLen; scored++) if (agrees(scored + lastOffset, scored)) oldScore++;
+      if ((matchLen === oldScore && matchLen !== 0) || matchLen > oldScore + minGain) break;
+      if (agrees(scan + lastOffset, scan)) oldScore--;
+    }
+    if (matchLen === oldScore && scan !== target.length) continue;
+
+    // Extend the previous block forwards while more than half of the bytes agree.
+    let forwardLen = 0;
+    for (let i = 0, same = 0, best = 0; lastScan + i < scan && lastPos + i < source.length; ) {
+      if (source[lastPos + i] === target[lastScan + i]) same++;
+      i++;
+      if (same * 2 - i > best * 2 - forwardLen) {
+        best = same;
+        forwardLen = i;
+      }
+    }
+    // Extend the new match backwards the same way.
+    let backwardLen = 0;
+    if (scan < target.length) {
+      for (let i = 1, same = 0, best = 0; scan >= lastScan + i && matchPos >= i; i++) {
+        if (source[matchPos - i] === target[scan - i]) same++;
+        if (same * 2 - i > best * 2 - backwardLen) {
+          best = same;
+          backwardLen = i;
+        }
+      }
+    }
+    // Where the two extensions overlap, split at the point that keeps the most agreeing bytes.
+    if (lastScan + forwardLen > scan - backwardLen) {
+      const overlap = lastScan + forwardLen - (scan - backwardLen);
+      let score = 0;
+      let bestScore = 0;
+      let split = 0;
+      for (let i = 0; i < overlap; i++) {
+        const t = lastScan + forwardLen - overlap + i;
+        if (target[t] === source[lastPos + forwardLen - overlap + i]) score++;
+        if (target[t] === source[matchPos - backwardLen + i]) score--;
+        if (score > bestScore) {
+          bestScore = score;
+          split = i + 1;
+        }
+      }
+      forwardLen += split - overlap;
+      backwardLen -= split;
+    }
+
+    const extraLen = scan - backwardLen - (lastScan + forwardLen);
+    if (forwardLen > 0 || extraLen > 0) blocks.push({ oldStart: lastPos, copyLen: forwardLen, extraLen });
+    lastScan = scan - backwardLen;
+    lastPos = matchPos - backwardLen;
+    lastOffset = matchPos - scan;
+  }
+  return mergeEmptyCopies(blocks);
+}
+
+/** A block with no copy only adds literals: fold it into the previous block to save a control entry. */
+function mergeEmptyCopies(blocks: Block[]): Block[] {
+  const out: Block[] = [];
+  for (const block of blocks) {
+    const previous = out[out.length - 1];
+    if (block.copyLen === 0 && previous) previous.extraLen += block.extraLen;
+    else out.push({ ...block });
+  }
+  return out;
+}

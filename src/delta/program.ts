@@ -1,0 +1,101 @@
+/**
+ * The delta program: the uncompressed byte sequence that the codec compresses (docs/FORMAT.md, "Delta program").
+ *
+ * Each block is a control entry (seek, copyLen, extraLen) followed by its data: copyLen difference bytes
+ * (new - predicted old, mod 256) and extraLen literal bytes. Two layouts:
+ * - interleaved: entry, data, entry, data... A device needs no table: the smallest RAM.
+ * - control-first: all N entries, then all data. Pointer-aware patches need it, because the applier derives
+ *   its address map from the whole control table before the first byte is produced.
+ * Difference bytes are coded raw, or sparse: (zero run, literal run, literal bytes) pairs, which spares the
+ * compressor the long zero runs that dominate small patches.
+ */
+import type { Block } from './match.js';
+import type { SourceView } from './source.js';
+import { ByteWriter } from './varint.js';
+
+export const Layout = { interleaved: 0, controlFirst: 1 } as const;
+export type Layout = (typeof Layout)[keyof typeof Layout];
+export const DiffCoding = { raw: 0, sparse: 1 } as const;
+export type DiffCoding = (typeof DiffCoding)[keyof typeof DiffCoding];
+
+export interface ProgramOptions {
+  layout: Layout;
+  diffCoding: DiffCoding;
+}
+
+/** Predicted-source bytes are fetched in pieces of this size, as a device would with a small buffer. */
+export const SOURCE_CHUNK = 4096;
+
+export function encodeProgram(blocks: readonly Block[], target: Uint8Array, source: SourceView, options: ProgramOptions): Uint8Array {
+  const out = new ByteWriter(target.length + 64);
+  const writeEntry = (block: Block, oldPos: number): void => {
+    out.svarint(block.oldStart - oldPos);
+    out.uvarint(block.copyLen);
+    out.uvarint(block.extraLen);
+  };
+  if (options.layout === Layout.controlFirst) {
+    let oldPos = 0;
+    for (const block of blocks) {
+      writeEntry(block, oldPos);
+      oldPos = block.oldStart + block.copyLen;
+    }
+  }
+  let oldPos = 0;
+  let newPos = 0;
+  const predicted = new Uint8Array(SOURCE_CHUNK);
+  const diff = new Uint8Array(SOURCE_CHUNK);
+  const sparse = new SparseDiffWriter(out);
+  for (const block of blocks) {
+    if (options.layout === Layout.interleaved) writeEntry(block, oldPos);
+    const placed = { oldStart: block.oldStart, newStart: newPos };
+    for (let done = 0; done < block.copyLen; done += SOURCE_CHUNK) {
+      const n = Math.min(SOURCE_CHUNK, block.copyLen - done);
+      source.read(placed, done, predicted.subarray(0, n));
+      for (let i = 0; i < n; i++) diff[i] = (target[newPos + done + i]! - predicted[i]!) & 0xff;
+      if (options.diffCoding === DiffCoding.sparse) sparse.add(diff.subarray(0, n));
+      else out.bytes(diff.subarray(0, n));
+    }
+    if (options.diffCoding === DiffCoding.sparse) sparse.end();
+    newPos += block.copyLen;
+    out.bytes(target.subarray(newPos, newPos + block.extraLen));
+    newPos += block.extraLen;
+    oldPos = block.oldStart + block.copyLen;
+  }
+  return out.view();
+}
+
+/**
+ * Sparse difference coding of one copy block: pairs (zeros: uvarint, count: uvarint, count bytes), read until
+ * the block is covered; when a run of zeros reaches the end of the block, its count is not followed by more.
+ */
+class SparseDiffWriter {
+  private zeros = 0;
+  private literals: number[] = [];
+
+  constructor(private readonly out: ByteWriter) {}
+
+  add(diff: Uint8Array): void {
+    for (const d of diff) {
+      if (d === 0) {
+        if (this.literals.length > 0) this.flush();
+        this.zeros++;
+      } else {
+        this.literals.push(d);
+      }
+    }
+  }
+
+  private flush(): void {
+    this.out.uvarint(this.zeros);
+    this.out.uvarint(this.literals.length);
+    for (const d of this.literals) this.out.byte(d);
+    this.zeros = 0;
+    this.literals = [];
+  }
+
+  end(): void {
+    if (this.literals.length > 0) this.flush();
+    if (this.zeros > 0) this.out.uvarint(this.zeros);
+    this.zeros = 0;
+  }
+}

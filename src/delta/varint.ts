@@ -1,0 +1,118 @@
+/**
+ * LEB128 unsigned varints and zigzag signed varints: the integer encoding of the delta program and the
+ * container header (docs/FORMAT.md, "Integers"). Values are limited to 2^53 - 1 (JavaScript safe integers);
+ * the format itself never needs more than 2^32.
+ */
+import { InvalidInputError } from '../errors.js';
+
+/** Growable byte buffer for building encodings without repeated concatenation. */
+export class ByteWriter {
+  private buffer: Uint8Array;
+  length = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.buffer = new Uint8Array(initialCapacity);
+  }
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buffer.length) return;
+    let capacity = this.buffer.length * 2;
+    while (capacity < this.length + extra) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+  }
+
+  byte(value: number): void {
+    this.ensure(1);
+    this.buffer[this.length++] = value & 0xff;
+  }
+
+  bytes(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buffer.set(data, this.length);
+    this.length += data.length;
+  }
+
+  uvarint(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`uvarint out of range: ${value}`);
+    this.ensure(8);
+    while (value >= 0x80) {
+      this.buffer[this.length++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    this.buffer[this.length++] = value;
+  }
+
+  svarint(value: number): void {
+    this.uvarint(value >= 0 ? value * 2 : -value * 2 - 1);
+  }
+
+  /** The bytes written so far (a view, not a copy). */
+  view(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+export function uvarintLength(value: number): number {
+  let n = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    n++;
+  }
+  return n;
+}
+
+/** Sequential reader with bounds checks; every overrun is an InvalidInputError naming the field. */
+export class ByteReader {
+  offset = 0;
+
+  constructor(
+    readonly data: Uint8Array,
+    private readonly what: string,
+  ) {}
+
+  get remaining(): number {
+    return this.data.length - this.offset;
+  }
+
+  private need(count: number, field: string): void {
+    if (this.offset + count > this.data.length) {
+      throw new InvalidInputError(`${this.what} is truncated: ${field} at offset ${this.offset} needs ${count} byte(s), ${this.remaining} left`);
+    }
+  }
+
+  byte(field: string): number {
+    this.need(1, field);
+    return this.data[this.offset++]!;
+  }
+
+  bytes(count: number, field: string): Uint8Array {
+    this.need(count, field);
+    const out = this.data.subarray(this.offset, this.offset + count);
+    this.offset += count;
+    return out;
+  }
+
+  /** Reads a LEB128 value of at most maxBytes bytes (5 for 32-bit fields). */
+  uvarint(field: string, maxBytes = 5): number {
+    const start = this.offset;
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < maxBytes; i++) {
+      const b = this.byte(field);
+      value += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        if (b === 0 && i > 0) throw new InvalidInputError(`${this.what}: ${field} at offset ${start} is not a minimal varint`);
+        return value;
+      }
+      scale *= 0x80;
+    }
+    throw new InvalidInputError(`${this.what}: ${field} at offset ${start} is longer than ${maxBytes} bytes`);
+  }
+
+  svarint(field: string, maxBytes = 5): number {
+    const z = this.uvarint(field, maxBytes);
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Applying a patch the way a device does: check the base image first, then stream the payload through the
+ * decompressor into the applier, which reads the old image at random and writes the new one in order, and
+ * check the result's SHA-256 at the end. Nothing is returned unless every check passed.
+ */
+import { createHash } from 'node:crypto';
+import { CheckFailedError, InvalidInputError } from '../errors.js';
+import { decompressLzma } from '../codec/lzma.js';
+import { Codec, Transform, type PatchHeader } from '../container/header.js';
+import { parsePatch } from '../container/patch-file.js';
+import { ProgramApplier, type SourceFactory } from '../delta/apply.js';
+import { plainSource } from '../delta/source.js';
+import { sha256 } from './create.js';
+
+/** Payload pieces handed to the decompressor, as a device would receive them. */
+const PAYLOAD_CHUNK = 4096;
+
+export type SourceFactoryMaker = (old: Uint8Array, header: PatchHeader) => SourceFactory;
+const sourceFactories = new Map<number, SourceFactoryMaker>([[Transform.plain, (old) => () => plainSource(old)]]);
+
+/** Lets a transform (src/arch/cortex-m) plug its predicted-source view into the applier. */
+export function registerTransform(transform: number, maker: SourceFactoryMaker): void {
+  sourceFactories.set(transform, maker);
+}
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+/** The precondition: refuse a wrong base image before any work. */
+export function checkBaseImage(header: PatchHeader, old: Uint8Array): void {
+  const actual = sha256(old);
+  if (old.length !== header.oldSize || !actual.every((b, i) => b === header.oldSha256[i])) {
+    throw new CheckFailedError(
+      `wrong base image: the patch needs ${header.oldSize} bytes with SHA-256 ${hex(header.oldSha256).slice(0, 16)}…, ` +
+        `got ${old.length} bytes with SHA-256 ${hex(actual).slice(0, 16)}…`,
+    );
+  }
+}
+
+export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promise<Uint8Array> {
+  const { header, payload } = parsePatch(patchBytes);
+  checkBaseImage(header, old);
+  const maker = sourceFactories.get(header.transform);
+  if (!maker) throw new InvalidInputError(`this build cannot apply transform ${header.transform}`);
+
+  const result = new Uint8Array(header.newSize);
+  let written = 0;
+  const hash = createHash('sha256');
+  const applier = new ProgramApplier(
+    { layout: header.layout, diffCoding: header.diffCoding, oldSize: header.oldSize, newSize: header.newSize, entryCount: header.entryCount },
+    maker(old, header),
+    (chunk) => {
+      result.set(chunk, written);
+      written += chunk.length;
+      hash.update(chunk);
+    },
+  );
+  const pieces = function* (): Generator<Uint8Array> {
+    for (let i = 0; i < payload.length; i += PAYLOAD_CHUNK) yield payload.subarray(i, i + PAYLOAD_CHUNK);
+  };
+  let produced: number;
+  if (header.codec === Codec.lzma1) {
+    produced = await decompressLzma(pieces(), header.lzma!, header.programLength, (chunk) => applier.push(chunk));
+  } else {
+    for (const piece of pieces()) applier.push(piece);
+    produced = payload.length;
+  }
+  if (produced !== header.programLength) {
+    throw new InvalidInputError(`corrupt patch: the program is ${produced} bytes, the header declares ${header.programLength}`);
+  }
+  applier.finish();
+  const digest = new Uint8Array(hash.digest());
+  if (!digest.every((b, i) => b === header.newSha256[i])) {
+    throw new InvalidInputError(`corrupt patch: the result's SHA-256 ${hex(digest).slice(0, 16)}… differs from the expected ${hex(header.newSha256).slice(0, 16)}…`);
+  }
+  return result;
+}

@@ -1,0 +1,140 @@
+/**
+ * Creating a patch: match the new image against the (predicted) old one, encode the delta program, compress
+ * it with the candidate parameter sets and keep the smallest, then wrap it in the container header.
+ * Deterministic: the same inputs and options give the same bytes.
+ */
+import { createHash } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { compressLzma, type LzmaParams } from '../codec/lzma.js';
+import { Codec, encodeHeader, MAX_IMAGE_SIZE, Transform, type PatchHeader } from '../container/header.js';
+import { matchBlocks, type Block } from '../delta/match.js';
+import { DiffCoding, encodeProgram, Layout } from '../delta/program.js';
+import { plainSource, type SourceView } from '../delta/source.js';
+
+export interface ImageInput {
+  data: Uint8Array;
+  /** Address of data[0] in the device's memory map. */
+  loadAddress: number;
+}
+
+export interface CreateOptions {
+  /** LZMA dictionary size (the device's largest RAM item); default 16 KiB. */
+  dictSize?: number;
+  /** Fix lc/lp/pb instead of trying the candidate sets. */
+  lzma?: Pick<LzmaParams, 'lc' | 'lp' | 'pb'>;
+  versionFrom?: string;
+  versionTo?: string;
+  securityCounter?: number;
+}
+
+export const DEFAULT_DICT_SIZE = 16 * 1024;
+/** lc/lp/pb sets worth trying: difference bytes favour position context, literals favour byte context. */
+const LZMA_CANDIDATES: ReadonlyArray<Pick<LzmaParams, 'lc' | 'lp' | 'pb'>> = [
+  { lc: 0, lp: 2, pb: 2 },
+  { lc: 1, lp: 0, pb: 0 },
+  { lc: 0, lp: 0, pb: 0 },
+];
+
+export interface EncodedCandidate {
+  layout: Layout;
+  diffCoding: DiffCoding;
+  lzma: LzmaParams;
+  programLength: number;
+  payload: Uint8Array;
+}
+
+export interface TransformPlan {
+  transform: Transform;
+  transformParams: Uint8Array;
+  blocks: Block[];
+  source: SourceView;
+  layouts: readonly Layout[];
+}
+
+export interface CreatedPatch {
+  bytes: Uint8Array;
+  header: PatchHeader;
+}
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(data).digest());
+}
+
+export function checkImages(oldImage: ImageInput, newImage: ImageInput): void {
+  for (const [name, image] of [['old', oldImage], ['new', newImage]] as const) {
+    if (image.data.length > MAX_IMAGE_SIZE) throw new UsageError(`${name} image is ${image.data.length} bytes; the limit is ${MAX_IMAGE_SIZE}`);
+    if (!Number.isInteger(image.loadAddress) || image.loadAddress < 0 || image.loadAddress + image.data.length > 2 ** 32) {
+      throw new UsageError(`${name} image load address 0x${image.loadAddress.toString(16)} does not fit a 32-bit address space`);
+    }
+  }
+}
+
+/** The plain transform: diff against the old image as it is. */
+export function planPlain(oldImage: ImageInput, newImage: ImageInput): TransformPlan {
+  return {
+    transform: Transform.plain,
+    transformParams: new Uint8Array(0),
+    blocks: matchBlocks(oldImage.data, newImage.data),
+    source: plainSource(oldImage.data),
+    layouts: [Layout.interleaved, Layout.controlFirst],
+  };
+}
+
+/** Encodes the program in every candidate layout and coding and compresses each; returns the smallest. */
+export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, options: CreateOptions): Promise<EncodedCandidate> {
+  const dictSize = options.dictSize ?? DEFAULT_DICT_SIZE;
+  const lzmaSets = options.lzma ? [options.lzma] : LZMA_CANDIDATES;
+  let best: EncodedCandidate | undefined;
+  for (const layout of plan.layouts) {
+    for (const diffCoding of [DiffCoding.raw, DiffCoding.sparse]) {
+      const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding });
+      for (const set of lzmaSets) {
+        const lzma = { ...set, dictSize };
+        const payload = await compressLzma(program, lzma);
+        if (!best || payload.length < best.payload.length) best = { layout, diffCoding, lzma, programLength: program.length, payload };
+      }
+    }
+  }
+  return best!;
+}
+
+export function assemblePatch(
+  oldImage: ImageInput,
+  newImage: ImageInput,
+  plan: TransformPlan,
+  encoded: EncodedCandidate,
+  options: CreateOptions,
+): CreatedPatch {
+  const header: PatchHeader = {
+    oldSize: oldImage.data.length,
+    newSize: newImage.data.length,
+    oldLoadAddress: oldImage.loadAddress,
+    newLoadAddress: newImage.loadAddress,
+    oldSha256: sha256(oldImage.data),
+    newSha256: sha256(newImage.data),
+    transform: plan.transform,
+    transformParams: plan.transformParams,
+    layout: encoded.layout,
+    diffCoding: encoded.diffCoding,
+    entryCount: plan.blocks.length,
+    programLength: encoded.programLength,
+    codec: Codec.lzma1,
+    lzma: encoded.lzma,
+    payloadLength: encoded.payload.length,
+  };
+  if (options.versionFrom !== undefined) header.versionFrom = options.versionFrom;
+  if (options.versionTo !== undefined) header.versionTo = options.versionTo;
+  if (options.securityCounter !== undefined) header.securityCounter = options.securityCounter;
+  const head = encodeHeader(header);
+  const bytes = new Uint8Array(head.length + encoded.payload.length);
+  bytes.set(head, 0);
+  bytes.set(encoded.payload, head.length);
+  return { bytes, header };
+}
+
+export async function createPlainPatch(oldImage: ImageInput, newImage: ImageInput, options: CreateOptions = {}): Promise<CreatedPatch> {
+  checkImages(oldImage, newImage);
+  const plan = planPlain(oldImage, newImage);
+  const encoded = await encodeSmallest(plan, newImage.data, options);
+  return assemblePatch(oldImage, newImage, plan, encoded, options);
+}
