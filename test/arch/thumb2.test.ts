@@ -77,6 +77,14 @@ const ASSEMBLED: Known[] = [
   { asm: 'subw r0, pc, #4095', address: 0x16, hw: [0xf6af, 0x70ff], kind: ThumbKind.AdrW, target: 0xfffff019 },
   { asm: 'subw r2, pc, #0x123', address: 0x04, hw: [0xf2af, 0x1223], kind: ThumbKind.AdrW, target: 0xfffffee5 },
   { asm: 'addw r4, pc, #0xfff', address: 0x0a, hw: [0xf60f, 0x74ff], kind: ThumbKind.AdrW, target: 0x100b },
+  // A third file, offsets whose J1 and J2 (I1 and I2) differ, so that swapping them is caught:
+  { asm: 'beq.w .+0x40004', address: 0x00, hw: [0xf000, 0xa000], kind: ThumbKind.BCondW, target: 0x40004 },
+  { asm: 'bne.w .+0x80004', address: 0x04, hw: [0xf040, 0x8800], kind: ThumbKind.BCondW, target: 0x80008 },
+  { asm: 'bmi.w .-0xBFFFC', address: 0x08, hw: [0xf500, 0xa000], kind: ThumbKind.BCondW, target: 0xfff4000c },
+  { asm: 'bl .+0x400004', address: 0x0c, hw: [0xf000, 0xf000], kind: ThumbKind.BL, target: 0x400010 },
+  { asm: 'bl .-0x7FFFFC', address: 0x10, hw: [0xf400, 0xf000], kind: ThumbKind.BL, target: 0xff800014 },
+  { asm: 'b.w .+0x800004', address: 0x14, hw: [0xf000, 0x9800], kind: ThumbKind.BW, target: 0x800018 },
+  { asm: 'b.w .-0x3FFFFC', address: 0x18, hw: [0xf400, 0xb800], kind: ThumbKind.BW, target: 0xffc0001c },
   // From real code: MicroPython v1.10 for PYBv1.1 (pybv11 corpus), `objdump -d firmware.elf`.
   { asm: 'bl 8042c48 <nlr_jump_fail>', address: 0x802004c, hw: [0xf022, 0xfdfc], kind: ThumbKind.BL, target: 0x8042c48 },
   { asm: 'bl 8020044 <nlr_jump>', address: 0x80361e0, hw: [0xf7e9, 0xff30], kind: ThumbKind.BL, target: 0x8020044 },
