@@ -5,7 +5,14 @@
  * All functions are pure and allocation-free; docs/THUMB2.md lists the forms and their layouts.
  */
 import { isThumb32Prefix, NO_ENCODING } from './halfwords.js';
-import { branch16Offset, branch32Offset, classifyBranch16, classifyBranch32, encodeBranch16, encodeBranch32 } from './thumb2-branch.js';
+import {
+  branch16Offset,
+  branch32Offset,
+  classifyBranch16,
+  classifyBranch32,
+  encodeBranch16,
+  encodeBranch32,
+} from './thumb2-branch.js';
 import { isBranchKind, ThumbKind } from './thumb2-kind.js';
 import {
   alignedPc,
