@@ -1,0 +1,463 @@
+/*
+ * Streaming raw LZMA1 decoder, written from the LZMA format description
+ * (LZMA SDK lzma-specification.txt; section names are cited below).
+ *
+ * Design: the decoder is a resumable state machine. Every variable that must
+ * survive a suspension lives in sd_lzma_dec, and the range decoder normalizes
+ * lazily, *before* a bit is decoded (the specification normalizes after each
+ * bit; the sequence of operations is the same). A bit decode therefore needs at
+ * most one new input byte, and when that byte is missing the decoder returns
+ * with nothing changed and resumes at the same bit on the next call. No
+ * lookahead buffer is needed and results are exact for any input chunking.
+ * Output is blocked only where a byte is emitted, so the end marker is found
+ * even with no output space left.
+ */
+#include "sd_lzma.h"
+
+/* "The range decoder": 11-bit probabilities, adaptation shift 5, top 2^24. */
+#define PROB_BITS 11u
+#define PROB_INIT (1u << (PROB_BITS - 1))
+#define MOVE_BITS 5u
+#define RC_TOP (1u << 24)
+
+/* Probability array layout (offsets in uint16_t units). */
+#define P_IS_MATCH 0u       /* 12 states x 16 pos states */
+#define P_IS_REP 192u       /* 12 */
+#define P_IS_REP_G0 204u    /* 12 */
+#define P_IS_REP_G1 216u    /* 12 */
+#define P_IS_REP_G2 228u    /* 12 */
+#define P_IS_REP0_LONG 240u /* 12 x 16 */
+#define P_POS_SLOT 432u     /* 4 len states x 64 */
+#define P_SPEC_POS 688u     /* 114: reverse trees of slots 4..13 */
+#define P_ALIGN 802u        /* 16: 4-bit reverse tree */
+#define P_LEN 818u          /* 514: match length coder */
+#define P_REP_LEN 1332u     /* 514: rep match length coder */
+#define P_LITERAL 1846u     /* 0x300 per literal coder */
+
+/* Inside a length coder ("The length decoder"). */
+#define LEN_CHOICE 0u
+#define LEN_CHOICE2 1u
+#define LEN_LOW 2u   /* 16 pos states x 8 (3-bit trees) */
+#define LEN_MID 130u /* 16 pos states x 8 */
+#define LEN_HIGH 258u /* one 8-bit tree */
+
+#define NUM_STATES 12u
+#define LIT_STATES 7u /* states below 7 follow a literal */
+#define END_POS_MODEL 14u
+#define ALIGN_BITS 4u
+#define MATCH_MIN_LEN 2u
+#define END_MARKER 0xFFFFFFFFu
+
+enum step {
+  ST_INIT,        /* reading the 5 range coder init bytes */
+  ST_SYMBOL,      /* IsMatch bit: literal or match */
+  ST_LIT_MATCHED, /* literal bits while they agree with the match byte */
+  ST_TREE,        /* a bit tree in progress, then next_step */
+  ST_LIT_DONE,    /* emit the literal */
+  ST_IS_REP,
+  ST_REP_G0,
+  ST_REP0_LONG,
+  ST_REP_G1,
+  ST_REP_G2,
+  ST_LEN_CHOICE,
+  ST_LEN_CHOICE2,
+  ST_LEN_DONE,
+  ST_SLOT_DONE,
+  ST_DIRECT,      /* direct bits of a long distance */
+  ST_DIST_DONE,
+  ST_COPY,        /* copy copy_left bytes from distance rep[0] */
+  ST_FINISH,      /* after the end marker: code must be 0 */
+  ST_DONE,
+  ST_ERROR
+};
+
+#define NEED_MORE 2 /* internal: blocked on input or output */
+
+size_t sd_lzma_probs_count(unsigned lc, unsigned lp) {
+  if (lc > SD_LZMA_LC_MAX || lp > SD_LZMA_LP_MAX) return 0;
+  return SD_LZMA_PROBS_COUNT(lc, lp);
+}
+
+/* "LZMA properties": d = (pb * 5 + lp) * 9 + lc. */
+int sd_lzma_props_decode(uint8_t props, unsigned *lc, unsigned *lp, unsigned *pb) {
+  unsigned v = props;
+  if (v >= 9u * 5u * 5u) return SD_LZMA_ERR_PARAM;
+  *lc = v % 9u;
+  v /= 9u;
+  *lp = v % 5u;
+  *pb = v / 5u;
+  return SD_LZMA_OK;
+}
+
+int sd_lzma_init(sd_lzma_dec *d, unsigned lc, unsigned lp, unsigned pb, uint16_t *probs,
+                 size_t probs_count, uint8_t *window, uint32_t window_size,
+                 uint64_t unpacked_size) {
+  size_t need = sd_lzma_probs_count(lc, lp), i;
+  if (d == NULL) return SD_LZMA_ERR_PARAM;
+  d->step = ST_ERROR;
+  if (need == 0 || pb > SD_LZMA_PB_MAX || probs == NULL || probs_count < need ||
+      window == NULL || window_size == 0)
+    return SD_LZMA_ERR_PARAM;
+  for (i = 0; i < need; i++) probs[i] = PROB_INIT;
+  d->probs = probs;
+  d->window = window;
+  d->window_size = window_size;
+  d->lc = (uint8_t)lc;
+  d->lp_mask = (uint8_t)((1u << lp) - 1u);
+  d->pb_mask = (uint8_t)((1u << pb) - 1u);
+  d->size_known = unpacked_size != SD_LZMA_SIZE_UNKNOWN;
+  d->remaining = unpacked_size;
+  d->range = 0xFFFFFFFFu;
+  d->code = 0;
+  d->win_pos = d->win_fill = d->total_pos = 0;
+  d->rep[0] = d->rep[1] = d->rep[2] = d->rep[3] = 0;
+  d->lzma_state = 0;
+  d->init_left = 5;
+  d->step = ST_INIT;
+  return SD_LZMA_OK;
+}
+
+/* ---- range decoder ("The range decoder") ---- */
+
+/* Returns 0 when a byte is needed but none is available. */
+static int rc_normalize(sd_lzma_dec *d) {
+  if (d->range < RC_TOP) {
+    if (d->in == d->in_end) return 0;
+    d->range <<= 8;
+    d->code = (d->code << 8) | *d->in++;
+  }
+  return 1;
+}
+
+/* DecodeBit with an adaptive probability; -1 when blocked on input. */
+static int rc_bit(sd_lzma_dec *d, uint32_t prob_index) {
+  uint16_t *p = &d->probs[prob_index];
+  uint32_t bound;
+  if (!rc_normalize(d)) return -1;
+  bound = (d->range >> PROB_BITS) * *p;
+  if (d->code < bound) {
+    d->range = bound;
+    *p = (uint16_t)(*p + (((1u << PROB_BITS) - *p) >> MOVE_BITS));
+    return 0;
+  }
+  d->range -= bound;
+  d->code -= bound;
+  *p = (uint16_t)(*p - (*p >> MOVE_BITS));
+  return 1;
+}
+
+/* DecodeDirectBits, one bit; -1 blocked, -2 corrupt (Code == Range). */
+static int rc_direct_bit(sd_lzma_dec *d) {
+  if (!rc_normalize(d)) return -1;
+  d->range >>= 1;
+  if (d->code < d->range) return 0;
+  d->code -= d->range;
+  return d->code == d->range ? -2 : 1;
+}
+
+/* ---- dictionary window ("The output window") ---- */
+
+/* Byte at zero-based distance dist behind the write position; dist < win_fill. */
+static uint8_t window_get(const sd_lzma_dec *d, uint32_t dist) {
+  uint32_t back = dist + 1u;
+  uint32_t i = d->win_pos >= back ? d->win_pos - back : d->win_pos + (d->window_size - back);
+  return d->window[i];
+}
+
+static void window_put(sd_lzma_dec *d, uint8_t b) {
+  d->window[d->win_pos] = b;
+  if (++d->win_pos == d->window_size) d->win_pos = 0;
+  if (d->win_fill < d->window_size) d->win_fill++;
+  d->total_pos++;
+  d->remaining--; /* meaningful only when size_known */
+  *d->out++ = b;
+}
+
+/* ---- symbol helpers ---- */
+
+static void tree_start(sd_lzma_dec *d, uint32_t base, unsigned bits, uint8_t next) {
+  d->tree_base = base;
+  d->tree_sym = 1;
+  d->tree_limit = 1u << bits;
+  d->tree_rev = 0;
+  d->tree_bit_index = 0;
+  d->next_step = next;
+  d->step = ST_TREE;
+}
+
+/* "The match/literal states" (UpdateState_*): 4 transitions. */
+static uint8_t state_after_literal(uint8_t s) {
+  return (uint8_t)(s < 4u ? 0u : s < 10u ? s - 3u : s - 6u);
+}
+
+static uint8_t state_after(uint8_t s, uint8_t if_literal_before, uint8_t otherwise) {
+  return s < LIT_STATES ? if_literal_before : otherwise;
+}
+
+static void literal_start(sd_lzma_dec *d) {
+  uint32_t prev = d->win_fill ? window_get(d, 0) : 0u;
+  uint32_t coder = ((d->total_pos & d->lp_mask) << d->lc) + (prev >> (8u - d->lc));
+  tree_start(d, P_LITERAL + 0x300u * coder, 8, ST_LIT_DONE);
+  if (d->lzma_state >= LIT_STATES) {
+    d->match_byte = window_get(d, d->rep[0]);
+    d->step = ST_LIT_MATCHED;
+  }
+}
+
+/* Checks a decoded match against the window and the declared size. */
+static int copy_start(sd_lzma_dec *d, uint32_t len) {
+  if (d->rep[0] >= d->win_fill) return 0; /* beyond decoded data or the window */
+  if (d->size_known && d->remaining < len) return 0;
+  d->copy_left = len;
+  d->step = ST_COPY;
+  return 1;
+}
+
+static void rep_len_start(sd_lzma_dec *d) {
+  d->lzma_state = state_after(d->lzma_state, 8, 11);
+  d->is_match = 0;
+  d->len_probs = P_REP_LEN;
+  d->step = ST_LEN_CHOICE;
+}
+
+/* One step of the state machine: SD_LZMA_OK to continue, NEED_MORE when
+ * blocked, SD_LZMA_DONE or SD_LZMA_ERR_DATA. */
+static int run_step(sd_lzma_dec *d) {
+  int bit;
+  uint32_t pos_state = d->total_pos & d->pb_mask;
+
+  switch (d->step) {
+  case ST_INIT: /* "Range decoder initialization": 0x00, then 4 code bytes */
+    while (d->init_left) {
+      if (d->in == d->in_end) return NEED_MORE;
+      if (d->init_left == 5 && *d->in != 0) return SD_LZMA_ERR_DATA;
+      d->code = (d->code << 8) | *d->in++;
+      d->init_left--;
+    }
+    if (d->code == d->range) return SD_LZMA_ERR_DATA;
+    d->step = ST_SYMBOL;
+    return SD_LZMA_OK;
+
+  case ST_SYMBOL:
+    if (d->size_known && d->remaining == 0) {
+      /* "The end of stream": finished without marker when code == 0. */
+      if (!rc_normalize(d)) return NEED_MORE;
+      if (d->code == 0) return SD_LZMA_DONE;
+    }
+    bit = rc_bit(d, P_IS_MATCH + ((uint32_t)d->lzma_state << 4) + pos_state);
+    if (bit < 0) return NEED_MORE;
+    if (bit) {
+      d->step = ST_IS_REP;
+    } else {
+      if (d->size_known && d->remaining == 0) return SD_LZMA_ERR_DATA;
+      literal_start(d);
+    }
+    return SD_LZMA_OK;
+
+  case ST_LIT_MATCHED: /* "The literal decoder": matched literal */
+    while (d->tree_sym < 0x100u) {
+      uint32_t match_bit = (d->match_byte >> 7) & 1u;
+      bit = rc_bit(d, d->tree_base + 0x100u + (match_bit << 8) + d->tree_sym);
+      if (bit < 0) return NEED_MORE;
+      d->tree_sym = (d->tree_sym << 1) | (uint32_t)bit;
+      d->match_byte = (uint8_t)(d->match_byte << 1);
+      if ((uint32_t)bit != match_bit) {
+        d->step = ST_TREE; /* rest of the byte as a plain literal */
+        return SD_LZMA_OK;
+      }
+    }
+    d->step = ST_LIT_DONE;
+    return SD_LZMA_OK;
+
+  case ST_TREE: /* "Bit tree decoder", forward and reverse */
+    while (d->tree_sym < d->tree_limit) {
+      bit = rc_bit(d, d->tree_base + d->tree_sym);
+      if (bit < 0) return NEED_MORE;
+      d->tree_sym = (d->tree_sym << 1) | (uint32_t)bit;
+      d->tree_rev |= (uint32_t)bit << d->tree_bit_index++;
+    }
+    d->step = d->next_step;
+    return SD_LZMA_OK;
+
+  case ST_LIT_DONE:
+    if (d->out == d->out_end) return NEED_MORE;
+    window_put(d, (uint8_t)d->tree_sym);
+    d->lzma_state = state_after_literal(d->lzma_state);
+    d->step = ST_SYMBOL;
+    return SD_LZMA_OK;
+
+  case ST_IS_REP:
+    bit = rc_bit(d, P_IS_REP + d->lzma_state);
+    if (bit < 0) return NEED_MORE;
+    if (bit) {
+      if ((d->size_known && d->remaining == 0) || d->win_fill == 0) return SD_LZMA_ERR_DATA;
+      d->step = ST_REP_G0;
+    } else { /* simple match: distance history shifts, new distance follows */
+      d->rep[3] = d->rep[2];
+      d->rep[2] = d->rep[1];
+      d->rep[1] = d->rep[0];
+      d->lzma_state = state_after(d->lzma_state, 7, 10);
+      d->is_match = 1;
+      d->len_probs = P_LEN;
+      d->step = ST_LEN_CHOICE;
+    }
+    return SD_LZMA_OK;
+
+  case ST_REP_G0:
+    bit = rc_bit(d, P_IS_REP_G0 + d->lzma_state);
+    if (bit < 0) return NEED_MORE;
+    d->step = bit ? ST_REP_G1 : ST_REP0_LONG;
+    return SD_LZMA_OK;
+
+  case ST_REP0_LONG:
+    bit = rc_bit(d, P_IS_REP0_LONG + ((uint32_t)d->lzma_state << 4) + pos_state);
+    if (bit < 0) return NEED_MORE;
+    if (bit) {
+      rep_len_start(d);
+      return SD_LZMA_OK;
+    }
+    d->lzma_state = state_after(d->lzma_state, 9, 11); /* short rep: 1 byte */
+    return copy_start(d, 1) ? SD_LZMA_OK : SD_LZMA_ERR_DATA;
+
+  case ST_REP_G1:
+    bit = rc_bit(d, P_IS_REP_G1 + d->lzma_state);
+    if (bit < 0) return NEED_MORE;
+    if (bit) {
+      d->step = ST_REP_G2;
+    } else {
+      d->dist = d->rep[1];
+      d->rep[1] = d->rep[0];
+      d->rep[0] = d->dist;
+      rep_len_start(d);
+    }
+    return SD_LZMA_OK;
+
+  case ST_REP_G2:
+    bit = rc_bit(d, P_IS_REP_G2 + d->lzma_state);
+    if (bit < 0) return NEED_MORE;
+    if (bit) {
+      d->dist = d->rep[3];
+      d->rep[3] = d->rep[2];
+    } else {
+      d->dist = d->rep[2];
+    }
+    d->rep[2] = d->rep[1];
+    d->rep[1] = d->rep[0];
+    d->rep[0] = d->dist;
+    rep_len_start(d);
+    return SD_LZMA_OK;
+
+  case ST_LEN_CHOICE: /* "The length decoder": low 0..7, mid 8..15, high 16..271 */
+    bit = rc_bit(d, d->len_probs + LEN_CHOICE);
+    if (bit < 0) return NEED_MORE;
+    if (bit) {
+      d->step = ST_LEN_CHOICE2;
+    } else {
+      d->len_add = 0;
+      tree_start(d, d->len_probs + LEN_LOW + (pos_state << 3), 3, ST_LEN_DONE);
+    }
+    return SD_LZMA_OK;
+
+  case ST_LEN_CHOICE2:
+    bit = rc_bit(d, d->len_probs + LEN_CHOICE2);
+    if (bit < 0) return NEED_MORE;
+    if (bit) {
+      d->len_add = 16;
+      tree_start(d, d->len_probs + LEN_HIGH, 8, ST_LEN_DONE);
+    } else {
+      d->len_add = 8;
+      tree_start(d, d->len_probs + LEN_MID + (pos_state << 3), 3, ST_LEN_DONE);
+    }
+    return SD_LZMA_OK;
+
+  case ST_LEN_DONE:
+    d->len = d->len_add + d->tree_sym - d->tree_limit;
+    if (!d->is_match) return copy_start(d, d->len + MATCH_MIN_LEN) ? SD_LZMA_OK : SD_LZMA_ERR_DATA;
+    /* "The distance decoder": 6-bit slot chosen by min(len, 3). */
+    tree_start(d, P_POS_SLOT + ((d->len < 3u ? d->len : 3u) << 6), 6, ST_SLOT_DONE);
+    return SD_LZMA_OK;
+
+  case ST_SLOT_DONE: {
+    uint32_t slot = d->tree_sym - d->tree_limit;
+    unsigned direct = (unsigned)(slot >> 1) - 1u;
+    d->tree_rev = 0; /* ST_DIST_DONE adds the low bits from tree_rev */
+    if (slot < 4u) {
+      d->dist = slot;
+      d->step = ST_DIST_DONE;
+      return SD_LZMA_OK;
+    }
+    d->dist = (2u | (slot & 1u)) << direct;
+    if (slot < END_POS_MODEL) {
+      /* reverse tree at SpecPos + dist - slot (index 0 unused, so -1) */
+      tree_start(d, P_SPEC_POS + d->dist - slot - 1u, direct, ST_DIST_DONE);
+    } else {
+      d->direct_left = (uint8_t)(direct - ALIGN_BITS);
+      d->step = ST_DIRECT;
+    }
+    return SD_LZMA_OK;
+  }
+
+  case ST_DIRECT:
+    while (d->direct_left) {
+      bit = rc_direct_bit(d);
+      if (bit == -1) return NEED_MORE;
+      if (bit < 0) return SD_LZMA_ERR_DATA;
+      d->direct_left--;
+      d->dist += (uint32_t)bit << (d->direct_left + ALIGN_BITS);
+    }
+    tree_start(d, P_ALIGN, ALIGN_BITS, ST_DIST_DONE);
+    return SD_LZMA_OK;
+
+  case ST_DIST_DONE:
+    d->dist += d->tree_rev;
+    if (d->dist == END_MARKER) {
+      /* A marker before the declared size is corrupt. */
+      if (d->size_known && d->remaining != 0) return SD_LZMA_ERR_DATA;
+      d->step = ST_FINISH;
+      return SD_LZMA_OK;
+    }
+    if (d->size_known && d->remaining == 0) return SD_LZMA_ERR_DATA;
+    d->rep[0] = d->dist;
+    return copy_start(d, d->len + MATCH_MIN_LEN) ? SD_LZMA_OK : SD_LZMA_ERR_DATA;
+
+  case ST_COPY:
+    while (d->copy_left) {
+      if (d->out == d->out_end) return NEED_MORE;
+      window_put(d, window_get(d, d->rep[0]));
+      d->copy_left--;
+    }
+    d->step = ST_SYMBOL;
+    return SD_LZMA_OK;
+
+  case ST_FINISH: /* the range coder ends exactly with code == 0 */
+    if (!rc_normalize(d)) return NEED_MORE;
+    return d->code == 0 ? SD_LZMA_DONE : SD_LZMA_ERR_DATA;
+
+  default:
+    return SD_LZMA_ERR_DATA;
+  }
+}
+
+int sd_lzma_decode(sd_lzma_dec *d, const uint8_t *in, size_t *in_len, uint8_t *out,
+                   size_t *out_len) {
+  int r = SD_LZMA_OK;
+  if (d == NULL || in_len == NULL || out_len == NULL || (in == NULL && *in_len) ||
+      (out == NULL && *out_len))
+    return SD_LZMA_ERR_PARAM;
+  d->in = d->in_end = in;
+  if (*in_len) d->in_end = in + *in_len;
+  d->out = d->out_end = out;
+  if (*out_len) d->out_end = out + *out_len;
+
+  if (d->step == ST_DONE) {
+    r = *in_len ? SD_LZMA_ERR_DATA : SD_LZMA_DONE; /* data after the end */
+  } else {
+    while (r == SD_LZMA_OK) r = run_step(d);
+    if (r == SD_LZMA_DONE) d->step = ST_DONE;
+    else if (r == NEED_MORE) r = SD_LZMA_OK;
+    else d->step = ST_ERROR;
+  }
+  *in_len = in ? (size_t)(d->in - in) : 0u;
+  *out_len = out ? (size_t)(d->out - out) : 0u;
+  return r;
+}

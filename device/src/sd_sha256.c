@@ -1,0 +1,98 @@
+/* SHA-256 as specified in FIPS 180-4 (sections cited per function). */
+#include "sd_sha256.h"
+
+/* 4.2.2: first 32 bits of the fractional parts of the cube roots of the
+ * first 64 primes. */
+static const uint32_t K[64] = {
+    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u,
+    0xab1c5ed5u, 0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu,
+    0x9bdc06a7u, 0xc19bf174u, 0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu,
+    0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau, 0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u,
+    0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u, 0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu,
+    0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u, 0xa2bfe8a1u, 0xa81a664bu,
+    0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u, 0x19a4c116u,
+    0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u,
+    0xc67178f2u};
+
+/* 5.3.3: initial hash value. */
+static const uint32_t H0[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+                               0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
+
+static uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
+
+static uint32_t load_be32(const uint8_t *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static void store_be32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+/* 6.2.2: one 512-bit block. The message schedule is kept as a rolling window
+ * of 16 words (W[t] only depends on W[t-2], W[t-7], W[t-15], W[t-16]). */
+static void compress(uint32_t h[8], const uint8_t block[64]) {
+  uint32_t w[16], v[8];
+  unsigned t, i;
+  for (t = 0; t < 16; t++) w[t] = load_be32(block + 4 * t);
+  for (i = 0; i < 8; i++) v[i] = h[i];
+  for (t = 0; t < 64; t++) {
+    uint32_t t1, t2;
+    if (t >= 16) {
+      uint32_t w15 = w[(t + 1) & 15], w2 = w[(t + 14) & 15];
+      uint32_t s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3);  /* sigma0, 4.1.2 */
+      uint32_t s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10);   /* sigma1 */
+      w[t & 15] += s0 + w[(t + 9) & 15] + s1;
+    }
+    t1 = v[7] + (rotr(v[4], 6) ^ rotr(v[4], 11) ^ rotr(v[4], 25)) /* SIGMA1 */
+         + ((v[4] & v[5]) ^ (~v[4] & v[6]))                       /* Ch */
+         + K[t] + w[t & 15];
+    t2 = (rotr(v[0], 2) ^ rotr(v[0], 13) ^ rotr(v[0], 22))        /* SIGMA0 */
+         + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));       /* Maj */
+    for (i = 7; i > 0; i--) v[i] = v[i - 1];
+    v[4] += t1;
+    v[0] = t1 + t2;
+  }
+  for (i = 0; i < 8; i++) h[i] += v[i];
+}
+
+void sd_sha256_init(sd_sha256_ctx *c) {
+  unsigned i;
+  for (i = 0; i < 8; i++) c->h[i] = H0[i];
+  c->length = 0;
+}
+
+void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len) {
+  const uint8_t *p = (const uint8_t *)data;
+  while (len--) {
+    c->block[c->length++ & 63u] = *p++;
+    if ((c->length & 63u) == 0) compress(c->h, c->block);
+  }
+}
+
+/* 5.1.1: append 0x80, zeros, and the 64-bit big-endian bit length. */
+void sd_sha256_final(sd_sha256_ctx *c, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
+  uint64_t bits = c->length << 3;
+  unsigned i, n = (unsigned)(c->length & 63u);
+  c->block[n++] = 0x80;
+  if (n > 56) {
+    while (n < 64) c->block[n++] = 0;
+    compress(c->h, c->block);
+    n = 0;
+  }
+  while (n < 56) c->block[n++] = 0;
+  store_be32(c->block + 56, (uint32_t)(bits >> 32));
+  store_be32(c->block + 60, (uint32_t)bits);
+  compress(c->h, c->block);
+  for (i = 0; i < 8; i++) store_be32(digest + 4 * i, c->h[i]);
+}
+
+void sd_sha256(const void *data, size_t len, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
+  sd_sha256_ctx c;
+  sd_sha256_init(&c);
+  sd_sha256_update(&c, data, len);
+  sd_sha256_final(&c, digest);
+}
