@@ -6,6 +6,7 @@ export {
   encodePublicKeyDer,
   encodePublicKeyPem,
   generatePrivateKey,
+  holdsPrivateKey,
   isEncryptedPrivateKey,
   keyId,
   keyIdHex,
@@ -15,3 +16,4 @@ export {
   type KeyReadOptions,
 } from './keys.js';
 export { sha256, toHex } from './hash.js';
+export { publicKeyAsCArray } from './c-array.js';

@@ -82,6 +82,18 @@ export function isEncryptedPrivateKey(input: Uint8Array): boolean {
   }
 }
 
+/** True when the input holds private key material (so its file must not be readable by others). */
+export function holdsPrivateKey(input: Uint8Array): boolean {
+  try {
+    if (looksLikePem(input)) return decodePemBlocks(input, 'key').some((block) => block.label.endsWith(PRIVATE_LABEL));
+    if (input[0] !== DerTag.sequence) return false;
+    const children = readTopSequence(input, 'key');
+    return children[0]?.tag === DerTag.integer || isEncryptedPkcs8(children);
+  } catch {
+    return false;
+  }
+}
+
 export function parsePrivateKey(input: Uint8Array, options: KeyReadOptions = {}): Ed25519PrivateKey {
   const what = options.source ?? 'private key';
   checkNotEmpty(input, what);
