@@ -28,55 +28,60 @@ export interface DerElement {
   end: number;
 }
 
-/** Reads one TLV element at `offset`; `what` names the structure in error messages. */
-export function readElement(bytes: Uint8Array, offset: number, what: string): DerElement {
-  if (offset >= bytes.length) throw new InvalidInputError(`${what}: DER truncated at offset ${offset} (element expected)`);
+/**
+ * Reads one TLV element at `offset`; `what` names the structure in error messages, and `base` is the
+ * absolute offset of `bytes` in the whole input, so that messages give offsets a user can look up.
+ */
+export function readElement(bytes: Uint8Array, offset: number, what: string, base = 0): DerElement {
+  const at = base + offset;
+  if (offset >= bytes.length) throw new InvalidInputError(`${what}: DER truncated at offset ${at} (element expected)`);
   const tag = bytes[offset]!;
-  if ((tag & 0x1f) === 0x1f) throw new InvalidInputError(`${what}: multi-byte DER tag at offset ${offset} is not expected here`);
-  const { length, headerLength } = readLength(bytes, offset + 1, what);
+  if ((tag & 0x1f) === 0x1f) throw new InvalidInputError(`${what}: multi-byte DER tag at offset ${at} is not expected here`);
+  const { length, headerLength } = readLength(bytes, offset + 1, what, base);
   const start = offset + 1 + headerLength;
   const end = start + length;
   if (end > bytes.length) {
-    throw new InvalidInputError(`${what}: DER truncated: element at offset ${offset} declares ${length} bytes, ${bytes.length - start} present`);
+    throw new InvalidInputError(`${what}: DER truncated: element at offset ${at} declares ${length} bytes, ${bytes.length - start} present`);
   }
-  return { tag, content: bytes.subarray(start, end), offset, end };
+  return { tag, content: bytes.subarray(start, end), offset: at, end: base + end };
 }
 
 /** X.690 8.1.3 with the DER restriction of 10.1: definite form, minimal number of length octets. */
-function readLength(bytes: Uint8Array, offset: number, what: string): { length: number; headerLength: number } {
-  if (offset >= bytes.length) throw new InvalidInputError(`${what}: DER truncated at offset ${offset} (length expected)`);
+function readLength(bytes: Uint8Array, offset: number, what: string, base: number): { length: number; headerLength: number } {
+  const at = base + offset;
+  if (offset >= bytes.length) throw new InvalidInputError(`${what}: DER truncated at offset ${at} (length expected)`);
   const first = bytes[offset]!;
   if (first < 0x80) return { length: first, headerLength: 1 };
   const count = first & 0x7f;
-  if (count === 0) throw new InvalidInputError(`${what}: indefinite DER length at offset ${offset} (BER, not DER)`);
-  if (count > 4) throw new InvalidInputError(`${what}: DER length at offset ${offset} uses ${count} octets`);
-  if (offset + count >= bytes.length) throw new InvalidInputError(`${what}: DER truncated at offset ${offset} (length octets)`);
+  if (count === 0) throw new InvalidInputError(`${what}: indefinite DER length at offset ${at} (BER, not DER)`);
+  if (count > 4) throw new InvalidInputError(`${what}: DER length at offset ${at} uses ${count} octets`);
+  if (offset + count >= bytes.length) throw new InvalidInputError(`${what}: DER truncated at offset ${at} (length octets)`);
   let length = 0;
   for (let i = 1; i <= count; i++) length = length * 256 + bytes[offset + i]!;
   if (length < 0x80 || bytes[offset + 1] === 0) {
-    throw new InvalidInputError(`${what}: non-minimal DER length encoding at offset ${offset}`);
+    throw new InvalidInputError(`${what}: non-minimal DER length encoding at offset ${at}`);
   }
   return { length, headerLength: 1 + count };
 }
 
 /** Reads an element and checks its tag. */
-export function expectElement(bytes: Uint8Array, offset: number, tag: number, what: string): DerElement {
-  const element = readElement(bytes, offset, what);
+export function expectElement(bytes: Uint8Array, offset: number, tag: number, what: string, base = 0): DerElement {
+  const element = readElement(bytes, offset, what, base);
   if (element.tag !== tag) {
-    throw new InvalidInputError(`${what}: expected DER tag 0x${hex2(tag)} at offset ${offset}, found 0x${hex2(element.tag)}`);
+    throw new InvalidInputError(`${what}: expected DER tag 0x${hex2(tag)} at offset ${element.offset}, found 0x${hex2(element.tag)}`);
   }
   return element;
 }
 
-/** Splits the content of a constructed element into its children. */
+/** Splits the content of a constructed element into its children (offsets stay absolute). */
 export function readChildren(parent: DerElement, what: string): DerElement[] {
   const children: DerElement[] = [];
   const base = parent.end - parent.content.length;
   let offset = 0;
   while (offset < parent.content.length) {
-    const child = readElement(parent.content, offset, what);
-    children.push({ ...child, offset: base + child.offset, end: base + child.end });
-    offset = child.end;
+    const child = readElement(parent.content, offset, what, base);
+    children.push(child);
+    offset = child.end - base;
   }
   return children;
 }

@@ -59,8 +59,9 @@ export function parsePkcs8Children(children: readonly DerElement[], what: string
 
 function readCurvePrivateKey(privateKey: DerElement, what: string): Uint8Array {
   if (privateKey.tag !== DerTag.octetString) throw new InvalidInputError(`${what}: PKCS#8 privateKey field is not an OCTET STRING`);
-  const inner = expectElement(privateKey.content, 0, DerTag.octetString, `${what}: CurvePrivateKey`);
-  if (inner.end !== privateKey.content.length) throw new InvalidInputError(`${what}: trailing bytes after CurvePrivateKey`);
+  const base = privateKey.end - privateKey.content.length;
+  const inner = expectElement(privateKey.content, 0, DerTag.octetString, `${what}: CurvePrivateKey`, base);
+  if (inner.end !== privateKey.end) throw new InvalidInputError(`${what}: trailing bytes after CurvePrivateKey`);
   if (inner.content.length !== SEED_LENGTH) {
     throw new InvalidInputError(`${what}: Ed25519 private key must be ${SEED_LENGTH} bytes, got ${inner.content.length}`);
   }

@@ -197,6 +197,29 @@ describe('malformed and foreign keys', () => {
     expectInvalid(() => parsePrivateKey(Uint8Array.of(...goodDer, 0), source), /1 unexpected bytes after the DER structure \(offset 48\)/);
     expectInvalid(() => parsePublicKey(encodePublicKeyDer(PUBLIC).subarray(0, 20), source), /DER truncated/, []);
     expectInvalid(() => parsePrivateKey(Uint8Array.of(0x30, 0x80, 0, 0), source), /indefinite DER length/);
+    const innerTooLong = goodDer.slice();
+    innerTooLong[13] = 0x23; // the privateKey OCTET STRING at offset 12 now claims 35 bytes
+    expectInvalid(() => parsePrivateKey(innerTooLong, source), /DER truncated: element at offset 12 declares 35 bytes, 34 present/);
+  });
+
+  it('any corruption of a key gives InvalidInputError or a key, never another exception', () => {
+    const publicDer = encodePublicKeyDer(PUBLIC);
+    fc.assert(
+      fc.property(fc.nat(47), fc.nat(255), fc.nat(48), (index, value, cut) => {
+        for (const base of [goodDer, publicDer]) {
+          const corrupted = base.slice(0, Math.min(cut + 1, base.length));
+          if (index < corrupted.length) corrupted[index] = value;
+          for (const parse of [parsePrivateKey, parsePublicKey]) {
+            try {
+              parse(corrupted, source);
+            } catch (e) {
+              expect(e).toBeInstanceOf(InvalidInputError);
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('an Ed25519 AlgorithmIdentifier with parameters', () => {
