@@ -93,10 +93,53 @@ describe.skipIf(!hostToolchainAvailable)('device LZMA decoder (host build, sanit
     'text 64 KiB': textLike(64 * 1024, 3),
   };
 
-  describe.each(params)('lc=$lc lp=$lp pb=$pb dictSize=$dictSize', (p) => {
+  const label = (p: LzmaParams): string => `lc=${p.lc} lp=${p.lp} pb=${p.pb} dictSize=${p.dictSize}`;
+  describe.each(params.map((p) => [label(p), p] as const))('%s', (_label, p) => {
     it.each(Object.keys(inputs))('round-trips %s in whole, 1-byte and mixed chunks', async (name) => {
       const data = inputs[name]!;
       expectRoundTrip(data, await compressLzma(data, p), p, [WHOLE, BYTE_BY_BYTE, MIXED]);
+    });
+  });
+
+  describe('crafted streams liblzma never writes (device/test/lzma_craft.c)', () => {
+    const p: LzmaParams = { lc: 3, lp: 0, pb: 2, dictSize: 4096 };
+    function craft(symbols: string[], q: LzmaParams = p): string {
+      const file = path.join(build.dir, `craft-${counter++}.bin`);
+      const r = build.run('lzma_craft', [q.lc, q.lp, q.pb, file, ...symbols].map(String));
+      expect(r.status, r.stderr).toBe(0);
+      return file;
+    }
+    const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+    it('finishes without an end marker when the size is known, consuming the stream exactly', () => {
+      const file = craft(['L61', 'L62', 'L63']);
+      const r = decode(file, p, { size: 3, chunking: BYTE_BY_BYTE });
+      expect(r.status).toBe(EXIT.ok);
+      expect(Buffer.compare(r.output!, text('abc'))).toBe(0);
+      expect(decode(file, p).status, 'no marker, size unknown').toBe(EXIT.truncated);
+      expect(decode(file, p, { size: 2 }).status, 'a literal past the declared size').toBe(EXIT.data);
+      const withTrailing = new Uint8Array([...readFileSync(file), 0]);
+      expect(decode(withTrailing, p, { size: 3 }).status).toBe(EXIT.trailing);
+    });
+
+    it('accepts a match reaching the first byte and rejects one reaching before it', () => {
+      const ok = decode(craft(['L61', 'L62', 'M5:1', 'E']), p, { chunking: BYTE_BY_BYTE });
+      expect(ok.status).toBe(EXIT.ok);
+      expect(Buffer.compare(ok.output!, text('abababa'))).toBe(0);
+      expect(decode(craft(['L61', 'M2:1', 'E']), p).status).toBe(EXIT.data);
+      expect(decode(craft(['M2:0', 'E']), p).status, 'a match on empty output').toBe(EXIT.data);
+    });
+
+    it('decodes lc/lp/pb combinations beyond liblzma LZMA1 (lc + lp > 4)', () => {
+      for (const q of [
+        { lc: 8, lp: 4, pb: 4, dictSize: 4096 },
+        { lc: 0, lp: 4, pb: 0, dictSize: 4096 },
+        { lc: 5, lp: 1, pb: 3, dictSize: 4096 },
+      ]) {
+        const r = decode(craft(['L00', 'Lff', 'L80', 'L7f', 'M9:3', 'E'], q), q, { chunking: BYTE_BY_BYTE });
+        expect(r.status, JSON.stringify(q)).toBe(EXIT.ok);
+        expect([...r.output!]).toEqual([0, 0xff, 0x80, 0x7f, 0, 0xff, 0x80, 0x7f, 0, 0xff, 0x80, 0x7f, 0]);
+      }
     });
   });
 
@@ -140,6 +183,22 @@ describe.skipIf(!hostToolchainAvailable)('device LZMA decoder (host build, sanit
       expect(decode(trailing, p).status).toBe(EXIT.trailing);
       expect(decode(stream, { ...p, lp: 5 }).status).toBe(EXIT.param);
       expect(decode(stream, p, { window: 0 }).status).toBe(EXIT.param);
+    });
+
+    it('uses exactly the window it is given: the longest distance fits, one byte less does not', async () => {
+      // A random 1000-byte block repeated: the encoder can only match it at distance 1000.
+      const period = 1000;
+      const block = pseudoRandomBytes(period, 5);
+      const repeated = new Uint8Array(period * 5);
+      for (let i = 0; i < 5; i++) repeated.set(block, i * period);
+      const q: LzmaParams = { lc: 3, lp: 0, pb: 2, dictSize: 4096 };
+      const file = tempFile(await compressLzma(repeated, q));
+      for (const window of [period, period + 1, 1 << 20]) {
+        const r = decode(file, q, { window, chunking: MIXED });
+        expect(r.status, `window ${window}`).toBe(EXIT.ok);
+        expect(Buffer.compare(r.output!, repeated)).toBe(0);
+      }
+      expect(decode(file, q, { window: period - 1 }).status).toBe(EXIT.data);
     });
 
     it('rejects matches that reach beyond the window or before the start', () => {
