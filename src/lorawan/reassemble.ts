@@ -1,0 +1,110 @@
+/**
+ * Reassembles a data block from DataFragment payloads as a device would (any subset, any order,
+ * duplicates), and validates the result before handing it out: a wrong block is never returned as ok.
+ *
+ * Checks, in order: full rank (the block is uniquely determined by the fragments); no fragment
+ * contradicts the solution (redundant and late fragments are all verified); the padding bytes of the
+ * last row are zero (every server pads with zeros; a wrong TS004 version usually breaks this); then, when
+ * known, the SHA-256 of the block and the v2 data-block MIC.
+ */
+import { FragmentDecoder, type DecoderStats } from './decoder.js';
+import { dataBlockMic, sha256 } from './mic.js';
+import type { Ts004Version } from './parity.js';
+import { rowsToBytes, wordsPerRow } from './rows.js';
+
+export interface ReassemblyParams {
+  nbFrag: number;
+  fragSize: number;
+  padding: number;
+  version: Ts004Version;
+  /** Device FRAG_MAX_REDUNDANCY to emulate (see DecoderOptions.maxLost). */
+  maxLost?: number;
+  /** Accept non-zero padding bytes (default false). */
+  allowNonZeroPadding?: boolean;
+  /** Expected SHA-256 of the data block (without padding), when the fragment file carries one. */
+  sha256?: Uint8Array;
+  /** v2 data-block MIC to check: the root key (GenAppKey or AppKey) and the setup fields. */
+  micCheck?: { rootKey: Uint8Array; sessionCnt: number; fragIndex: number; descriptor: Uint8Array; expected: Uint8Array };
+}
+
+export type ReassemblyFailure =
+  | 'not-enough-fragments'
+  | 'matrix-memory'
+  | 'inconsistent-fragments'
+  | 'padding-not-zero'
+  | 'sha256-mismatch'
+  | 'mic-mismatch';
+
+export type ReassemblyResult =
+  | {
+      ok: true;
+      /** The block, NbFrag·FragSize − Padding bytes. */
+      data: Uint8Array;
+      /** Distinct fragments received when the block completed. */
+      needed: number;
+      stats: DecoderStats;
+      /** The checks that passed, in words. */
+      checks: string[];
+    }
+  | { ok: false; reason: ReassemblyFailure; message: string; stats: DecoderStats };
+
+export interface FragmentInput {
+  index: number;
+  payload: Uint8Array;
+}
+
+export function reassemble(fragments: Iterable<FragmentInput>, params: ReassemblyParams): ReassemblyResult {
+  const decoder = new FragmentDecoder({ nbFrag: params.nbFrag, fragSize: params.fragSize, version: params.version, maxLost: params.maxLost });
+  for (const fragment of fragments) decoder.push(fragment.index, fragment.payload);
+  const stats = decoder.status();
+  const fail = (reason: ReassemblyFailure, message: string): ReassemblyResult => ({ ok: false, reason, message, stats });
+
+  if (stats.state === 'failed') {
+    return fail('matrix-memory', `more than ${params.maxLost} uncoded fragments were lost: the device's matrix (FRAG_MAX_REDUNDANCY ${params.maxLost}) cannot recover them`);
+  }
+  if (stats.inconsistent > 0) {
+    return fail(
+      'inconsistent-fragments',
+      `${stats.inconsistent} fragment(s) contradict the others: wrong TS004 version (--ts004), wrong session, or corrupted fragments`,
+    );
+  }
+  if (stats.state !== 'complete') {
+    return fail(
+      'not-enough-fragments',
+      `not enough fragments: ${stats.received} distinct received (${stats.uncodedReceived} of ${params.nbFrag} uncoded); at least ${stats.rankDeficit} more independent fragment(s) needed`,
+    );
+  }
+  const rows = decoder.blockRows();
+  const checks = [`full rank: ${params.nbFrag} fragments determined by ${stats.neededAtCompletion} received`];
+  const crossChecked = stats.redundant + stats.duplicates + stats.late;
+  checks.push(crossChecked > 0 ? `${crossChecked} extra fragment(s) agree with the block` : 'no extra fragment to cross-check');
+  if (params.padding > 0 && !params.allowNonZeroPadding) {
+    if (!paddingIsZero(rows, params)) {
+      return fail('padding-not-zero', `the ${params.padding} padding byte(s) of fragment ${params.nbFrag} are not zero: wrong TS004 version (--ts004) or wrong session`);
+    }
+    checks.push(`${params.padding} padding byte(s) are zero`);
+  }
+  const data = rowsToBytes(rows, params.fragSize, params.nbFrag * params.fragSize - params.padding);
+  if (params.sha256) {
+    if (!equalBytes(sha256(data), params.sha256)) return fail('sha256-mismatch', 'the reassembled block does not match the expected SHA-256');
+    checks.push('SHA-256 matches');
+  }
+  if (params.micCheck) {
+    const { rootKey, expected, ...fields } = params.micCheck;
+    if (!equalBytes(dataBlockMic(rootKey, { ...fields, data }), expected)) {
+      return fail('mic-mismatch', 'the v2 data-block MIC does not match (wrong key, SessionCnt, descriptor or data)');
+    }
+    checks.push('v2 data-block MIC matches');
+  }
+  return { ok: true, data, needed: stats.neededAtCompletion!, stats, checks };
+}
+
+function paddingIsZero(rows: Uint32Array, params: ReassemblyParams): boolean {
+  const words = wordsPerRow(params.fragSize);
+  const last = new Uint8Array(rows.buffer, rows.byteOffset + (params.nbFrag - 1) * words * 4, params.fragSize);
+  return last.subarray(params.fragSize - params.padding).every((b) => b === 0);
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
