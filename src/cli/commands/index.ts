@@ -2,7 +2,10 @@
 import type { Command } from 'commander';
 import { register as registerKeygen } from './keygen.js';
 import { register as registerGetpub } from './getpub.js';
+import { register as registerFragment } from './fragment.js';
+import { register as registerReassemble } from './reassemble.js';
+import { register as registerSimulate } from './simulate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerKeygen, registerGetpub];
+export const commands: RegisterCommand[] = [registerKeygen, registerGetpub, registerFragment, registerReassemble, registerSimulate];
