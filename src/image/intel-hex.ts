@@ -44,7 +44,7 @@ class HexReader {
   private poolUsed = 0;
 
   constructor(textLength: number) {
-    this.pool = new Uint8Array(textLength >> 1);
+    this.pool = new Uint8Array(Math.floor(textLength / 2)); // data bytes never outnumber half the digits
   }
 
   apply(record: HexRecord, line: number): void {
