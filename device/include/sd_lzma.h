@@ -27,7 +27,8 @@ extern "C" {
 #define SD_LZMA_OK 0         /* progress made or blocked: give more input or output space */
 #define SD_LZMA_DONE 1       /* end marker decoded, or the declared unpacked size reached */
 #define SD_LZMA_ERR_DATA (-1)  /* corrupt stream (sticky: every later call fails too) */
-#define SD_LZMA_ERR_PARAM (-2) /* bad lc/lp/pb, too few probabilities, no window */
+#define SD_LZMA_ERR_PARAM (-2) /* bad lc/lp/pb, too few probabilities, no window
+                                  (sd_lzma_decode keeps returning it after a failed init) */
 
 /* Pass as unpacked_size when the stream ends with an end marker only. */
 #define SD_LZMA_SIZE_UNKNOWN UINT64_MAX

@@ -68,7 +68,8 @@ enum step {
   ST_COPY,        /* copy copy_left bytes from distance rep[0] */
   ST_FINISH,      /* after the end marker: code must be 0 */
   ST_DONE,
-  ST_ERROR
+  ST_ERROR,
+  ST_BAD_PARAM    /* sd_lzma_init failed */
 };
 
 #define NEED_MORE 2 /* internal: blocked on input or output */
@@ -94,7 +95,7 @@ int sd_lzma_init(sd_lzma_dec *d, unsigned lc, unsigned lp, unsigned pb, uint16_t
                  uint64_t unpacked_size) {
   size_t need = sd_lzma_probs_count(lc, lp), i;
   if (d == NULL) return SD_LZMA_ERR_PARAM;
-  d->step = ST_ERROR;
+  d->step = ST_BAD_PARAM;
   if (need == 0 || pb > SD_LZMA_PB_MAX || probs == NULL || probs_count < need ||
       window == NULL || window_size == 0)
     return SD_LZMA_ERR_PARAM;
@@ -433,7 +434,10 @@ static int run_step(sd_lzma_dec *d) {
     if (!rc_normalize(d)) return NEED_MORE;
     return d->code == 0 ? SD_LZMA_DONE : SD_LZMA_ERR_DATA;
 
-  default:
+  case ST_BAD_PARAM:
+    return SD_LZMA_ERR_PARAM;
+
+  default: /* ST_ERROR */
     return SD_LZMA_ERR_DATA;
   }
 }
@@ -455,7 +459,7 @@ int sd_lzma_decode(sd_lzma_dec *d, const uint8_t *in, size_t *in_len, uint8_t *o
     while (r == SD_LZMA_OK) r = run_step(d);
     if (r == SD_LZMA_DONE) d->step = ST_DONE;
     else if (r == NEED_MORE) r = SD_LZMA_OK;
-    else d->step = ST_ERROR;
+    else if (r == SD_LZMA_ERR_DATA) d->step = ST_ERROR;
   }
   *in_len = in ? (size_t)(d->in - in) : 0u;
   *out_len = out ? (size_t)(d->out - out) : 0u;

@@ -83,7 +83,11 @@ static int decode_all(const struct params *p, const uint8_t *in, size_t in_size,
   rng_state = p->seed ? p->seed : 1;
   if (!probs || !window || !buf) { code = 1; goto out; }
   r = sd_lzma_init(&d, p->lc, p->lp, p->pb, probs, nprobs, window, p->window, p->size);
-  if (r != SD_LZMA_OK) { code = 2; goto out; }
+  if (r != SD_LZMA_OK) { /* and decode must keep refusing */
+    size_t none_in = 0, none_out = 0;
+    code = sd_lzma_decode(&d, in, &none_in, buf, &none_out) == SD_LZMA_ERR_PARAM ? 2 : 6;
+    goto out;
+  }
   for (;;) {
     size_t in_n = in_size - ip, out_n;
     if (p->seed && in_n > 0) { size_t c = chunk(p->max_in); if (c < in_n) in_n = c; }

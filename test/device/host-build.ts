@@ -13,7 +13,7 @@ export const deviceDir = path.join(repoRoot, 'device');
 /** Shared reference material beside the repository (absent in a fresh clone). */
 export const sharedDir = path.resolve(repoRoot, '../shared');
 
-function onPath(tool: string): boolean {
+export function onPath(tool: string): boolean {
   return spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 

@@ -1,0 +1,6 @@
+/* Cross-build probe: the symbol sizes (arm-none-eabi-nm -S) are the struct sizes on the target. */
+#include "sd_lzma.h"
+#include "sd_sha256.h"
+
+char sizeof_sd_lzma_dec[sizeof(sd_lzma_dec)];
+char sizeof_sd_sha256_ctx[sizeof(sd_sha256_ctx)];

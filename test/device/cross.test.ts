@@ -1,0 +1,37 @@
+/**
+ * The Cortex-M4 cross build of the device library (`make -C device cross`, docs/DEVICE.md "Flash and speed"):
+ * warning-free at -Os with -Wconversion, no .data/.bss (all state is the caller's), and within the flash
+ * budget of issue 8 (applier + LZMA + SHA-256 <= 8 KB, so LZMA + SHA-256 must leave room for the applier).
+ * Skips when arm-none-eabi-gcc or make is not on PATH.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deviceDir, onPath } from './host-build.js';
+
+const available = onPath('arm-none-eabi-gcc') && onPath('make');
+
+describe.skipIf(!available)('device library, Cortex-M4 cross build', () => {
+  it('builds cleanly, keeps no static state, and fits the flash budget', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'smartdelta-cross-'));
+    try {
+      const r = spawnSync('make', ['-s', '-C', deviceDir, `BUILD=${dir}`, 'cross'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const sizes = new Map<string, { text: number; data: number; bss: number }>();
+      for (const m of r.stdout.matchAll(/^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*\/(\w+)\.o$/gm)) {
+        sizes.set(m[4]!, { text: Number(m[1]), data: Number(m[2]), bss: Number(m[3]) });
+      }
+      const lzma = sizes.get('sd_lzma');
+      const sha = sizes.get('sd_sha256');
+      expect(lzma && sha, r.stdout).toBeTruthy();
+      for (const s of [lzma!, sha!]) expect(s.data + s.bss).toBe(0);
+      expect(lzma!.text + sha!.text).toBeLessThanOrEqual(4096);
+      const decoderStruct = /sizeof_sd_lzma_dec = (\d+) bytes/.exec(r.stdout);
+      expect(Number(decoderStruct?.[1])).toBeLessThanOrEqual(160);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
