@@ -11,17 +11,16 @@ import { parsePatch } from '../container/patch-file.js';
 import { ProgramApplier, type SourceFactory } from '../delta/apply.js';
 import { plainSource } from '../delta/source.js';
 import { sha256 } from './create.js';
+import { cortexMSourceFactory } from '../arch/cortex-m/apply.js';
 
 /** Payload pieces handed to the decompressor, as a device would receive them. */
 const PAYLOAD_CHUNK = 4096;
 
 export type SourceFactoryMaker = (old: Uint8Array, header: PatchHeader) => SourceFactory;
-const sourceFactories = new Map<number, SourceFactoryMaker>([[Transform.plain, (old) => () => plainSource(old)]]);
-
-/** Lets a transform (src/arch/cortex-m) plug its predicted-source view into the applier. */
-export function registerTransform(transform: number, maker: SourceFactoryMaker): void {
-  sourceFactories.set(transform, maker);
-}
+const sourceFactories = new Map<number, SourceFactoryMaker>([
+  [Transform.plain, (old) => () => plainSource(old)],
+  [Transform.cortexM, cortexMSourceFactory],
+]);
 
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');

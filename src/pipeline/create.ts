@@ -18,6 +18,8 @@ export interface ImageInput {
 }
 
 export interface CreateOptions {
+  /** Transform: plain bytes, Cortex-M relocation, or auto (the smaller of the two for Cortex-M images). */
+  arch?: Arch;
   /** LZMA dictionary size (the device's largest RAM item); default 16 KiB. */
   dictSize?: number;
   /** Fix lc/lp/pb instead of trying the candidate sets. */
@@ -26,6 +28,8 @@ export interface CreateOptions {
   versionTo?: string;
   securityCounter?: number;
 }
+
+export type Arch = 'auto' | 'cortex-m' | 'none';
 
 export const DEFAULT_DICT_SIZE = 16 * 1024;
 /** lc/lp/pb sets worth trying: difference bytes favour position context, literals favour byte context. */
@@ -48,7 +52,11 @@ export interface TransformPlan {
   transformParams: Uint8Array;
   blocks: Block[];
   source: SourceView;
-  layouts: readonly Layout[];
+  /**
+   * (layout, coding) pairs worth trying. Relocated diffs are so sparse that the raw coding never wins on
+   * them; raw programs are only tried control-first, which compresses them better.
+   */
+  variants: ReadonlyArray<{ layout: Layout; diffCoding: DiffCoding }>;
 }
 
 export interface CreatedPatch {
@@ -70,29 +78,36 @@ export function checkImages(oldImage: ImageInput, newImage: ImageInput): void {
 }
 
 /** The plain transform: diff against the old image as it is. */
-export function planPlain(oldImage: ImageInput, newImage: ImageInput): TransformPlan {
+export function planPlain(oldImage: ImageInput, newImage: ImageInput, blocks?: Block[]): TransformPlan {
   return {
     transform: Transform.plain,
     transformParams: new Uint8Array(0),
-    blocks: matchBlocks(oldImage.data, newImage.data),
+    blocks: blocks ?? matchBlocks(oldImage.data, newImage.data),
     source: plainSource(oldImage.data),
-    layouts: [Layout.interleaved, Layout.controlFirst],
+    variants: [
+      { layout: Layout.controlFirst, diffCoding: DiffCoding.raw },
+      { layout: Layout.interleaved, diffCoding: DiffCoding.sparse },
+      { layout: Layout.controlFirst, diffCoding: DiffCoding.sparse },
+    ],
   };
 }
 
-/** Encodes the program in every candidate layout and coding and compresses each; returns the smallest. */
-export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, options: CreateOptions): Promise<EncodedCandidate> {
+/**
+ * Encodes the program in every candidate layout and coding and compresses each; returns the smallest.
+ * Raw difference bytes are compressed with the first LZMA set only (position context pays on them, and each
+ * try costs a third of a second on a 300 KB image); sparse programs are small and try every set. `quick`
+ * tries the first set only: enough to rank plans against each other.
+ */
+export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, options: CreateOptions, quick = false): Promise<EncodedCandidate> {
   const dictSize = options.dictSize ?? DEFAULT_DICT_SIZE;
-  const lzmaSets = options.lzma ? [options.lzma] : LZMA_CANDIDATES;
   let best: EncodedCandidate | undefined;
-  for (const layout of plan.layouts) {
-    for (const diffCoding of [DiffCoding.raw, DiffCoding.sparse]) {
-      const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding });
-      for (const set of lzmaSets) {
-        const lzma = { ...set, dictSize };
-        const payload = await compressLzma(program, lzma);
-        if (!best || payload.length < best.payload.length) best = { layout, diffCoding, lzma, programLength: program.length, payload };
-      }
+  for (const { layout, diffCoding } of plan.variants) {
+    const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding });
+    const sets = options.lzma ? [options.lzma] : quick || diffCoding === DiffCoding.raw ? LZMA_CANDIDATES.slice(0, 1) : LZMA_CANDIDATES;
+    for (const set of sets) {
+      const lzma = { ...set, dictSize };
+      const payload = await compressLzma(program, lzma);
+      if (!best || payload.length < best.payload.length) best = { layout, diffCoding, lzma, programLength: program.length, payload };
     }
   }
   return best!;
@@ -132,9 +147,3 @@ export function assemblePatch(
   return { bytes, header };
 }
 
-export async function createPlainPatch(oldImage: ImageInput, newImage: ImageInput, options: CreateOptions = {}): Promise<CreatedPatch> {
-  checkImages(oldImage, newImage);
-  const plan = planPlain(oldImage, newImage);
-  const encoded = await encodeSmallest(plan, newImage.data, options);
-  return assemblePatch(oldImage, newImage, plan, encoded, options);
-}

@@ -1,5 +1,8 @@
 /** Every CLI verb, in the order --help lists them. Each module registers one command on the program. */
 import type { Command } from 'commander';
+import { register as registerDiff } from './diff.js';
+import { register as registerApply } from './apply.js';
+import { register as registerInfo } from './info.js';
 import { register as registerKeygen } from './keygen.js';
 import { register as registerGetpub } from './getpub.js';
 import { register as registerFragment } from './fragment.js';
@@ -8,4 +11,4 @@ import { register as registerSimulate } from './simulate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerKeygen, registerGetpub, registerFragment, registerReassemble, registerSimulate];
+export const commands: RegisterCommand[] = [registerDiff, registerApply, registerInfo, registerKeygen, registerGetpub, registerFragment, registerReassemble, registerSimulate];

@@ -1,0 +1,181 @@
+/**
+ * The relocation predictor (DESIGN section 5; docs/FORMAT.md, "Cortex-M relocation"): the old image as it
+ * would read after moving to the new layout. At each even offset that starts an instruction (see
+ * startsInstruction) a scan recognises, in this order:
+ * - a BL / B.W / B<c>.W: its target goes through the flash map, its own address is where the copy block puts
+ *   it, and the instruction is re-encoded with the new offset (unchanged when the offset does not fit);
+ * - at a 4-aligned address, a 32-bit word whose value lies in the old image (a pointer into flash: vector
+ *   table, literal pools, pointer tables) or in the RAM map (a pointer into .data/.bss): it is mapped.
+ * A recognised item covers 4 bytes; otherwise the scan steps 2 bytes. A block's scan starts 4 bytes before
+ * the block, so an item cut by the block boundary still predicts its bytes inside the block.
+ * Wrong guesses cost patch bytes, never correctness: creator and applier make the same ones.
+ */
+import type { SourceView } from '../../delta/source.js';
+import type { ShiftMap } from './address-map.js';
+import { NO_ENCODING } from './halfwords.js';
+import { Recognize } from './params.js';
+import { branch32Offset, classifyBranch32, encodeBranch32 } from './thumb2-branch.js';
+import { ThumbKind } from './thumb2-kind.js';
+
+export interface RelocationContext {
+  old: Uint8Array;
+  oldBase: number;
+  newBase: number;
+  recognize: number;
+  /** Flash map over old image offsets. */
+  flash: ShiftMap;
+  /** RAM map over absolute addresses, valid in [ramStart, ramEnd). */
+  ram: ShiftMap;
+  ramStart: number;
+  ramEnd: number;
+}
+
+/** How far before a block its scan starts: one 32-bit item. */
+export const LOOKBEHIND = 4;
+/** How many halfwords startsInstruction looks back at most (so the applier reads at most 32 bytes back). */
+export const MAX_PREFIX_RUN = 16;
+const NONE = -1;
+
+/**
+ * Whether offset p starts a Thumb instruction, judged from the bytes before it alone (no sweep from the image
+ * start). A halfword whose top five bits are not 11101, 11110 or 11111 is never the first half of a 32-bit
+ * instruction, so the next offset is always an instruction boundary; after it, 32-bit-prefix-like halfwords
+ * pair up. p starts an instruction when the run of prefix-like halfwords right before it has even length.
+ * (ARMv7-M ARM A5.1: "Thumb instruction set encoding".)
+ */
+export function startsInstruction(old: Uint8Array, p: number): boolean {
+  let run = 0;
+  for (let q = p - 2; q >= 0 && run < MAX_PREFIX_RUN; q -= 2) {
+    if (old[q + 1]! < 0xe8) break;
+    run++;
+  }
+  return (run & 1) === 0;
+}
+
+function branchEnabled(kind: number, recognize: number): boolean {
+  if (kind === ThumbKind.BL) return (recognize & Recognize.bl) !== 0;
+  if (kind === ThumbKind.BW) return (recognize & Recognize.bw) !== 0;
+  if (kind === ThumbKind.BCondW) return (recognize & Recognize.bcondw) !== 0;
+  return false;
+}
+
+/** New address of an old flash address; addresses outside the old image do not move. */
+function mapFlashAddress(ctx: RelocationContext, address: number): number {
+  const offset = address - ctx.oldBase;
+  if (offset < 0 || offset > ctx.old.length) return address;
+  return ctx.newBase + offset + ctx.flash.shiftAt(offset);
+}
+
+/**
+ * The predicted 4 bytes (as a little-endian u32) of the item at old offset p when that offset lands at new
+ * offset p + placeShift, or NONE when nothing is recognised there.
+ */
+export function relocateAt(ctx: RelocationContext, p: number, placeShift: number): number {
+  const old = ctx.old;
+  if (!startsInstruction(old, p)) return NONE;
+  const hw1 = old[p]! | (old[p + 1]! << 8);
+  const hw2 = old[p + 2]! | (old[p + 3]! << 8);
+  const kind = classifyBranch32(hw1, hw2);
+  if (kind !== ThumbKind.None && branchEnabled(kind, ctx.recognize)) {
+    const address = ctx.oldBase + p;
+    const target = address + 4 + branch32Offset(hw1, hw2);
+    const newAddress = ctx.newBase + p + placeShift;
+    const encoded = encodeBranch32(hw1, hw2, mapFlashAddress(ctx, target) - newAddress - 4);
+    if (encoded === NO_ENCODING) return (hw1 | (hw2 << 16)) >>> 0;
+    return ((encoded >>> 16) | ((encoded & 0xffff) << 16)) >>> 0;
+  }
+  if (((ctx.oldBase + p) & 3) !== 0) return NONE;
+  const value = (hw1 | (hw2 << 16)) >>> 0;
+  if (ctx.recognize & Recognize.flashPointers && value >= ctx.oldBase && value <= ctx.oldBase + old.length) {
+    return mapFlashAddress(ctx, value) >>> 0;
+  }
+  if (ctx.recognize & Recognize.ramPointers && value >= ctx.ramStart && value < ctx.ramEnd) {
+    return (value + ctx.ram.shiftAt(value)) >>> 0;
+  }
+  return NONE;
+}
+
+/** The whole old image predicted with each item placed by the flash map: what the creator matches against. */
+export function predictWholeImage(ctx: RelocationContext): Uint8Array {
+  const out = ctx.old.slice();
+  const end = ctx.old.length - 3;
+  for (let p = 0; p < end; ) {
+    const word = relocateAt(ctx, p, ctx.flash.shiftAt(p));
+    if (word === NONE) {
+      p += 2;
+      continue;
+    }
+    out[p] = word & 0xff;
+    out[p + 1] = (word >>> 8) & 0xff;
+    out[p + 2] = (word >>> 16) & 0xff;
+    out[p + 3] = word >>> 24;
+    p += 4;
+  }
+  return out;
+}
+
+/**
+ * A SourceView that predicts each copy block on the fly. Pieces of one block are read in order, so the scan
+ * position and the bytes of an item that straddles two pieces carry over; any other access restarts the
+ * block's scan from its look-behind, which gives the same bytes.
+ */
+export function relocatingSource(ctx: RelocationContext): SourceView {
+  let blockOldStart = -1;
+  let blockNewStart = -1;
+  let nextOffsetInBlock = -1;
+  let scan = 0;
+  const carry = new Int16Array(3).fill(-1);
+  let carryAt = 0;
+
+  const restart = (oldStart: number, newStart: number): void => {
+    blockOldStart = oldStart;
+    blockNewStart = newStart;
+    nextOffsetInBlock = 0;
+    scan = Math.max(0, (oldStart - LOOKBEHIND) & ~1);
+    carry.fill(-1);
+  };
+
+  return {
+    length: ctx.old.length,
+    read(block, offsetInBlock, out) {
+      if (block.oldStart !== blockOldStart || block.newStart !== blockNewStart || offsetInBlock !== nextOffsetInBlock) {
+        restart(block.oldStart, block.newStart);
+        if (offsetInBlock > 0) {
+          // Random access: replay the scan up to this piece.
+          const skipped = new Uint8Array(offsetInBlock);
+          this.read(block, 0, skipped);
+        }
+      }
+      const pieceStart = block.oldStart + offsetInBlock;
+      const pieceEnd = pieceStart + out.length;
+      out.set(ctx.old.subarray(pieceStart, pieceEnd));
+      for (let i = 0; i < 3; i++) {
+        const at = carryAt + i;
+        if (carry[i]! >= 0 && at >= pieceStart && at < pieceEnd) out[at - pieceStart] = carry[i]!;
+      }
+      carry.fill(-1);
+      const placeShift = block.newStart - block.oldStart;
+      const end = ctx.old.length - 3;
+      let p = scan;
+      while (p < pieceEnd) {
+        const word = p < end ? relocateAt(ctx, p, placeShift) : NONE;
+        if (word === NONE) {
+          p += 2;
+          continue;
+        }
+        for (let i = 0; i < 4; i++) {
+          const at = p + i;
+          const byte = (word >>> (8 * i)) & 0xff;
+          if (at >= pieceStart && at < pieceEnd) out[at - pieceStart] = byte;
+          else if (at >= pieceEnd) {
+            carryAt = pieceEnd;
+            carry[at - pieceEnd] = byte;
+          }
+        }
+        p += 4;
+      }
+      scan = p;
+      nextOffsetInBlock = offsetInBlock + out.length;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/** smartdelta apply <old> <patch> -o <new>: check the base, apply as a device would, check the result. */
+import type { Command } from 'commander';
+import { applyPatch } from '../../pipeline/apply.js';
+import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
+import { loadImageFile } from '../images.js';
+import { parseInteger } from '../options.js';
+import { formatBytes, printJson, printLine } from '../output.js';
+
+interface ApplyOptions {
+  output: string;
+  base?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('apply')
+    .description('apply <patch> to <old> and write the new image (raw binary)')
+    .argument('<old>', 'the image the patch was made from (.bin, .hex or .elf)')
+    .argument('<patch>', 'the patch file')
+    .requiredOption('-o, --output <new>', 'new image file to write')
+    .option('--base <address>', 'load address of a .bin <old> (only needed to read .hex/.elf consistently)')
+    .option('--force', 'replace an existing output file')
+    .option('--json', 'print one JSON document with the result')
+    .addHelpText(
+      'after',
+      `
+The old image is checked against the patch's SHA-256 before anything is written (exit 1 when it differs),
+and the new image's SHA-256 is checked before the output file appears (exit 3 on a corrupt patch).
+
+Example:
+  smartdelta apply app-v1.bin v1-v2.sdp -o app-v2.bin`,
+    )
+    .action(async (oldPath: string, patchPath: string, opts: ApplyOptions) => {
+      const base = opts.base !== undefined ? parseInteger(opts.base, '--base', 0, 0xffffffff) : undefined;
+      const inputs = [oldPath, patchPath];
+      checkOutputPath(opts.output, { force: opts.force, inputs });
+      const old = loadImageFile(oldPath, base, 'old image');
+      const patch = readInputFile(patchPath, 'patch');
+      const result = await applyPatch(old.data, patch);
+      writeOutputFile(opts.output, result, { force: opts.force, inputs });
+      if (opts.json) printJson({ output: opts.output, size: result.length, verified: true });
+      else printLine(`${opts.output}: ${formatBytes(result.length)} bytes, SHA-256 verified`);
+    });
+}

@@ -1,0 +1,87 @@
+/** smartdelta diff <old> <new> -o <patch>: create a patch (src/pipeline/create-patch.ts). */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { createPatch } from '../../pipeline/create-patch.js';
+import type { Arch } from '../../pipeline/create.js';
+import { patchInfo } from '../../pipeline/info.js';
+import { checkOutputPath, writeOutputFile } from '../files.js';
+import { loadImageFile, warnUnknownBase } from '../images.js';
+import { parseInteger, parseSize } from '../options.js';
+import { formatBytes, printJson, printLine, spinner } from '../output.js';
+
+interface DiffOptions {
+  output: string;
+  base?: string;
+  oldBase?: string;
+  newBase?: string;
+  arch: string;
+  dictSize: string;
+  versionFrom?: string;
+  versionTo?: string;
+  securityCounter?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+const ARCHES: readonly Arch[] = ['auto', 'cortex-m', 'none'];
+
+export function register(program: Command): void {
+  program
+    .command('diff')
+    .description('create a delta patch that turns <old> into <new> (.bin, .hex or .elf)')
+    .argument('<old>', 'the image the device runs now')
+    .argument('<new>', 'the image to install')
+    .requiredOption('-o, --output <patch>', 'patch file to write')
+    .option('--base <address>', 'load address of .bin inputs (default: read from the vector table)')
+    .option('--old-base <address>', 'load address of the old .bin, when it differs from --base')
+    .option('--new-base <address>', 'load address of the new .bin, when it differs from --base')
+    .option('--arch <arch>', 'auto | cortex-m | none: pointer-aware Cortex-M relocation or plain bytes', 'auto')
+    .option('--dict-size <bytes>', 'LZMA dictionary: the largest RAM item on the device (4K..64M, power of two)', '16K')
+    .option('--version-from <version>', 'firmware version string of <old>, recorded in the header')
+    .option('--version-to <version>', 'firmware version string of <new>, recorded in the header')
+    .option('--security-counter <n>', 'anti-rollback counter recorded in the header')
+    .option('--force', 'replace an existing output file')
+    .option('--json', 'print one JSON document with the patch figures')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp
+  smartdelta diff old.bin new.bin --base 0x08000000 -o update.sdp --version-from 1.0.0 --version-to 1.1.0`,
+    )
+    .action(async (oldPath: string, newPath: string, opts: DiffOptions) => {
+      if (!ARCHES.includes(opts.arch as Arch)) throw new UsageError(`--arch must be one of ${ARCHES.join(', ')}, got "${opts.arch}"`);
+      const dictSize = parseSize(opts.dictSize, '--dict-size', 4096, 64 * 1024 * 1024);
+      if (!Number.isInteger(Math.log2(dictSize))) throw new UsageError(`--dict-size must be a power of two, got ${opts.dictSize}`);
+      const base = opts.base !== undefined ? parseInteger(opts.base, '--base', 0, 0xffffffff) : undefined;
+      const oldBase = opts.oldBase !== undefined ? parseInteger(opts.oldBase, '--old-base', 0, 0xffffffff) : base;
+      const newBase = opts.newBase !== undefined ? parseInteger(opts.newBase, '--new-base', 0, 0xffffffff) : base;
+      const securityCounter = opts.securityCounter !== undefined ? parseInteger(opts.securityCounter, '--security-counter', 0, 0xffffffff) : undefined;
+      checkOutputPath(opts.output, { force: opts.force, inputs: [oldPath, newPath] });
+
+      const oldImage = loadImageFile(oldPath, oldBase, 'old image');
+      const newImage = loadImageFile(newPath, newBase, 'new image');
+      if (opts.arch !== 'none') {
+        warnUnknownBase(oldImage, oldPath, Boolean(opts.json));
+        warnUnknownBase(newImage, newPath, Boolean(opts.json));
+      }
+      const progress = spinner('creating patch', !opts.json);
+      const created = await createPatch(oldImage, newImage, {
+        arch: opts.arch as Arch,
+        dictSize,
+        ...(opts.versionFrom !== undefined && { versionFrom: opts.versionFrom }),
+        ...(opts.versionTo !== undefined && { versionTo: opts.versionTo }),
+        ...(securityCounter !== undefined && { securityCounter }),
+      }).finally(() => progress.stop());
+      writeOutputFile(opts.output, created.bytes, { force: opts.force, inputs: [oldPath, newPath] });
+
+      const info = patchInfo(created.bytes);
+      if (opts.json) {
+        printJson({ patch: opts.output, ...info });
+        return;
+      }
+      printLine(`${opts.output}: ${formatBytes(info.patchSize)} bytes, ${info.transform} transform`);
+      printLine(`  new image ${formatBytes(info.new.size)} bytes; ratio ${info.ratio.toFixed(2)} (new image / patch)`);
+      printLine(`  device RAM to apply: ${formatBytes(info.deviceRam.total)} bytes`);
+    });
+}

@@ -1,0 +1,41 @@
+/** smartdelta info <patch>: the header, the stream sizes, the ratio and the RAM a device needs. */
+import type { Command } from 'commander';
+import { patchInfo, type PatchInfo } from '../../pipeline/info.js';
+import { readInputFile } from '../files.js';
+import { formatBytes, printJson, printLine } from '../output.js';
+
+const hexAddress = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+
+export function register(program: Command): void {
+  program
+    .command('info')
+    .description('show what a patch contains and what a device needs to apply it')
+    .argument('<patch>', 'the patch file')
+    .option('--json', 'print one JSON document')
+    .action((patchPath: string, opts: { json?: boolean }) => {
+      const info = patchInfo(readInputFile(patchPath, 'patch'));
+      if (opts.json) printJson(info);
+      else printInfo(info);
+    });
+}
+
+function printInfo(i: PatchInfo): void {
+  const ram = i.deviceRam;
+  const lines = [
+    `patch            ${formatBytes(i.patchSize)} bytes (header ${i.headerSize}, payload ${formatBytes(i.payloadSize)}${i.signed ? ', signature 73' : ''})`,
+    `signed           ${i.signed ? `yes, key id ${i.keyId}` : 'no'}`,
+    `old image        ${formatBytes(i.old.size)} bytes at ${hexAddress(i.old.loadAddress)}, sha256 ${i.old.sha256}`,
+    `new image        ${formatBytes(i.new.size)} bytes at ${hexAddress(i.new.loadAddress)}, sha256 ${i.new.sha256}`,
+  ];
+  if (i.versionFrom !== undefined || i.versionTo !== undefined) lines.push(`versions         ${i.versionFrom ?? '?'} -> ${i.versionTo ?? '?'}`);
+  if (i.securityCounter !== undefined) lines.push(`security counter ${i.securityCounter}`);
+  lines.push(`transform        ${i.transform}${i.relocation ? ` (${i.relocation.recognizes.join(', ')}; min segment ${i.relocation.minSegment}; ${i.relocation.ramMapSegments} RAM map segments)` : ''}`);
+  lines.push(`program          ${i.program.layout}, ${i.program.diffCoding} diffs, ${formatBytes(i.program.controlEntries)} control entries, ${formatBytes(i.program.length)} bytes`);
+  lines.push(`codec            ${i.codec}${i.lzma ? ` lc=${i.lzma.lc} lp=${i.lzma.lp} pb=${i.lzma.pb} dict=${formatBytes(i.lzma.dictSize)}` : ''}`);
+  lines.push(`ratio            ${i.ratio.toFixed(2)} (new image / patch)`);
+  lines.push(
+    `device RAM       ${formatBytes(ram.total)} bytes: state ${ram.fixedState}, LZMA probabilities ${formatBytes(ram.lzmaProbabilities)}, window ${formatBytes(ram.lzmaWindow)}, ` +
+      `control table ${formatBytes(ram.controlTable)}, flash map ${formatBytes(ram.flashMap)}, RAM map ${ram.ramMap}`,
+  );
+  for (const line of lines) printLine(line);
+}
