@@ -1,2 +1,16 @@
-/** The smartdelta library: the same operations as the CLI, as typed functions over bytes. */
+/**
+ * The smartdelta library: the same operations as the CLI, as typed functions over bytes (no files, no
+ * printing). See README.md, "Library".
+ */
 export * from './errors.js';
+export { createPatch, type CreatePatchOptions } from './pipeline/create-patch.js';
+export type { Arch, CreatedPatch, ImageInput } from './pipeline/create.js';
+export { applyPatch, checkBaseImage } from './pipeline/apply.js';
+export { patchInfo, type PatchInfo } from './pipeline/info.js';
+export { deviceRam, type DeviceRam } from './pipeline/ram.js';
+export type { PatchHeader } from './container/header.js';
+export { parsePatch, signingMessage, withSignature, type ParsedPatch } from './container/patch-file.js';
+export { detectFormat, loadImage, type FirmwareImage } from './image/index.js';
+export * as keys from './crypto/index.js';
+export * as lorawan from './lorawan/index.js';
+export * as thumb2 from './arch/cortex-m/thumb2.js';

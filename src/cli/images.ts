@@ -1,5 +1,6 @@
 /** Reading firmware images for the CLI: .bin, Intel HEX or ELF, chosen by content (docs/IMAGES.md). */
-import { loadImage, type FirmwareImage } from '../image/index.js';
+import { InvalidInputError } from '../errors.js';
+import { detectFormat, loadImage, parseElf, type ElfInfo, type FirmwareImage } from '../image/index.js';
 import { readInputFile } from './files.js';
 import { warn } from './output.js';
 
@@ -15,4 +16,11 @@ export function warnUnknownBase(image: FirmwareImage, path: string, quiet: boole
   if (image.baseSource === 'unknown' && !quiet) {
     warn(`${path}: load address unknown (no vector table at the start); pass --base for pointer-aware patches`);
   }
+}
+
+/** The symbols and sections of an ELF file given beside a .bin or .hex image. */
+export function loadElfSymbols(path: string, what: string): ElfInfo {
+  const bytes = readInputFile(path, what);
+  if (detectFormat(bytes) !== 'elf') throw new InvalidInputError(`${path}: ${what} is not an ELF file`);
+  return parseElf(bytes).info;
 }

@@ -5,6 +5,8 @@
  */
 import { planCortexMRounds, type CortexMPlanOptions } from '../arch/cortex-m/plan.js';
 import { looksLikeCortexM } from '../arch/cortex-m/detect.js';
+import { ramMapFromElf } from '../arch/cortex-m/elf-map.js';
+import type { ElfInfo } from '../image/index.js';
 import { matchBlocks } from '../delta/match.js';
 import { DiffCoding } from '../delta/program.js';
 import {
@@ -21,6 +23,9 @@ import {
 
 export interface CreatePatchOptions extends CreateOptions {
   cortexM?: CortexMPlanOptions;
+  /** ELF files of the two images (or the images themselves when they were ELF): exact RAM map candidates. */
+  oldElf?: ElfInfo;
+  newElf?: ElfInfo;
 }
 
 export async function createPatch(oldImage: ImageInput, newImage: ImageInput, options: CreatePatchOptions = {}): Promise<CreatedPatch> {
@@ -31,6 +36,11 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
   if (arch === 'none' || arch === 'auto') plans.push(planPlain(oldImage, newImage, plainBlocks));
   if (arch === 'cortex-m' || (arch === 'auto' && looksLikeCortexM(oldImage) && looksLikeCortexM(newImage))) {
     plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks }));
+    // With ELF files the symbol-exact RAM map competes with the inferred one, so ELF input never costs bytes.
+    if (options.oldElf && options.newElf && !options.cortexM?.ram) {
+      const ram = ramMapFromElf(options.oldElf, options.newElf);
+      plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks, ram }));
+    }
   }
   let best: { plan: TransformPlan; encoded: EncodedCandidate } | undefined;
   for (const plan of plans) {

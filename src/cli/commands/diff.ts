@@ -5,7 +5,7 @@ import { createPatch } from '../../pipeline/create-patch.js';
 import type { Arch } from '../../pipeline/create.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
-import { loadImageFile, warnUnknownBase } from '../images.js';
+import { loadElfSymbols, loadImageFile, warnUnknownBase } from '../images.js';
 import { parseInteger, parseSize } from '../options.js';
 import { formatBytes, printJson, printLine, spinner } from '../output.js';
 
@@ -19,6 +19,8 @@ interface DiffOptions {
   versionFrom?: string;
   versionTo?: string;
   securityCounter?: string;
+  oldElf?: string;
+  newElf?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -36,6 +38,8 @@ export function register(program: Command): void {
     .option('--old-base <address>', 'load address of the old .bin, when it differs from --base')
     .option('--new-base <address>', 'load address of the new .bin, when it differs from --base')
     .option('--arch <arch>', 'auto | cortex-m | none: pointer-aware Cortex-M relocation or plain bytes', 'auto')
+    .option('--old-elf <file>', 'ELF file of a .bin/.hex <old>: its symbols give an exact RAM map')
+    .option('--new-elf <file>', 'ELF file of a .bin/.hex <new>')
     .option('--dict-size <bytes>', 'LZMA dictionary: the largest RAM item on the device (4K..64M, power of two)', '16K')
     .option('--version-from <version>', 'firmware version string of <old>, recorded in the header')
     .option('--version-to <version>', 'firmware version string of <new>, recorded in the header')
@@ -59,21 +63,27 @@ Examples:
       const securityCounter = opts.securityCounter !== undefined ? parseInteger(opts.securityCounter, '--security-counter', 0, 0xffffffff) : undefined;
       checkOutputPath(opts.output, { force: opts.force, inputs: [oldPath, newPath] });
 
+      const inputs = [oldPath, newPath, ...(opts.oldElf ? [opts.oldElf] : []), ...(opts.newElf ? [opts.newElf] : [])];
+      checkOutputPath(opts.output, { force: opts.force, inputs });
       const oldImage = loadImageFile(oldPath, oldBase, 'old image');
       const newImage = loadImageFile(newPath, newBase, 'new image');
       if (opts.arch !== 'none') {
         warnUnknownBase(oldImage, oldPath, Boolean(opts.json));
         warnUnknownBase(newImage, newPath, Boolean(opts.json));
       }
+      if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
+      const oldElf = opts.oldElf !== undefined ? loadElfSymbols(opts.oldElf, 'old ELF') : oldImage.elf;
+      const newElf = opts.newElf !== undefined ? loadElfSymbols(opts.newElf, 'new ELF') : newImage.elf;
       const progress = spinner('creating patch', !opts.json);
       const created = await createPatch(oldImage, newImage, {
         arch: opts.arch as Arch,
+        ...(oldElf && newElf && { oldElf, newElf }),
         dictSize,
         ...(opts.versionFrom !== undefined && { versionFrom: opts.versionFrom }),
         ...(opts.versionTo !== undefined && { versionTo: opts.versionTo }),
         ...(securityCounter !== undefined && { securityCounter }),
       }).finally(() => progress.stop());
-      writeOutputFile(opts.output, created.bytes, { force: opts.force, inputs: [oldPath, newPath] });
+      writeOutputFile(opts.output, created.bytes, { force: opts.force, inputs });
 
       const info = patchInfo(created.bytes);
       if (opts.json) {
