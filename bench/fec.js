@@ -4,7 +4,7 @@
 import { cpus, loadavg } from 'node:os';
 import { FecEncoder, ParityMatrix, createRng, planRedundancy, randomLoss, reassemble, simulateSession } from '../dist/lorawan/index.js';
 
-const KB = 1024;
+const KB = 1000;
 const REPEAT = 3;
 
 function randomData(size, seed) {

@@ -1,12 +1,12 @@
 /** `smartdelta simulate`: the success rate of a fragmentation plan under random or bursty loss. */
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import { burstLoss, fragmentFile, randomLoss, simulateSession, type SimulationResult, type Summary } from '../../lorawan/index.js';
 import { readInputFile } from '../files.js';
 import { parseInteger } from '../options.js';
 import { printJson, printLine, spinner, warn } from '../output.js';
 import { addPlanOptions, formatPercent, parseFraction, planOptions, type PlanCliOptions } from './fragment-options.js';
 import { describeSession } from './fragment.js';
-import { UsageError } from '../../errors.js';
 
 interface SimulateCliOptions extends PlanCliOptions {
   trials: string;
