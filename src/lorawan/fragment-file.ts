@@ -14,7 +14,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { FragmentSession } from './fragmenter.js';
 import { fromHex, toHex } from './hex.js';
-import type { Ts004Version } from './parity.js';
+import { MAX_FRAGMENT_INDEX, type Ts004Version } from './parity.js';
 import { Cid, FRAGMENTATION_FPORT, decodeDataFragment, decodeFragSessionSetupReq, type FragSessionSetup } from './session.js';
 
 export type FragmentFileFormat = 'ndjson' | 'binary';
@@ -174,6 +174,19 @@ function readHexRecords(text: string, name: string): RawRecord[] {
   return records;
 }
 
+/** A setup a decoder cannot run with is invalid input, not a usage error. */
+function checkSetup(setup: FragSessionSetup, where: string): void {
+  const problem =
+    setup.nbFrag < 1 || setup.nbFrag > MAX_FRAGMENT_INDEX
+      ? `NbFrag ${setup.nbFrag} is outside 1..${MAX_FRAGMENT_INDEX}`
+      : setup.fragSize < 1
+        ? 'FragSize is 0'
+        : setup.padding >= setup.fragSize
+          ? `Padding ${setup.padding} is not below FragSize ${setup.fragSize}`
+          : undefined;
+  if (problem) throw new InvalidInputError(`${where}: FragSessionSetupReq ${problem}`);
+}
+
 function parseHex(hex: string, where: string): Uint8Array {
   const bytes = fromHex(hex);
   if (!bytes) throw new InvalidInputError(`${where}: not an even-length hex string`);
@@ -186,6 +199,7 @@ function assemble(format: ParsedFragmentFile['format'], input: RecordList, name:
   if (setupAt < 0) throw new InvalidInputError(`${name}: no FragSessionSetupReq (CID 0x02): the session parameters (NbFrag, FragSize, Padding) are unknown`);
   const setupRecord = records[setupAt]!;
   const { version, setup } = decodeFragSessionSetupReq(setupRecord.bytes);
+  checkSetup(setup, `${name} ${setupRecord.where}`);
   const fragments: ParsedFragment[] = [];
   let ignored = 0;
   records.forEach((record, i) => {

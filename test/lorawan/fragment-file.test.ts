@@ -88,6 +88,8 @@ describe('fragment files', () => {
     const short = JSON.stringify({ fport: 201, hex: toHex(session.fragments[0]!.command).slice(0, -2) });
     expect(invalid(utf8([l[0], short].join('\n')))).toMatch(/line 2: fragment 1 has 47 payload bytes, FragSize is 48/);
     expect(invalid(utf8('hello world'))).toMatch(/not a fragment file/);
+    expect(invalid(utf8('0200000030000d00000000'))).toMatch(/line 1: FragSessionSetupReq NbFrag 0 is outside/);
+    expect(invalid(utf8('0200150030003000000000'))).toMatch(/Padding 48 is not below FragSize 48/);
     expect(invalid(utf8(`${l[0]}\n{"hex":"abc"}`))).toMatch(/line 2 "hex": not an even-length hex string/);
   });
 });
