@@ -50,6 +50,7 @@ function runReassemble(file: string, opts: ReassembleCliOptions): void {
   const params = reassemblyParams(parsed, opts);
   const result = reassemble(fragments, params);
   const notes = integrityNotes(parsed, params);
+  if (opts.genAppKey !== undefined && parsed.version === 1) notes.push('--gen-app-key ignored: TS004 v1 has no MIC');
   const summary = {
     input: file,
     format: parsed.format,
