@@ -19,7 +19,7 @@ export interface PatchInfo {
   versionTo?: string;
   securityCounter?: number;
   transform: 'plain' | 'cortex-m';
-  relocation?: { recognizes: string[]; minSegment: number; ramMapSegments: number };
+  relocation?: { recognizes: string[]; minSegment: number; flashMapSegments: number; ramMapSegments: number; constantMapSegments: number };
   program: { layout: 'interleaved' | 'control-first'; diffCoding: 'raw' | 'sparse'; controlEntries: number; length: number };
   codec: 'none' | 'lzma1';
   lzma?: { lc: number; lp: number; pb: number; dictSize: number };
@@ -57,7 +57,13 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
   if (header.transform === Transform.cortexM) {
     const params = decodeRelocationParams(header.transformParams);
     const names = Object.entries(Recognize).filter(([, bit]) => params.recognize & bit).map(([name]) => name);
-    info.relocation = { recognizes: names, minSegment: params.minSegment, ramMapSegments: params.ram.segments.length };
+    info.relocation = {
+      recognizes: names,
+      minSegment: params.minSegment,
+      flashMapSegments: params.flashSegments,
+      ramMapSegments: params.ram.segments.length,
+      constantMapSegments: params.constants.segments.length,
+    };
   }
   return info;
 }

@@ -23,6 +23,7 @@ export interface DeviceRam {
   controlTable: number;
   flashMap: number;
   ramMap: number;
+  constantMap: number;
 }
 
 export function deviceRam(header: PatchHeader): DeviceRam {
@@ -32,19 +33,22 @@ export function deviceRam(header: PatchHeader): DeviceRam {
   const controlTable = header.layout === Layout.controlFirst ? header.entryCount * CONTROL_ENTRY_BYTES : 0;
   let flashMap = 0;
   let ramMap = 0;
+  let constantMap = 0;
   if (header.transform === Transform.cortexM) {
     const params = decodeRelocationParams(header.transformParams);
     flashMap = params.flashSegments * MAP_SEGMENT_BYTES;
     ramMap = params.ram.segments.length * MAP_SEGMENT_BYTES;
+    constantMap = params.constants.segments.length * MAP_SEGMENT_BYTES;
   }
   const fixedState = DEVICE_FIXED_STATE;
   return {
-    total: fixedState + lzmaProbabilities + lzmaWindow + controlTable + flashMap + ramMap,
+    total: fixedState + lzmaProbabilities + lzmaWindow + controlTable + flashMap + ramMap + constantMap,
     fixedState,
     lzmaProbabilities,
     lzmaWindow,
     controlTable,
     flashMap,
     ramMap,
+    constantMap,
   };
 }

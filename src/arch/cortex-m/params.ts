@@ -13,10 +13,13 @@ export const Recognize = {
   bcondw: 0x04,
   flashPointers: 0x08,
   ramPointers: 0x10,
+  /** Small constants renumbered between releases (IDs of interned strings, enum values in tables). */
+  constants: 0x20,
 } as const;
-export const RECOGNIZE_ALL = 0x1f;
+export const RECOGNIZE_ALL = 0x3f;
 
 export const MAX_RAM_SEGMENTS = 256;
+export const MAX_CONSTANT_SEGMENTS = 1024;
 
 export interface RelocationParams {
   recognize: number;
@@ -25,6 +28,8 @@ export interface RelocationParams {
   /** How many flash map segments the control table yields: what a device reserves (checked on apply). */
   flashSegments: number;
   ram: RamMap;
+  /** Value map for aligned words below CONSTANT_LIMIT; present only with the constants recognizer. */
+  constants: RamMap;
 }
 
 export function encodeRelocationParams(p: RelocationParams): Uint8Array {
@@ -32,15 +37,37 @@ export function encodeRelocationParams(p: RelocationParams): Uint8Array {
   w.byte(p.recognize);
   w.uvarint(p.minSegment);
   w.uvarint(p.flashSegments);
-  w.uvarint(p.ram.segments.length);
+  writeValueMap(w, p.ram);
+  if (p.recognize & Recognize.constants) writeValueMap(w, p.constants);
+  return w.view().slice();
+}
+
+function writeValueMap(w: ByteWriter, map: RamMap): void {
+  w.uvarint(map.segments.length);
   let previous = 0;
-  for (const s of p.ram.segments) {
+  for (const s of map.segments) {
     w.uvarint(s.start - previous);
     w.svarint(s.shift);
     previous = s.start;
   }
-  if (p.ram.segments.length > 0) w.uvarint(p.ram.end - previous);
-  return w.view().slice();
+  if (map.segments.length > 0) w.uvarint(map.end - previous);
+}
+
+function readValueMap(r: ByteReader, what: string, limit: number): RamMap {
+  const count = r.uvarint(`${what} segment count`);
+  if (count > limit) throw new InvalidInputError(`${count} ${what} segments exceed the limit of ${limit}`);
+  const segments = [];
+  let previous = 0;
+  for (let i = 0; i < count; i++) {
+    const start = previous + r.uvarint(`${what} segment ${i} start`);
+    const shift = r.svarint(`${what} segment ${i} shift`);
+    if (start > 0xffffffff || Math.abs(shift) > 0xffffffff) throw new InvalidInputError(`${what} segment ${i} is out of the 32-bit range`);
+    segments.push({ start, shift });
+    previous = start;
+  }
+  const end = count > 0 ? previous + r.uvarint(`${what} end`) : 0;
+  if (end > 2 ** 32) throw new InvalidInputError(`${what} end is out of the 32-bit range`);
+  return { segments, end };
 }
 
 export function decodeRelocationParams(bytes: Uint8Array): RelocationParams {
@@ -49,18 +76,8 @@ export function decodeRelocationParams(bytes: Uint8Array): RelocationParams {
   if (recognize & ~RECOGNIZE_ALL) throw new InvalidInputError(`unknown relocation recognizer flags 0x${recognize.toString(16)}`);
   const minSegment = r.uvarint('minimum segment length');
   const flashSegments = r.uvarint('flash segment count');
-  const count = r.uvarint('RAM segment count');
-  if (count > MAX_RAM_SEGMENTS) throw new InvalidInputError(`${count} RAM map segments exceed the limit of ${MAX_RAM_SEGMENTS}`);
-  const segments = [];
-  let previous = 0;
-  for (let i = 0; i < count; i++) {
-    const start = previous + r.uvarint(`RAM segment ${i} start`);
-    const shift = r.svarint(`RAM segment ${i} shift`);
-    if (start > 0xffffffff || Math.abs(shift) > 0xffffffff) throw new InvalidInputError(`RAM segment ${i} is out of the 32-bit address space`);
-    segments.push({ start, shift });
-    previous = start;
-  }
-  const end = count > 0 ? previous + r.uvarint('RAM map end') : 0;
+  const ram = readValueMap(r, 'RAM map', MAX_RAM_SEGMENTS);
+  const constants = recognize & Recognize.constants ? readValueMap(r, 'constant map', MAX_CONSTANT_SEGMENTS) : { segments: [], end: 0 };
   if (r.remaining !== 0) throw new InvalidInputError(`relocation parameters have ${r.remaining} unexpected trailing byte(s)`);
-  return { recognize, minSegment, flashSegments, ram: { segments, end } };
+  return { recognize, minSegment, flashSegments, ram, constants };
 }

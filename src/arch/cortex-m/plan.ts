@@ -8,15 +8,16 @@ import { DiffCoding, Layout } from '../../delta/program.js';
 import type { ImageInput, TransformPlan } from '../../pipeline/create.js';
 import { countFlashSegments, deriveFlashMap, ShiftMap, type RamMap } from './address-map.js';
 import { inferRamMap } from './infer-ram.js';
-import { encodeRelocationParams, RECOGNIZE_ALL, type RelocationParams } from './params.js';
+import { inferConstantMap, NO_MAP } from './infer-constants.js';
+import { encodeRelocationParams, RECOGNIZE_ALL, Recognize, type RelocationParams } from './params.js';
 import { predictWholeImage, relocatingSource, type RelocationContext } from './predict.js';
 
-export const DEFAULT_MIN_SEGMENT = 32;
+export const DEFAULT_MIN_SEGMENT = 16;
 /** Rounds of match -> map -> predict -> match; the second round gains little, the third almost nothing. */
 export const DEFAULT_ROUNDS = 2;
 
 export function relocationContext(old: Uint8Array, oldBase: number, newBase: number, params: RelocationParams, table: readonly Block[]): RelocationContext {
-  const ram = params.ram;
+  const { ram, constants } = params;
   return {
     old,
     oldBase,
@@ -26,6 +27,9 @@ export function relocationContext(old: Uint8Array, oldBase: number, newBase: num
     ram: new ShiftMap(ram.segments),
     ramStart: ram.segments[0]?.start ?? 0,
     ramEnd: ram.segments.length > 0 ? ram.end : 0,
+    constants: new ShiftMap(constants.segments),
+    constStart: constants.segments[0]?.start ?? 0,
+    constEnd: constants.segments.length > 0 ? constants.end : 0,
   };
 }
 
@@ -45,14 +49,22 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
   const target = newImage.data;
   let blocks = options.plainBlocks ?? matchBlocks(old, target);
   const minSegment = options.minSegment ?? DEFAULT_MIN_SEGMENT;
-  const base: RelocationParams = {
-    recognize: options.recognize ?? RECOGNIZE_ALL,
+  const recognize = options.recognize ?? RECOGNIZE_ALL;
+  let base: RelocationParams = {
+    recognize: recognize & ~Recognize.constants,
     minSegment,
     flashSegments: 0,
     ram: options.ram ?? inferRamMap(old, target, blocks, oldImage.loadAddress, newImage.loadAddress),
+    constants: NO_MAP,
   };
   const plans: TransformPlan[] = [];
   for (let round = 0; round < (options.rounds ?? DEFAULT_ROUNDS); round++) {
+    // From the second round on, a constant map learnt from the first round's alignment joins the prediction.
+    if (round === 1 && recognize & Recognize.constants) {
+      const ctx = relocationContext(old, oldImage.loadAddress, newImage.loadAddress, base, blocks);
+      const constants = inferConstantMap(ctx, target, blocks);
+      if (constants.segments.length > 0) base = { ...base, recognize, constants };
+    }
     const predicted = predictWholeImage(relocationContext(old, oldImage.loadAddress, newImage.loadAddress, base, blocks));
     blocks = matchBlocks(predicted, target);
     const params = { ...base, flashSegments: countFlashSegments(blocks, minSegment) };

@@ -5,7 +5,8 @@
  * - a BL / B.W / B<c>.W: its target goes through the flash map, its own address is where the copy block puts
  *   it, and the instruction is re-encoded with the new offset (unchanged when the offset does not fit);
  * - at a 4-aligned address, a 32-bit word whose value lies in the old image (a pointer into flash: vector
- *   table, literal pools, pointer tables) or in the RAM map (a pointer into .data/.bss): it is mapped.
+ *   table, literal pools, pointer tables), in the RAM map (a pointer into .data/.bss) or in the constant map
+ *   (a small value renumbered between releases): it is mapped.
  * A recognised item covers 4 bytes; otherwise the scan steps 2 bytes. A block's scan starts 4 bytes before
  * the block, so an item cut by the block boundary still predicts its bytes inside the block.
  * Wrong guesses cost patch bytes, never correctness: creator and applier make the same ones.
@@ -28,6 +29,10 @@ export interface RelocationContext {
   ram: ShiftMap;
   ramStart: number;
   ramEnd: number;
+  /** Constant map over small values, valid in [constStart, constEnd). */
+  constants: ShiftMap;
+  constStart: number;
+  constEnd: number;
 }
 
 /** How far before a block its scan starts: one 32-bit item. */
@@ -91,6 +96,9 @@ export function relocateAt(ctx: RelocationContext, p: number, placeShift: number
   }
   if (ctx.recognize & Recognize.ramPointers && value >= ctx.ramStart && value < ctx.ramEnd) {
     return (value + ctx.ram.shiftAt(value)) >>> 0;
+  }
+  if (ctx.recognize & Recognize.constants && value >= ctx.constStart && value < ctx.constEnd) {
+    return (value + ctx.constants.shiftAt(value)) >>> 0;
   }
   return NONE;
 }

@@ -29,13 +29,15 @@ function printInfo(i: PatchInfo): void {
   ];
   if (i.versionFrom !== undefined || i.versionTo !== undefined) lines.push(`versions         ${i.versionFrom ?? '?'} -> ${i.versionTo ?? '?'}`);
   if (i.securityCounter !== undefined) lines.push(`security counter ${i.securityCounter}`);
-  lines.push(`transform        ${i.transform}${i.relocation ? ` (${i.relocation.recognizes.join(', ')}; min segment ${i.relocation.minSegment}; ${i.relocation.ramMapSegments} RAM map segments)` : ''}`);
+  const r = i.relocation;
+  lines.push(`transform        ${i.transform}${r ? ` (${r.recognizes.join(', ')}; min segment ${r.minSegment})` : ''}`);
+  if (r) lines.push(`maps             flash ${r.flashMapSegments} segments (derived), RAM ${r.ramMapSegments}, constants ${r.constantMapSegments}`);
   lines.push(`program          ${i.program.layout}, ${i.program.diffCoding} diffs, ${formatBytes(i.program.controlEntries)} control entries, ${formatBytes(i.program.length)} bytes`);
   lines.push(`codec            ${i.codec}${i.lzma ? ` lc=${i.lzma.lc} lp=${i.lzma.lp} pb=${i.lzma.pb} dict=${formatBytes(i.lzma.dictSize)}` : ''}`);
   lines.push(`ratio            ${i.ratio.toFixed(2)} (new image / patch)`);
   lines.push(
     `device RAM       ${formatBytes(ram.total)} bytes: state ${ram.fixedState}, LZMA probabilities ${formatBytes(ram.lzmaProbabilities)}, window ${formatBytes(ram.lzmaWindow)}, ` +
-      `control table ${formatBytes(ram.controlTable)}, flash map ${formatBytes(ram.flashMap)}, RAM map ${ram.ramMap}`,
+      `control table ${formatBytes(ram.controlTable)}, maps ${formatBytes(ram.flashMap + ram.ramMap + ram.constantMap)}`,
   );
   for (const line of lines) printLine(line);
 }
