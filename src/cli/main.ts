@@ -25,7 +25,18 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A reader that stops early (`smartdelta --help | head`) is not an error: end quietly. */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
