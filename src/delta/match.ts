@@ -13,15 +13,22 @@ export interface Block {
   extraLen: number;
 }
 
+/**
+ * A match must beat the current alignment by this many bytes to start a new block. bsdiff uses 8; 6 gave
+ * smaller patches on every corpus pair, plain and pointer-aware (pybv11 pointer-aware: 17,332 -> 16,944 payload
+ * bytes; 5 and 7 were both worse).
+ */
+export const DEFAULT_MIN_GAIN = 6;
+
 export interface MatchOptions {
-  /** A match must beat the current alignment by this many bytes to start a new block (bsdiff uses 8). */
+  /** Overrides DEFAULT_MIN_GAIN. */
   minGain?: number;
   /** Reuse a suffix array already built for this source. */
   suffixArray?: Int32Array;
 }
 
 export function matchBlocks(source: Uint8Array, target: Uint8Array, options: MatchOptions = {}): Block[] {
-  const minGain = options.minGain ?? 8;
+  const minGain = options.minGain ?? DEFAULT_MIN_GAIN;
   const sa = options.suffixArray ?? buildSuffixArray(source);
   const blocks: Block[] = [];
   const agrees = (s: number, t: number): boolean => s >= 0 && s < source.length && source[s] === target[t];
