@@ -1,0 +1,65 @@
+/**
+ * smartdelta verify <patch> --pub <pub.pem>: run every check (docs/SIGNING.md, "Verify checks") and exit 0 only
+ * when all pass. Anything wrong with the patch's bytes is a failed check (exit 1), never "invalid input", so a
+ * pipeline needs one test; exit 3 is left for an unreadable key or image file.
+ */
+import type { Command } from 'commander';
+import { CheckFailedError } from '../../errors.js';
+import { verifyFailureMessage, verifyPatch, type VerifyCheck, type VerifyOptions } from '../../pipeline/verify.js';
+import { readInputFile } from '../files.js';
+import { loadImageFile } from '../images.js';
+import { loadPublicKeyFile } from '../keys.js';
+import { parseInteger } from '../options.js';
+import { color, printJson, printLine } from '../output.js';
+
+interface VerifyCliOptions {
+  pub: string;
+  old?: string;
+  new?: string;
+  minCounter?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description('check a patch: format, signature and key id, and optionally base image, result and anti-rollback counter')
+    .argument('<patch>', 'the patch file')
+    .requiredOption('--pub <pub.pem>', 'public key the patch must be signed with (PEM, DER, raw or hex)')
+    .option('--old <image>', 'base image (.bin, .hex or .elf): check it, and apply the patch to it')
+    .option('--new <image>', 'expected result image: compare with the applied result, or with the header without --old')
+    .option('--min-counter <n>', 'anti-rollback: refuse a security counter below <n> (or no counter)')
+    .option('--json', 'print one JSON document: { ok, checks: [{ name, ok, detail }] }')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 every check passed; 1 a check failed (the message names it), including a patch that does not
+parse or whose signature block is truncated; 2 usage; 3 an invalid key or image file; 4 a file not readable.
+
+Examples:
+  smartdelta verify update.sdp --pub release.pub.pem
+  smartdelta verify update.sdp --pub release.pub.pem --old app-v1.bin --new app-v2.bin --min-counter 7 --json`,
+    )
+    .action(async (patchPath: string, opts: VerifyCliOptions) => {
+      const minCounter = opts.minCounter !== undefined ? parseInteger(opts.minCounter, '--min-counter', 0, 0xffffffff) : undefined;
+      const options: VerifyOptions = { publicKey: loadPublicKeyFile(opts.pub) };
+      const patch = readInputFile(patchPath, 'patch');
+      if (opts.old !== undefined) options.old = loadImageFile(opts.old, undefined, 'old image').data;
+      if (opts.new !== undefined) options.new = loadImageFile(opts.new, undefined, 'new image').data;
+      if (minCounter !== undefined) options.minCounter = minCounter;
+
+      const result = await verifyPatch(patch, options);
+      if (opts.json) printJson({ patch: patchPath, ok: result.ok, checks: result.checks });
+      else printChecks(patchPath, result.checks, result.ok);
+      if (!result.ok) throw new CheckFailedError(verifyFailureMessage(result));
+    });
+}
+
+function printChecks(patchPath: string, checks: VerifyCheck[], ok: boolean): void {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  for (const check of checks) {
+    const mark = check.ok ? color.green('ok  ') : check.skipped ? color.yellow('skip') : color.red('FAIL');
+    printLine(`${mark}  ${check.name.padEnd(width)}  ${check.detail}`);
+  }
+  if (ok) printLine(`${patchPath}: every check passed`);
+}
