@@ -1,14 +1,17 @@
 /** smartdelta apply <old> <patch> -o <new>: check the base, apply as a device would, check the result. */
 import type { Command } from 'commander';
 import { applyPatch } from '../../pipeline/apply.js';
+import { requireValidSignature } from '../../pipeline/verify.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { loadImageFile } from '../images.js';
+import { loadPublicKeyFile } from '../keys.js';
 import { parseInteger } from '../options.js';
 import { formatBytes, printJson, printLine } from '../output.js';
 
 interface ApplyOptions {
   output: string;
   base?: string;
+  pub?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -21,6 +24,7 @@ export function register(program: Command): void {
     .argument('<patch>', 'the patch file')
     .requiredOption('-o, --output <new>', 'new image file to write')
     .option('--base <address>', 'load address of a .bin <old> (only needed to read .hex/.elf consistently)')
+    .option('--pub <pub.pem>', 'require a valid signature by this key, checked before anything else (unsigned patches are refused)')
     .option('--force', 'replace an existing output file')
     .option('--json', 'print one JSON document with the result')
     .addHelpText(
@@ -28,19 +32,23 @@ export function register(program: Command): void {
       `
 The old image is checked against the patch's SHA-256 before anything is written (exit 1 when it differs),
 and the new image's SHA-256 is checked before the output file appears (exit 3 on a corrupt patch).
+With --pub, the signature is verified first, before the old image is read (exit 1 if it does not verify).
 
 Example:
-  smartdelta apply app-v1.bin v1-v2.sdp -o app-v2.bin`,
+  smartdelta apply app-v1.bin v1-v2.sdp -o app-v2.bin
+  smartdelta apply app-v1.bin v1-v2.sdp -o app-v2.bin --pub release.pub.pem`,
     )
     .action(async (oldPath: string, patchPath: string, opts: ApplyOptions) => {
       const base = opts.base !== undefined ? parseInteger(opts.base, '--base', 0, 0xffffffff) : undefined;
-      const inputs = [oldPath, patchPath];
+      const inputs = opts.pub !== undefined ? [oldPath, patchPath, opts.pub] : [oldPath, patchPath];
       checkOutputPath(opts.output, { force: opts.force, inputs });
-      const old = loadImageFile(oldPath, base, 'old image');
       const patch = readInputFile(patchPath, 'patch');
+      // docs/FORMAT.md, "Applying", step 2: an untrusted patch is refused before any other work.
+      if (opts.pub !== undefined) requireValidSignature(patch, loadPublicKeyFile(opts.pub));
+      const old = loadImageFile(oldPath, base, 'old image');
       const result = await applyPatch(old.data, patch);
       writeOutputFile(opts.output, result, { force: opts.force, inputs });
-      if (opts.json) printJson({ output: opts.output, size: result.length, verified: true });
-      else printLine(`${opts.output}: ${formatBytes(result.length)} bytes, SHA-256 verified`);
+      if (opts.json) printJson({ output: opts.output, size: result.length, verified: true, signatureVerified: opts.pub !== undefined });
+      else printLine(`${opts.output}: ${formatBytes(result.length)} bytes, SHA-256 verified${opts.pub !== undefined ? ', signature verified' : ''}`);
     });
 }

@@ -1,11 +1,13 @@
 /** smartdelta diff <old> <new> -o <patch>: create a patch (src/pipeline/create-patch.ts). */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { signPatch } from '../../container/sign.js';
 import { createPatch } from '../../pipeline/create-patch.js';
 import type { Arch } from '../../pipeline/create.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import { loadElfSymbols, loadImageFile, warnUnknownBase } from '../images.js';
+import { loadPrivateKeyFile } from '../keys.js';
 import { parseInteger, parseSize } from '../options.js';
 import { formatBytes, printJson, printLine, spinner } from '../output.js';
 
@@ -21,6 +23,7 @@ interface DiffOptions {
   securityCounter?: string;
   oldElf?: string;
   newElf?: string;
+  key?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -44,6 +47,7 @@ export function register(program: Command): void {
     .option('--version-from <version>', 'firmware version string of <old>, recorded in the header')
     .option('--version-to <version>', 'firmware version string of <new>, recorded in the header')
     .option('--security-counter <n>', 'anti-rollback counter recorded in the header')
+    .option('-k, --key <key.pem>', 'sign the patch with this Ed25519 private key (docs/SIGNING.md)')
     .option('--force', 'replace an existing output file')
     .option('--json', 'print one JSON document with the patch figures')
     .addHelpText(
@@ -51,7 +55,8 @@ export function register(program: Command): void {
       `
 Examples:
   smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp
-  smartdelta diff old.bin new.bin --base 0x08000000 -o update.sdp --version-from 1.0.0 --version-to 1.1.0`,
+  smartdelta diff old.bin new.bin --base 0x08000000 -o update.sdp --version-from 1.0.0 --version-to 1.1.0
+  smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp --security-counter 7 --key release.pem`,
     )
     .action(async (oldPath: string, newPath: string, opts: DiffOptions) => {
       if (!ARCHES.includes(opts.arch as Arch)) throw new UsageError(`--arch must be one of ${ARCHES.join(', ')}, got "${opts.arch}"`);
@@ -63,8 +68,10 @@ Examples:
       const securityCounter = opts.securityCounter !== undefined ? parseInteger(opts.securityCounter, '--security-counter', 0, 0xffffffff) : undefined;
       checkOutputPath(opts.output, { force: opts.force, inputs: [oldPath, newPath] });
 
-      const inputs = [oldPath, newPath, ...(opts.oldElf ? [opts.oldElf] : []), ...(opts.newElf ? [opts.newElf] : [])];
+      const inputs = [oldPath, newPath, ...(opts.oldElf ? [opts.oldElf] : []), ...(opts.newElf ? [opts.newElf] : []), ...(opts.key ? [opts.key] : [])];
       checkOutputPath(opts.output, { force: opts.force, inputs });
+      // The key is loaded before the work, so a bad key or passphrase costs nothing.
+      const key = opts.key !== undefined ? loadPrivateKeyFile(opts.key) : undefined;
       const oldImage = loadImageFile(oldPath, oldBase, 'old image');
       const newImage = loadImageFile(newPath, newBase, 'new image');
       if (opts.arch !== 'none') {
@@ -83,9 +90,10 @@ Examples:
         ...(opts.versionTo !== undefined && { versionTo: opts.versionTo }),
         ...(securityCounter !== undefined && { securityCounter }),
       }).finally(() => progress.stop());
-      writeOutputFile(opts.output, created.bytes, { force: opts.force, inputs });
+      const bytes = key ? signPatch(created.bytes, key) : created.bytes;
+      writeOutputFile(opts.output, bytes, { force: opts.force, inputs });
 
-      const info = patchInfo(created.bytes);
+      const info = patchInfo(bytes);
       if (opts.json) {
         printJson({ patch: opts.output, ...info });
         return;

@@ -5,10 +5,12 @@ import { register as registerApply } from './apply.js';
 import { register as registerInfo } from './info.js';
 import { register as registerKeygen } from './keygen.js';
 import { register as registerGetpub } from './getpub.js';
+import { register as registerSign } from './sign.js';
+import { register as registerVerify } from './verify.js';
 import { register as registerFragment } from './fragment.js';
 import { register as registerReassemble } from './reassemble.js';
 import { register as registerSimulate } from './simulate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDiff, registerApply, registerInfo, registerKeygen, registerGetpub, registerFragment, registerReassemble, registerSimulate];
+export const commands: RegisterCommand[] = [registerDiff, registerApply, registerInfo, registerKeygen, registerGetpub, registerSign, registerVerify, registerFragment, registerReassemble, registerSimulate];
