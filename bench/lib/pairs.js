@@ -1,0 +1,56 @@
+// The image pairs the bench measures: the project's fixtures, and ../shared/corpus when it is present.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const FIXTURE_VERSIONS = ['v1.0.0', 'v1.0.1', 'v1.1.0', 'v1.2.0', 'v2.0.0'];
+export const FIXTURE_BASE = 0x0800_0000;
+
+/** Consecutive fixture versions, the whole-release jump, and the same jump from .elf inputs. */
+export function fixturePairs(root) {
+  const file = (version, ext) => path.join(root, 'fixtures', 'build', version, `firmware.${ext}`);
+  const pair = (from, to, ext) => ({
+    id: `fixtures ${from} -> ${to}${ext === 'elf' ? ' (.elf)' : ''}`,
+    group: 'fixtures',
+    format: ext,
+    old: file(from, ext),
+    new: file(to, ext),
+    base: ext === 'bin' ? FIXTURE_BASE : undefined,
+  });
+  const pairs = [];
+  for (let i = 0; i + 1 < FIXTURE_VERSIONS.length; i++) pairs.push(pair(FIXTURE_VERSIONS[i], FIXTURE_VERSIONS[i + 1], 'bin'));
+  pairs.push(pair('v1.0.0', 'v2.0.0', 'bin'));
+  pairs.push(pair('v1.0.0', 'v2.0.0', 'elf'));
+  return pairs;
+}
+
+/** Load addresses as given in ../shared/corpus/README.md. */
+export function corpusPairs(corpusDir) {
+  if (!existsSync(corpusDir)) return [];
+  const pair = (name, from, to, base) => ({
+    id: name,
+    group: 'corpus',
+    format: 'bin',
+    old: path.join(corpusDir, from),
+    new: path.join(corpusDir, to),
+    base,
+  });
+  return [
+    pair('pybv11', 'pybv11/v1.10/firmware1.bin', 'pybv11/1f5d945af-dirty/firmware1.bin', 0x0802_0000),
+    pair('shell', 'shell/old', 'shell/new', 0x0008_0000),
+    pair('synthesizer', 'synthesizer/1.bin', 'synthesizer/2.bin', 0x0008_0000),
+  ];
+}
+
+/**
+ * The flash images of a pair as the library sees them ({data, loadAddress}). ELF inputs go through the
+ * project's loader; the peers are then run on the same flash bytes, so every tool diffs the same thing.
+ */
+export function loadPair(pair, loadImage) {
+  const load = (file) => {
+    const bytes = new Uint8Array(readFileSync(file));
+    if (pair.format === 'bin') return { data: bytes, loadAddress: pair.base };
+    const image = loadImage(bytes, { name: file });
+    return { data: image.data, loadAddress: image.loadAddress };
+  };
+  return { old: load(pair.old), new: load(pair.new) };
+}

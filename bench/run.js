@@ -1,0 +1,178 @@
+// npm run bench: patch size and create/apply time of smartdelta (plain, cortex-m, auto) side by side with the
+// peers that run here, on the project's fixtures and on ../shared/corpus when present. Writes bench/RESULTS.md
+// and bench/results.json (atomically). Usage: node bench/run.js [--runs N]   (default 5 timed runs per figure)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { corpusPairs, fixturePairs, loadPair } from './lib/pairs.js';
+import { detectPeers, measurePeer, PEER_IDS, peerVersions } from './lib/peers.js';
+import { PUBLISHED_SIZES } from './lib/published.js';
+import { describeMachine, loadAverageNow } from './lib/machine.js';
+import { renderReport } from './lib/report.js';
+import { ARCHES, BenchFailure, coldCli, loadLibrary, measureArch, writeImages } from './lib/smartdelta.js';
+import { sameBytes } from './lib/stats.js';
+import { checkTargets } from './lib/targets.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const corpusDir = path.resolve(root, '../shared/corpus');
+const REQUIRED = ['pipeline/create-patch.js', 'pipeline/apply.js', 'pipeline/info.js', 'image/index.js'];
+
+function parseRuns(argv) {
+  const at = argv.indexOf('--runs');
+  if (at === -1) return 5;
+  const runs = Number(argv[at + 1]);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 50) {
+    console.error(`bench: --runs must be an integer from 1 to 50, got "${argv[at + 1]}"`);
+    process.exit(2);
+  }
+  return runs;
+}
+
+function checkBuild() {
+  const missing = REQUIRED.filter((file) => !existsSync(path.join(root, 'dist', file)));
+  if (missing.length > 0) {
+    console.error(`bench: dist/ is missing or incomplete (no dist/${missing[0]}); run \`npm run build\` first`);
+    process.exit(2);
+  }
+  const newest = (dir) => readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith('.ts') || f.endsWith('.js'))
+    .reduce((latest, f) => Math.max(latest, statSync(path.join(dir, f)).mtimeMs), 0);
+  if (newest(path.join(root, 'src')) > newest(path.join(root, 'dist'))) {
+    console.warn('bench: warning: src/ has files newer than dist/; run `npm run build` to measure the current code');
+  }
+}
+
+/** Whether createPatch has grown an ELF option since this bench was written (it had none: see the report). */
+function elfOptionNote() {
+  const declarations = ['pipeline/create-patch.d.ts', 'pipeline/create.d.ts', 'arch/cortex-m/plan.d.ts']
+    .map((file) => path.join(root, 'dist', file))
+    .filter(existsSync)
+    .map((file) => readFileSync(file, 'utf8'));
+  const available = declarations.some((text) => /\belf\w*\??:/i.test(text));
+  const note = available
+    ? 'smartdelta with ELF files: the library now declares an ELF option, but this bench does not use it yet (column left out).'
+    : 'smartdelta with ELF files: not measured. createPatch has no ELF option (no `cortexM: {elf…}` in ' +
+      'src/pipeline/create-patch.ts / CortexMPlanOptions when this ran), so there is no "+ ELF" smartdelta column.';
+  return { available, note };
+}
+
+function otherBenches() {
+  const notes = {
+    'thumb2.js': 'throughput of the Thumb-2 sweep, decode and re-encode (`node bench/thumb2.js`)',
+    'fec.js': 'the LoRaWAN TS004 fragmentation / FEC bench (`node bench/fec.js`), run separately, not by `npm run bench`',
+  };
+  return readdirSync(import.meta.dirname)
+    .filter((f) => f.endsWith('.js') && f !== 'run.js')
+    .sort()
+    .map((f) => ({ file: `bench/${f}`, link: f, note: notes[f] ?? `run separately with \`node bench/${f}\`` }));
+}
+
+/** The commit measured, and whether src/ had uncommitted changes (other work in progress) at the time. */
+function gitCommit() {
+  const git = (args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  if (head.status !== 0) return 'unknown (not a git checkout)';
+  const dirty = git(['status', '--porcelain', '--', 'src']).stdout.split('\n').filter(Boolean).map((line) => line.slice(3));
+  return `${head.stdout.trim()}${dirty.length > 0 ? ` (uncommitted changes in the work tree: ${dirty.join(', ')})` : ''}`;
+}
+
+const formatMs = (t) => `${t < 10 ? t.toFixed(1) : Math.round(t)} ms`;
+
+async function measurePair(lib, pair, runs, found, tmpDir) {
+  const images = loadPair(pair, lib.loadImage);
+  const files = { ...writeImages(images, tmpDir), patch: path.join(tmpDir, 'peer.patch'), out: path.join(tmpDir, 'peer.out') };
+  files.old = files.oldFile;
+  files.new = files.newFile;
+  const describe = (file, image) => ({ file: path.relative(root, file), size: image.data.length, loadAddress: image.loadAddress });
+  const result = { id: pair.id, group: pair.group, format: pair.format, old: describe(pair.old, images.old), new: describe(pair.new, images.new), smartdelta: {}, peers: {} };
+  if (pair.format === 'elf') {
+    const binOf = (file) => new Uint8Array(readFileSync(file.replace(/\.elf$/, '.bin')));
+    result.elfSameAsBin = sameBytes(binOf(pair.old), images.old.data) && sameBytes(binOf(pair.new), images.new.data);
+  }
+  for (const arch of ARCHES) {
+    const r = await measureArch(lib, pair.id, images, arch, runs);
+    result.smartdelta[arch] = r;
+    console.log(`  smartdelta ${arch.padEnd(8)} ${String(r.size).padStart(7)} B  create ${formatMs(r.createMs)}, apply ${formatMs(r.applyMs)}`);
+  }
+  for (const id of PEER_IDS) {
+    const r = await measurePeer(found, id, files, images.new.data, runs);
+    result.peers[id] = r;
+    if (r.missing) console.log(`  ${id.padEnd(19)} not installed`);
+    else console.log(`  ${id.padEnd(19)} ${String(r.size).padStart(7)} B  create ${formatMs(r.createMs)}, apply ${formatMs(r.applyMs)}${r.roundTrip ? '' : '  ROUND TRIP FAILED'}`);
+  }
+  if (pair.group === 'corpus') result.published = PUBLISHED_SIZES[pair.id];
+  return result;
+}
+
+function writeAtomically(file, text) {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const runs = parseRuns(argv);
+  checkBuild();
+  const started = performance.now();
+  const machine = describeMachine();
+  const lib = await loadLibrary(root);
+  const found = detectPeers();
+  const versions = peerVersions(found);
+  const pairs = [...corpusPairs(corpusDir), ...fixturePairs(root)];
+  if (!existsSync(corpusDir)) console.log(`bench: ${corpusDir} is absent; measuring the fixtures only`);
+
+  const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'smartdelta-bench-'));
+  try {
+    const measured = [];
+    for (const pair of pairs) {
+      console.log(`${pair.id}:`);
+      measured.push(await measurePair(lib, pair, runs, found, tmpDir));
+    }
+    const coldPair = pairs.find((p) => p.id === 'pybv11') ?? pairs.find((p) => p.group === 'fixtures' && p.format === 'bin');
+    const cold = { pair: coldPair.id, ...coldCli(root, coldPair, tmpDir) };
+    console.log(`cold CLI (${cold.pair}): diff ${formatMs(cold.diffMs)}, apply ${formatMs(cold.applyMs)}`);
+    // The CLI loads dist/ afresh: a different size means dist/ was rebuilt while the bench ran.
+    const inProcess = measured.find((p) => p.id === coldPair.id).smartdelta.auto.size;
+    if (cold.size !== inProcess) {
+      throw new BenchFailure(`the CLI made a ${cold.size}-byte patch for ${cold.pair}, the library ${inProcess} bytes in this run: was dist/ rebuilt meanwhile? Run the bench again`);
+    }
+
+    const peers = {};
+    for (const id of PEER_IDS) {
+      const sample = measured[0].peers[id];
+      peers[id] = { version: sample.missing ? undefined : versions[id], invocation: sample.invocation };
+    }
+    const results = {
+      command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
+      script: ['node bench/run.js', ...argv].join(' '),
+      commit: gitCommit(),
+      date: new Date().toISOString(),
+      runs,
+      machine: { ...machine, loadAverageAtEnd: loadAverageNow() },
+      durationSeconds: (performance.now() - started) / 1000,
+      elfOption: elfOptionNote(),
+      peers,
+      pairs: measured,
+      coldCli: cold,
+      targets: checkTargets(measured),
+      otherBenches: otherBenches(),
+    };
+    writeAtomically(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeAtomically(path.join(import.meta.dirname, 'RESULTS.md'), renderReport(results));
+    console.log(`\nbench: wrote bench/RESULTS.md and bench/results.json in ${results.durationSeconds.toFixed(0)} s`);
+    const missed = results.targets.filter((t) => t.pass === false && !t.goal);
+    for (const t of missed) console.log(`bench: not met: ${t.what} (${t.measured}, limit ${t.limit})`);
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  if (error instanceof BenchFailure) {
+    console.error(`bench: FAILED: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+});
