@@ -1,0 +1,33 @@
+/**
+ * Known defects of the streaming applier (src/delta/apply.ts), kept failing so they stay visible.
+ * Reported to the lead; delete the BUG- prefix (or merge into program.test.ts) once fixed.
+ */
+import { describe, expect, it } from 'vitest';
+import { ProgramApplier, type ProgramParams } from '../../src/delta/apply.js';
+import { DiffCoding, Layout } from '../../src/delta/program.js';
+import { plainSource } from '../../src/delta/source.js';
+import { InvalidInputError } from '../../src/errors.js';
+
+function run(bytes: number[], params: Partial<ProgramParams>): void {
+  const full: ProgramParams = { layout: Layout.interleaved, diffCoding: DiffCoding.raw, oldSize: 16, newSize: 8, entryCount: 1, ...params };
+  const applier = new ProgramApplier(full, () => plainSource(new Uint8Array(full.oldSize)), () => {});
+  applier.push(Uint8Array.from(bytes));
+  applier.finish();
+}
+
+describe('ProgramApplier (known bugs)', () => {
+  // docs/FORMAT.md "Integers": "The encoding must be minimal: a last byte of 0x00 after other bytes is an error."
+  // ByteReader (header) enforces it; ProgramApplier.readVarint does not, so the same patch is valid for this
+  // applier and invalid for a device applier written from the spec.
+  it('rejects a non-minimal varint in the delta program (seek 0 written as 80 00)', () => {
+    // entry: seek 0 (non-minimal 0x80 0x00), copy 8, extra 0, then 8 difference bytes
+    expect(() => run([0x80, 0x00, 0x08, 0x00, 0, 0, 0, 0, 0, 0, 0, 0], {})).toThrow(InvalidInputError);
+  });
+
+  // In the interleaved layout entryDone() names the entry by this.table.length, which stays 0 (the table is only
+  // filled in the control-first layout), so every bad entry is reported as "control entry 0".
+  it('names the right entry when an interleaved copy lies outside the old image', () => {
+    // entry 0: seek 0, copy 4, extra 0, 4 diff bytes; entry 1: seek -10 -> old start -6
+    expect(() => run([0x00, 0x04, 0x00, 0, 0, 0, 0, 0x13, 0x04, 0x00], {})).toThrow(/control entry 1 copies old bytes \[-6, -2\)/);
+  });
+});
