@@ -43,6 +43,7 @@ export class ProgramApplier {
   private entry = { seek: 0, copyLen: 0, extraLen: 0 };
   private readonly table: Block[] = [];
   private blockIndex = 0;
+  private entriesRead = 0;
   private oldPos = 0;
   private newPos = 0;
   private block: Block = { oldStart: 0, copyLen: 0, extraLen: 0 };
@@ -63,6 +64,9 @@ export class ProgramApplier {
     private readonly sink: (chunk: Uint8Array) => void,
   ) {
     if (params.layout === Layout.interleaved) this.source = makeSource(undefined);
+    if (params.layout === Layout.controlFirst && params.entryCount === 0 && params.newSize > 0) {
+      this.fail(`the header declares no control entries for a ${params.newSize}-byte image`);
+    }
     if (params.newSize === 0 && (params.layout === Layout.interleaved || params.entryCount === 0)) {
       this.source ??= makeSource([]);
       this.state = State.Done;
@@ -132,9 +136,11 @@ export class ProgramApplier {
     this.varintScale *= 0x80;
     this.varintBytes++;
     if (b & 0x80) {
-      if (this.varintBytes >= 5) this.fail(`varint longer than 5 bytes at program offset ${this.programOffset}`);
+      if (this.varintBytes >= 5) this.fail(`varint longer than 5 bytes in the delta program`);
       return false;
     }
+    // docs/FORMAT.md "Integers": the encoding is minimal, as every reader of the format must agree.
+    if (b === 0 && this.varintBytes > 1) this.fail(`non-minimal varint in the delta program`);
     return true;
   }
 
@@ -178,9 +184,10 @@ export class ProgramApplier {
   /** Validates a control entry against the images and turns the relative seek into a block. */
   private entryDone(): void {
     const { seek, copyLen, extraLen } = this.entry;
+    const index = this.entriesRead++;
     const oldStart = this.oldPos + seek;
     if (oldStart < 0 || oldStart + copyLen > this.params.oldSize) {
-      this.fail(`control entry ${this.table.length} copies old bytes [${oldStart}, ${oldStart + copyLen}) outside the old image (${this.params.oldSize} bytes)`);
+      this.fail(`control entry ${index} copies old bytes [${oldStart}, ${oldStart + copyLen}) outside the old image (${this.params.oldSize} bytes)`);
     }
     this.oldPos = oldStart + copyLen;
     const block = { oldStart, copyLen, extraLen };

@@ -1,7 +1,4 @@
-/**
- * Known defects of the streaming applier (src/delta/apply.ts), kept failing so they stay visible.
- * Reported to the lead; delete the BUG- prefix (or merge into program.test.ts) once fixed.
- */
+/** Regression tests for defects found in the streaming applier (src/delta/apply.ts), now fixed. */
 import { describe, expect, it } from 'vitest';
 import { ProgramApplier, type ProgramParams } from '../../src/delta/apply.js';
 import { DiffCoding, Layout } from '../../src/delta/program.js';
@@ -15,7 +12,7 @@ function run(bytes: number[], params: Partial<ProgramParams>): void {
   applier.finish();
 }
 
-describe('ProgramApplier (known bugs)', () => {
+describe('ProgramApplier regressions', () => {
   // docs/FORMAT.md "Integers": "The encoding must be minimal: a last byte of 0x00 after other bytes is an error."
   // ByteReader (header) enforces it; ProgramApplier.readVarint does not, so the same patch is valid for this
   // applier and invalid for a device applier written from the spec.
@@ -29,5 +26,12 @@ describe('ProgramApplier (known bugs)', () => {
   it('names the right entry when an interleaved copy lies outside the old image', () => {
     // entry 0: seek 0, copy 4, extra 0, 4 diff bytes; entry 1: seek -10 -> old start -6
     expect(() => run([0x00, 0x04, 0x00, 0, 0, 0, 0, 0x13, 0x04, 0x00], {})).toThrow(/control entry 1 copies old bytes \[-6, -2\)/);
+  });
+
+  // Control-first with a declared entry count of 0 and a non-empty new image: entryDone() pushes the first entry
+  // and compares table.length (1) < entryCount (0), which is false, so a 1-entry table is accepted. A device
+  // reserves 12 * entryCount = 0 bytes for the table (deviceRam), so the declared bound is not enforced.
+  it('refuses a control-first program with more entries than the header declares (0 declared)', () => {
+    expect(() => run([0x00, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8], { layout: Layout.controlFirst, entryCount: 0 })).toThrow(InvalidInputError);
   });
 });
