@@ -18,7 +18,8 @@ if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
 }
 
 function run(args, { quiet = false } = {}) {
-  console.log(`\n$ smartdelta ${args.map((a) => (a.startsWith(root) ? show(a) : a)).join(' ')}`);
+  const line = `$ smartdelta ${args.map((a) => (a.startsWith(root) ? show(a) : a)).join(' ')}`;
+  console.log(quiet ? line : `\n${line}`);
   const output = execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (!quiet) process.stdout.write(output);
   return output;
@@ -40,6 +41,14 @@ if (!readFileSync(result).equals(readFileSync(fixture('1.1.0')))) {
   process.exit(1);
 }
 console.log('applied image is byte-identical to fixtures/build/v1.1.0/firmware.bin');
+
+console.log('\nSigning, as a release pipeline would (a throwaway key here; keep the real one in a CI secret):');
+const key = join(out, 'demo-key.pem');
+const pub = join(out, 'demo-key.pub.pem');
+const signed = join(out, 'v1.0.0-v1.1.0.signed.sdp');
+run(['keygen', '-o', key, '--pub-out', pub]);
+run(['sign', patch, '-k', key, '-o', signed]);
+run(['verify', signed, '--pub', pub, '--old', fixture('1.0.0'), '--new', fixture('1.1.0')]);
 
 console.log('\nEvery release of the fixtures, plain bytes vs pointer-aware (--arch none vs auto):');
 const versions = ['1.0.0', '1.0.1', '1.1.0', '1.2.0', '2.0.0'];

@@ -10,6 +10,16 @@ export { patchInfo, type PatchInfo } from './pipeline/info.js';
 export { deviceRam, type DeviceRam } from './pipeline/ram.js';
 export type { PatchHeader } from './container/header.js';
 export { parsePatch, signingMessage, withSignature, type ParsedPatch } from './container/patch-file.js';
+export { attachSignature, signingMessageFor, signPatch } from './container/sign.js';
+export {
+  requireValidSignature,
+  verifyFailureMessage,
+  verifyPatch,
+  verifySignature,
+  type VerifyCheck,
+  type VerifyOptions,
+  type VerifyReport,
+} from './pipeline/verify.js';
 export { detectFormat, loadImage, type FirmwareImage } from './image/index.js';
 export * as keys from './crypto/index.js';
 export * as lorawan from './lorawan/index.js';

@@ -3,7 +3,7 @@
  * against the prediction, and repeat while the patch keeps shrinking (it converges in two or three rounds).
  */
 import { Transform } from '../../container/header.js';
-import { matchBlocks, type Block } from '../../delta/match.js';
+import { matchBlocks, type Block, type MatchOptions } from '../../delta/match.js';
 import { DiffCoding, Layout } from '../../delta/program.js';
 import type { ImageInput, TransformPlan } from '../../pipeline/create.js';
 import { countFlashSegments, deriveFlashMap, ShiftMap, type RamMap } from './address-map.js';
@@ -12,7 +12,7 @@ import { inferConstantMap, NO_MAP } from './infer-constants.js';
 import { encodeRelocationParams, RECOGNIZE_ALL, Recognize, type RelocationParams } from './params.js';
 import { predictWholeImage, relocatingSource, type RelocationContext } from './predict.js';
 
-export const DEFAULT_MIN_SEGMENT = 16;
+export const DEFAULT_MIN_SEGMENT = 32;
 /** Rounds of match -> map -> predict -> match; the second round gains little, the third almost nothing. */
 export const DEFAULT_ROUNDS = 2;
 
@@ -41,13 +41,15 @@ export interface CortexMPlanOptions {
   rounds?: number;
   /** The plain match, when the caller has it already. */
   plainBlocks?: Block[];
+  /** Matcher settings (tests and tuning). */
+  matchOptions?: MatchOptions;
 }
 
 /** Plans for each round, so the caller can encode them and keep the smallest. */
 export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, options: CortexMPlanOptions = {}): TransformPlan[] {
   const old = oldImage.data;
   const target = newImage.data;
-  let blocks = options.plainBlocks ?? matchBlocks(old, target);
+  let blocks = options.plainBlocks ?? matchBlocks(old, target, options.matchOptions);
   const minSegment = options.minSegment ?? DEFAULT_MIN_SEGMENT;
   const recognize = options.recognize ?? RECOGNIZE_ALL;
   let base: RelocationParams = {
@@ -66,7 +68,7 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
       if (constants.segments.length > 0) base = { ...base, recognize, constants };
     }
     const predicted = predictWholeImage(relocationContext(old, oldImage.loadAddress, newImage.loadAddress, base, blocks));
-    blocks = matchBlocks(predicted, target);
+    blocks = matchBlocks(predicted, target, options.matchOptions);
     const params = { ...base, flashSegments: countFlashSegments(blocks, minSegment) };
     const transformParams = encodeRelocationParams(params);
     const ctx = relocationContext(old, oldImage.loadAddress, newImage.loadAddress, params, blocks);
