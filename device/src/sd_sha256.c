@@ -52,7 +52,14 @@ static void compress(uint32_t h[8], const uint8_t block[64]) {
          + K[t] + w[t & 15];
     t2 = (rotr(v[0], 2) ^ rotr(v[0], 13) ^ rotr(v[0], 22))        /* SIGMA0 */
          + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));       /* Maj */
-    for (i = 7; i > 0; i--) v[i] = v[i - 1];
+    /* Written out: as a loop, gcc turns this shift into a memmove call. */
+    v[7] = v[6];
+    v[6] = v[5];
+    v[5] = v[4];
+    v[4] = v[3];
+    v[3] = v[2];
+    v[2] = v[1];
+    v[1] = v[0];
     v[4] += t1;
     v[0] = t1 + t2;
   }
