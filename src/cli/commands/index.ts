@@ -10,7 +10,8 @@ import { register as registerVerify } from './verify.js';
 import { register as registerFragment } from './fragment.js';
 import { register as registerReassemble } from './reassemble.js';
 import { register as registerSimulate } from './simulate.js';
+import { register as registerReport } from './report.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDiff, registerApply, registerInfo, registerKeygen, registerGetpub, registerSign, registerVerify, registerFragment, registerReassemble, registerSimulate];
+export const commands: RegisterCommand[] = [registerDiff, registerApply, registerInfo, registerKeygen, registerGetpub, registerSign, registerVerify, registerFragment, registerReassemble, registerSimulate, registerReport];

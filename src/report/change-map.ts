@@ -1,0 +1,98 @@
+/**
+ * Where in the new image a patch carries information. The patch is applied the way `apply` does it, with the
+ * applier's source view wrapped so that every byte a copy block reads (the old byte as copied, or as the
+ * relocation predicts it) is recorded at its new position. A new byte then falls in one of three classes:
+ * copied and equal to the prediction (costs almost nothing), copied but differing (a difference byte), or
+ * literal (not copied at all). The cells of the map count the last two.
+ */
+import { decompressLzma } from '../codec/lzma.js';
+import { Codec, Transform, type PatchHeader } from '../container/header.js';
+import { parsePatch } from '../container/patch-file.js';
+import { ProgramApplier, type SourceFactory } from '../delta/apply.js';
+import { plainSource, type SourceView } from '../delta/source.js';
+import { cortexMSourceFactory } from '../arch/cortex-m/apply.js';
+import { CheckFailedError, InvalidInputError } from '../errors.js';
+import { checkBaseImage } from '../pipeline/apply.js';
+import type { ChangeMap, DeliverableKind } from './types.js';
+
+export const DEFAULT_MAP_CELLS = 128;
+
+function sourceFactory(old: Uint8Array, header: PatchHeader): SourceFactory {
+  if (header.transform === Transform.plain) return () => plainSource(old);
+  if (header.transform === Transform.cortexM) return cortexMSourceFactory(old, header);
+  throw new InvalidInputError(`this build cannot read transform ${header.transform}`);
+}
+
+/** A source view that records what it hands out: predicted[n] and copied[n] per new offset n. */
+function recordingSource(inner: SourceView, predicted: Uint8Array, copied: Uint8Array): SourceView {
+  return {
+    length: inner.length,
+    read(block, offsetInBlock, out) {
+      inner.read(block, offsetInBlock, out);
+      const at = block.newStart + offsetInBlock;
+      predicted.set(out, at);
+      copied.fill(1, at, at + out.length);
+    },
+  };
+}
+
+/** Runs the patch's program over `old`; returns the predicted bytes, the copy mask and the output. */
+async function tracePatch(old: Uint8Array, patchBytes: Uint8Array): Promise<{ predicted: Uint8Array; copied: Uint8Array; output: Uint8Array }> {
+  const { header, payload } = parsePatch(patchBytes);
+  checkBaseImage(header, old);
+  const predicted = new Uint8Array(header.newSize);
+  const copied = new Uint8Array(header.newSize);
+  const output = new Uint8Array(header.newSize);
+  const inner = sourceFactory(old, header);
+  let written = 0;
+  const applier = new ProgramApplier(
+    { layout: header.layout, diffCoding: header.diffCoding, oldSize: header.oldSize, newSize: header.newSize, entryCount: header.entryCount },
+    (table) => recordingSource(inner(table), predicted, copied),
+    (chunk) => {
+      output.set(chunk, written);
+      written += chunk.length;
+    },
+  );
+  if (header.codec === Codec.lzma1) await decompressLzma([payload], header.lzma!, header.programLength, (chunk) => applier.push(chunk));
+  else applier.push(payload);
+  applier.finish();
+  return { predicted, copied, output };
+}
+
+/**
+ * The change map of a patch that turns `old` into `expected`, in `cells` cells over the new image. Refuses a
+ * patch for another base image or that builds another image (CheckFailedError).
+ */
+export async function changeMap(kind: DeliverableKind, old: Uint8Array, expected: Uint8Array, patchBytes: Uint8Array, cells = DEFAULT_MAP_CELLS): Promise<ChangeMap> {
+  const { predicted, copied, output } = await tracePatch(old, patchBytes);
+  if (output.length !== expected.length || !output.every((b, i) => b === expected[i])) {
+    throw new CheckFailedError(`the patch builds a different image than the new image given (${output.length} bytes against ${expected.length})`);
+  }
+  const newSize = expected.length;
+  const cellSize = Math.max(1, Math.ceil(newSize / Math.max(1, cells)));
+  const count = Math.ceil(newSize / cellSize);
+  const map: ChangeMap = {
+    kind,
+    newSize,
+    cellSize,
+    differing: new Array<number>(count).fill(0),
+    literal: new Array<number>(count).fill(0),
+    bytes: new Array<number>(count).fill(0),
+    totals: { copied: 0, differing: 0, literal: 0 },
+  };
+  for (let n = 0; n < newSize; n++) {
+    const cell = Math.floor(n / cellSize);
+    map.bytes[cell]!++;
+    if (!copied[n]) {
+      map.literal[cell]!++;
+      map.totals.literal++;
+      continue;
+    }
+    map.totals.copied++;
+    if (output[n] !== predicted[n]) {
+      map.differing[cell]!++;
+      map.totals.differing++;
+    }
+  }
+  return map;
+}

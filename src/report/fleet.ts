@@ -1,0 +1,97 @@
+/**
+ * The fleet view: one patch per deployed version to the new one, since a device can only apply a patch made
+ * for the image it runs. The pairs are independent, so they are built in worker threads when more than one
+ * core is available (measured in docs/REPORT.md), else one after the other.
+ */
+import { Worker } from 'node:worker_threads';
+import { SmartDeltaError, type ExitCode } from '../errors.js';
+import { buildPairReport, summarize, type NamedImage, type PairReportOptions } from './build.js';
+import { campaignSettings, checkCampaignOptions } from './campaign.js';
+import type { FleetReport, PairReport } from './types.js';
+
+export interface FleetOptions extends Omit<PairReportOptions, 'patch'> {
+  /** Worker threads; 1 or less builds in this thread. Default 1. */
+  workers?: number;
+}
+
+/** A task for a worker, and its answer (errors keep their exit code across the thread boundary). */
+export interface FleetTask {
+  index: number;
+  old: NamedImage;
+  new: NamedImage;
+  options: PairReportOptions;
+}
+export type FleetAnswer =
+  | { index: number; report: PairReport }
+  | { index: number; error: { message: string; exitCode?: number; name: string } };
+
+export async function buildFleetReport(deployed: readonly NamedImage[], target: NamedImage, options: FleetOptions = {}): Promise<FleetReport> {
+  const { workers = 1, ...pairOptions } = options;
+  checkCampaignOptions(pairOptions);
+  const threads = Math.min(Math.floor(workers), deployed.length);
+  const entries = threads > 1 ? await buildInWorkers(deployed, target, pairOptions, threads) : await buildInThread(deployed, target, pairOptions);
+  return { kind: 'fleet', to: summarize(target), campaign: campaignSettings(pairOptions), entries };
+}
+
+async function buildInThread(deployed: readonly NamedImage[], target: NamedImage, options: PairReportOptions): Promise<PairReport[]> {
+  const entries: PairReport[] = [];
+  for (const old of deployed) entries.push(await buildPairReport(old, target, options));
+  return entries;
+}
+
+/** A worker running worker.js beside this module (worker.ts when run from the sources through tsx). */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
+  // Node 20 applies no --import hooks to workers, so from the sources the worker loads through tsx's API.
+  const url = new URL('./worker.ts', import.meta.url).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`, { eval: true });
+}
+
+function toError(error: { message: string; exitCode?: number; name: string }): Error {
+  if (error.exitCode === undefined) return new Error(error.message);
+  const err = new SmartDeltaError(error.message, error.exitCode as ExitCode);
+  err.name = error.name;
+  return err;
+}
+
+/**
+ * A pool of `threads` workers taking the pairs in order; results come back in the order given. The first
+ * failure stops every worker, so no thread outlives the call.
+ */
+async function buildInWorkers(deployed: readonly NamedImage[], target: NamedImage, options: PairReportOptions, threads: number): Promise<PairReport[]> {
+  const results = new Array<PairReport>(deployed.length);
+  const workers: Worker[] = [];
+  let next = 0;
+  let failed = false;
+  const runWorker = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const worker = startWorker();
+      workers.push(worker);
+      const fail = (err: Error): void => {
+        failed = true;
+        for (const w of workers) void w.terminate();
+        reject(err);
+      };
+      const feed = (): void => {
+        if (failed || next >= deployed.length) {
+          void worker.terminate().then(() => resolve());
+          return;
+        }
+        const index = next++;
+        worker.postMessage({ index, old: deployed[index]!, new: target, options } satisfies FleetTask);
+      };
+      worker.on('message', (answer: FleetAnswer) => {
+        if ('error' in answer) {
+          fail(toError(answer.error));
+          return;
+        }
+        results[answer.index] = answer.report;
+        feed();
+      });
+      worker.on('error', fail);
+      feed();
+    });
+  await Promise.all(Array.from({ length: threads }, runWorker));
+  return results;
+}
