@@ -132,15 +132,17 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
   let blockNewStart = -1;
   let nextOffsetInBlock = -1;
   let scan = 0;
-  const carry = new Int16Array(3).fill(-1);
-  let carryAt = 0;
+  // Bytes of the last item that lie past the end of the piece read so far: at most 3, by old offset.
+  const carryAt = new Float64Array(3);
+  const carryByte = new Uint8Array(3);
+  let carried = 0;
 
   const restart = (oldStart: number, newStart: number): void => {
     blockOldStart = oldStart;
     blockNewStart = newStart;
     nextOffsetInBlock = 0;
     scan = Math.max(0, (oldStart - LOOKBEHIND) & ~1);
-    carry.fill(-1);
+    carried = 0;
   };
 
   return {
@@ -157,11 +159,17 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
       const pieceStart = block.oldStart + offsetInBlock;
       const pieceEnd = pieceStart + out.length;
       out.set(ctx.old.subarray(pieceStart, pieceEnd));
-      for (let i = 0; i < 3; i++) {
-        const at = carryAt + i;
-        if (carry[i]! >= 0 && at >= pieceStart && at < pieceEnd) out[at - pieceStart] = carry[i]!;
+      // Carried bytes inside this piece are used; those past its end wait for the next piece.
+      let kept = 0;
+      for (let i = 0; i < carried; i++) {
+        const at = carryAt[i]!;
+        if (at < pieceEnd) out[at - pieceStart] = carryByte[i]!;
+        else {
+          carryAt[kept] = at;
+          carryByte[kept++] = carryByte[i]!;
+        }
       }
-      carry.fill(-1);
+      carried = kept;
       const placeShift = block.newStart - block.oldStart;
       const end = ctx.old.length - 3;
       let p = scan;
@@ -176,8 +184,8 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
           const byte = (word >>> (8 * i)) & 0xff;
           if (at >= pieceStart && at < pieceEnd) out[at - pieceStart] = byte;
           else if (at >= pieceEnd) {
-            carryAt = pieceEnd;
-            carry[at - pieceEnd] = byte;
+            carryAt[carried] = at;
+            carryByte[carried++] = byte;
           }
         }
         p += 4;

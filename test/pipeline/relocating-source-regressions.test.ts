@@ -1,12 +1,6 @@
 /**
- * Known defect of relocatingSource (src/arch/cortex-m/predict.ts), kept failing so it stays visible.
- *
- * When a predicted 4-byte item (BL or pointer) straddles more than two pieces, i.e. a piece of 1 or 2 bytes
- * lies strictly inside the item, the bytes carried over for the later pieces are dropped: read() applies the
- * carried bytes that fall into the current piece, then clears all of them (`carry.fill(-1)`), and the scan
- * position is already past the item, so the remaining bytes come out as the old, unrelocated bytes.
- * ProgramApplier and encodeProgram read in 4096-byte pieces today, so patches are not affected yet; the
- * SourceView contract ("pieces of any size") is.
+ * Regression: relocatingSource once dropped the bytes of a 4-byte item (BL or pointer) that straddled more than
+ * two pieces (a 1- or 2-byte piece strictly inside the item), so tiny reads returned unrelocated bytes.
  */
 import { describe, expect, it } from 'vitest';
 import { ShiftMap } from '../../src/arch/cortex-m/address-map.js';
