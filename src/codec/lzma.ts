@@ -3,6 +3,7 @@
  * Every encoder option is explicit: lzma-native's defaults are the fast mode with the HC4 match finder, and a
  * `preset` would silently override the dictionary size (DESIGN section 6).
  */
+import type { Duplex } from 'node:stream';
 import lzma from 'lzma-native';
 import { InvalidInputError } from '../errors.js';
 
@@ -59,26 +60,59 @@ function filters(p: LzmaParams, niceLen = 273): object[] {
   ];
 }
 
-function runStream(stream: NodeJS.ReadWriteStream, input: Iterable<Uint8Array>, onData: (chunk: Uint8Array) => void): Promise<void> {
+/**
+ * Feeds the input one piece at a time, pulling the next piece only once the coder has taken the previous one,
+ * and stops at the first failure: a consumer that throws (the inflation cap, a corrupt program) ends the
+ * work at once instead of letting the coder decode the rest of a hostile stream in the background.
+ */
+function runStream(stream: Duplex, input: Iterable<Uint8Array>, onData: (chunk: Uint8Array) => void): Promise<void> {
   return new Promise((resolve, reject) => {
+    let failed = false;
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      stream.removeAllListeners('data');
+      stream.destroy();
+      reject(err);
+    };
     stream.on('data', (chunk: Buffer) => {
+      if (failed) return;
       try {
         onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       } catch (err) {
-        stream.removeAllListeners('data');
-        reject(err);
+        fail(err);
       }
     });
-    stream.on('error', (err: Error) => reject(new InvalidInputError(`corrupt patch: LZMA stream: ${err.message}`)));
-    stream.on('end', () => resolve());
-    for (const chunk of input) stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    stream.end();
+    stream.on('error', (err: Error) => fail(new InvalidInputError(`corrupt patch: LZMA stream: ${err.message}`)));
+    stream.on('end', () => {
+      if (!failed) resolve();
+    });
+    const pieces = input[Symbol.iterator]();
+    const feed = (): void => {
+      if (failed) return;
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = pieces.next();
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (next.done) {
+        stream.end();
+        return;
+      }
+      const chunk = next.value;
+      stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), (err) => {
+        if (!err) feed();
+      });
+    };
+    feed();
   });
 }
 
 export async function compressLzma(data: Uint8Array, params: LzmaParams): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  const encoder = lzma.createStream('rawEncoder', { filters: filters(params), synchronous: true });
+  const encoder = lzma.createStream('rawEncoder', { filters: filters(params), synchronous: true }) as unknown as Duplex;
   await runStream(encoder, [data], (chunk) => parts.push(chunk.slice()));
   return Buffer.concat(parts);
 }
@@ -95,7 +129,7 @@ export async function decompressLzma(
   onData: (chunk: Uint8Array) => void,
 ): Promise<number> {
   let produced = 0;
-  const decoder = lzma.createStream('rawDecoder', { filters: filters(params), synchronous: true });
+  const decoder = lzma.createStream('rawDecoder', { filters: filters(params), synchronous: true }) as unknown as Duplex;
   await runStream(decoder, input, (chunk) => {
     produced += chunk.length;
     if (produced > maxOutput) throw new InvalidInputError(`corrupt patch: the compressed program inflates past its declared ${maxOutput} bytes`);
