@@ -144,7 +144,7 @@ function checkedSize(size: number, what: string): number {
 }
 
 function checkAddress(address: number, size: number, which: string): void {
-  if (address + size > 2 ** 32) throw new InvalidInputError(`${which} image at 0x${address.toString(16)} (${size} bytes) does not fit a 32-bit address space`);
+  if (address > 0xffffffff || address + size > 2 ** 32) throw new InvalidInputError(`${which} image at 0x${address.toString(16)} (${size} bytes) does not fit a 32-bit address space`);
 }
 
 function readString(r: ByteReader, field: string): string {

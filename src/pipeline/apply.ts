@@ -31,8 +31,8 @@ export function checkBaseImage(header: PatchHeader, old: Uint8Array): void {
   const actual = sha256(old);
   if (old.length !== header.oldSize || !actual.every((b, i) => b === header.oldSha256[i])) {
     throw new CheckFailedError(
-      `wrong base image: the patch needs ${header.oldSize} bytes with SHA-256 ${hex(header.oldSha256).slice(0, 16)}…, ` +
-        `got ${old.length} bytes with SHA-256 ${hex(actual).slice(0, 16)}…`,
+      `wrong base image: the patch needs ${header.oldSize} bytes with SHA-256 ${hex(header.oldSha256)}, ` +
+        `got ${old.length} bytes with SHA-256 ${hex(actual)}`,
     );
   }
 }
@@ -71,7 +71,7 @@ export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promi
   applier.finish();
   const digest = new Uint8Array(hash.digest());
   if (!digest.every((b, i) => b === header.newSha256[i])) {
-    throw new InvalidInputError(`corrupt patch: the result's SHA-256 ${hex(digest).slice(0, 16)}… differs from the expected ${hex(header.newSha256).slice(0, 16)}…`);
+    throw new InvalidInputError(`corrupt patch: the result's SHA-256 ${hex(digest)} differs from the expected ${hex(header.newSha256)}`);
   }
   return result;
 }

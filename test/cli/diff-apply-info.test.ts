@@ -111,7 +111,7 @@ describe('errors', () => {
     copyFileSync(fixtureFile('v1.0.1'), file('wrong.bin'));
     const before = listing();
     const run = await smartdelta(['apply', 'wrong.bin', 'update.sdp', '-o', 'never.bin', '--json']);
-    expectError(run, 1, /^error: wrong base image: the patch needs \d+ bytes with SHA-256 [0-9a-f]+…, got \d+ bytes with SHA-256 [0-9a-f]+…\n$/);
+    expectError(run, 1, /^error: wrong base image: the patch needs \d+ bytes with SHA-256 [0-9a-f]{64}, got \d+ bytes with SHA-256 [0-9a-f]{64}\n$/);
     expect(listing()).toEqual(before);
   });
 
@@ -132,7 +132,7 @@ describe('errors', () => {
     const [truncated, payload, newHash] = await Promise.all(Object.keys(damaged).map((name) => smartdelta(['apply', 'old.bin', name, '-o', `${name}.out`])));
     expectError(truncated!, 3, /^error: patch is truncated: header declares a \d+-byte payload/);
     expectError(payload!, 3, /^error: corrupt patch/);
-    expectError(newHash!, 3, /^error: corrupt patch: the result's SHA-256 [0-9a-f]+… differs from the expected/);
+    expectError(newHash!, 3, /^error: corrupt patch: the result's SHA-256 [0-9a-f]{64} differs from the expected/);
     expect(listing()).toEqual(before);
   });
 

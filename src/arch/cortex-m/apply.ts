@@ -10,10 +10,11 @@ import { relocationContext } from './plan.js';
 export function cortexMSourceFactory(old: Uint8Array, header: PatchHeader): SourceFactory {
   const params = decodeRelocationParams(header.transformParams);
   return (table) => {
-    const found = countFlashSegments(table ?? [], params.minSegment);
+    if (!table) throw new InvalidInputError('corrupt patch: the Cortex-M relocation needs the control-first program layout');
+    const found = countFlashSegments(table, params.minSegment);
     if (found !== params.flashSegments) {
       throw new InvalidInputError(`corrupt patch: the control table yields ${found} flash map segments, the header declares ${params.flashSegments}`);
     }
-    return relocatingSource(relocationContext(old, header.oldLoadAddress, header.newLoadAddress, params, table ?? []));
+    return relocatingSource(relocationContext(old, header.oldLoadAddress, header.newLoadAddress, params, table));
   };
 }
