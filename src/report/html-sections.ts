@@ -81,7 +81,7 @@ export function airtimeSection(r: PairReport, id: string): string {
     `<p>${esc(c.region)}, ${esc(dutyCycleText(c))}; redundancy ${esc(redundancyText(c.redundancy, c))}. ` +
     `The campaign duration is the airtime divided by the duty cycle, so its bars would have the same shape: the table gives it.</p>` +
     chart +
-    table(['data rate', 'bytes', 'time on air', 'fragments', 'airtime', 'campaign', 'fragments', 'airtime', 'campaign', 'campaign saved'], rows, [0], airtimeGroups(r)) +
+    table(['data rate', 'bytes', 'airtime', 'fragments', 'airtime', 'campaign', 'fragments', 'airtime', 'campaign', 'campaign saved'], rows, [0], airtimeGroups(r)) +
     (r.rows.some((row) => row.airtimeEstimate) ? '<p class="note">* FSK airtime is an estimate.</p>' : '') +
     skipped +
     `</section>`
@@ -142,7 +142,7 @@ export function changeSection(r: PairReport, id: string): string {
   const chart = changeStrips(`${id}-changes`, 'Where in the new image the bytes changed', rows, { start: hexAddress(r.new.loadAddress), end: hexAddress(end) });
   return (
     `<section><h3>Where in the image the bytes changed</h3>` +
-    `<p>The new image in cells of ${bytes(cellSize)} bytes. A cell's shade is the fraction of its bytes the patch must carry: bytes of copy blocks ` +
+    `<p>The new image in cells of ${bytes(cellSize)} bytes. A cell's shade shows the fraction of its bytes the patch must carry (darker by its square root, so that a few bytes show): bytes of copy blocks ` +
     `that differ from the old bytes as the patch reads them (as they are for the plain delta; as the relocation predicts them for the pointer-aware one), ` +
     `plus literal bytes, which are not copied at all. Computed by running each patch's program over the old image. Hover a cell for its counts.</p>` +
     `${chart}<p class="legend-line">${stripLegend()}</p></section>`

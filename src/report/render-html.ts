@@ -12,7 +12,7 @@ const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2430;margin:24px auto;max-width:1080px;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 6px;border-bottom:1px solid #d8dde3}h3{font-size:15px;margin:20px 0 6px}
 .meta,.note,.caption-line{color:#5a6472}.note{font-size:12px}
-table{border-collapse:collapse;margin:8px 0 4px;font-size:12.5px}th,td{padding:3px 10px;border-bottom:1px solid #e4e8ec;text-align:left}
+table{border-collapse:collapse;margin:8px 0 4px;font-size:12.5px}th,td{padding:3px 7px;border-bottom:1px solid #e4e8ec;text-align:left;white-space:nowrap}
 th{background:#f3f5f7}th.group{text-align:center;border-bottom:2px solid #fff}.scroll{overflow-x:auto}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .sent{background:#26a69a;color:#fff;border-radius:3px;padding:0 5px;font-size:11px;margin-left:4px}
 svg.chart{display:block;margin:8px 0}svg text{font:12px system-ui,sans-serif;fill:#1d2430}svg text.group{font-weight:600}

@@ -73,9 +73,12 @@ export interface StripRow {
   caption: string;
 }
 
-/** Light grey (nothing carried) to dark red (every byte carried), linear in the fraction. */
+/**
+ * Light grey (nothing carried) to dark red (every byte carried), by the square root of the fraction, so that
+ * the few changed bytes of a typical cell (a call or a pointer in 128 bytes) stay visible.
+ */
 export function shade(fraction: number): string {
-  const f = Math.min(1, Math.max(0, fraction));
+  const f = Math.sqrt(Math.min(1, Math.max(0, fraction)));
   const mix = (a: number, b: number): number => Math.round(a + (b - a) * f);
   return `rgb(${mix(236, 183)},${mix(239, 28)},${mix(242, 28)})`;
 }
@@ -111,9 +114,9 @@ export function changeStrips(id: string, title: string, rows: readonly StripRow[
   );
 }
 
-/** The legend of the strips: the shade at 0, 25, 50, 75 and 100 %. */
+/** The legend of the strips: the shade of a few fractions of a cell's bytes. */
 export function stripLegend(): string {
-  const steps = [0, 0.25, 0.5, 0.75, 1];
-  const items = steps.map((f, i) => `<rect x="${i * 90}" y="0" width="24" height="14" fill="${shade(f)}"/><text x="${i * 90 + 30}" y="12" class="caption">${f * 100} %</text>`);
-  return `<svg class="legend" xmlns="http://www.w3.org/2000/svg" width="460" height="16" viewBox="0 0 460 16" aria-hidden="true">${items.join('')}</svg>`;
+  const steps = [0, 0.02, 0.1, 0.25, 0.5, 1];
+  const items = steps.map((f, i) => `<rect x="${i * 80}" y="0" width="24" height="14" fill="${shade(f)}"/><text x="${i * 80 + 30}" y="12" class="caption">${f * 100} %</text>`);
+  return `<svg class="legend" xmlns="http://www.w3.org/2000/svg" width="480" height="16" viewBox="0 0 480 16" aria-hidden="true">${items.join('')}</svg>`;
 }
