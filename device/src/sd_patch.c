@@ -280,8 +280,10 @@ static int push_program(sd_patch_ctx *c, const uint8_t *d, size_t len) {
     if (c->state < ST_COPY_RAW) {
       uint8_t b = *d++;
       len--;
-      /* At most 5 bytes and 32 bits: the 5th byte carries 4 bits and ends it. */
-      if (c->varint_bytes == 4u && (b & 0xF0u)) return SD_PATCH_ERR_CORRUPT;
+      /* At most 5 bytes and 32 bits: the 5th byte carries 4 bits and ends it;
+       * minimal: a last byte 0 after others is an error (docs/FORMAT.md, "Integers"). */
+      if ((c->varint_bytes == 4u && (b & 0xF0u)) || (b == 0 && c->varint_bytes > 0))
+        return SD_PATCH_ERR_CORRUPT;
       c->varint |= (uint32_t)(b & 0x7Fu) << (7u * c->varint_bytes);
       if (b & 0x80u) {
         c->varint_bytes++;

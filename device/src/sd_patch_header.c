@@ -132,11 +132,11 @@ static int check_consistency(sd_patch_header *h) {
   /* Control-first: the N entries cover the new image exactly. */
   if (control_first && h->entry_count == 0 && h->new_size > 0) return SD_PATCH_ERR_CORRUPT;
   if (h->transform == SD_PATCH_TRANSFORM_CORTEX_M) {
+    /* The flash map comes from the control table: control-first only. */
+    if (!control_first) return SD_PATCH_ERR_CORRUPT;
     rc = sd_decode_reloc(h->transform_params, h->transform_params_length, &p,
                          SD_PATCH_MAX_RAM_SEGMENTS, NULL, SD_PATCH_MAX_CONST_SEGMENTS, NULL);
-    /* The flash map comes from the control table: none without one. */
-    if (rc == SD_PATCH_OK && p.flash_segments > (control_first ? h->entry_count : 0u))
-      rc = SD_PATCH_ERR_CORRUPT;
+    if (rc == SD_PATCH_OK && p.flash_segments > h->entry_count) rc = SD_PATCH_ERR_CORRUPT;
     h->recognizers = p.recognizers;
     h->min_segment = p.min_segment;
     h->flash_segments = p.flash_segments;
@@ -167,9 +167,9 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   check(&r, h->flags <= 3u, SD_PATCH_ERR_UNSUPPORTED);
   h->old_size = read_limited(&r, SD_PATCH_MAX_IMAGE, SD_PATCH_ERR_CORRUPT);
   h->new_size = read_limited(&r, SD_PATCH_MAX_IMAGE, SD_PATCH_ERR_CORRUPT);
-  /* address + size must not exceed 2^32 */
-  h->old_address = read_limited(&r, 0x100000000u - h->old_size, SD_PATCH_ERR_CORRUPT);
-  h->new_address = read_limited(&r, 0x100000000u - h->new_size, SD_PATCH_ERR_CORRUPT);
+  /* address + size must not exceed 2^32 (nor the address 2^32 - 1) */
+  h->old_address = read_limited(&r, 0xFFFFFFFFu - (h->old_size > 0 ? h->old_size - 1u : 0u), SD_PATCH_ERR_CORRUPT);
+  h->new_address = read_limited(&r, 0xFFFFFFFFu - (h->new_size > 0 ? h->new_size - 1u : 0u), SD_PATCH_ERR_CORRUPT);
   read_bytes(&r, h->old_sha256, 32);
   read_bytes(&r, h->new_sha256, 32);
   h->transform = sd_read_u8(&r);

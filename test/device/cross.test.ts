@@ -14,7 +14,7 @@ import { deviceDir, onPath } from './host-build.js';
 const available = onPath('arm-none-eabi-gcc') && onPath('make');
 
 describe.skipIf(!available)('device library, Cortex-M4 cross build', () => {
-  it('builds cleanly, keeps no static state, and fits the flash budget', () => {
+  it('builds cleanly, keeps no static state, and fits the flash budget (applier + LZMA + SHA-256 <= 8 KB)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'smartdelta-cross-'));
     try {
       const r = spawnSync('make', ['-s', '-C', deviceDir, `BUILD=${dir}`, 'cross'], { encoding: 'utf8' });
@@ -30,6 +30,23 @@ describe.skipIf(!available)('device library, Cortex-M4 cross build', () => {
       expect(lzma!.text + sha!.text).toBeLessThanOrEqual(4096);
       const decoderStruct = /sizeof_sd_lzma_dec = (\d+) bytes/.exec(r.stdout);
       expect(Number(decoderStruct?.[1])).toBeLessThanOrEqual(160);
+      // Issue 8: applier + LZMA + SHA-256 without signature verification within 8 KB of flash, both as the
+      // sum of the objects and as linked with --gc-sections; the context within the fixed state of the
+      // RAM formula (docs/FORMAT.md, "Device RAM").
+      for (const name of ['sd_patch', 'sd_patch_header', 'sd_reloc', 'sd_patch_sig']) {
+        const s = sizes.get(name);
+        expect(s, name).toBeTruthy();
+        expect(s!.data + s!.bss, name).toBe(0);
+      }
+      const objects = Number(/applier flash \(.*\) = (\d+) bytes/.exec(r.stdout)?.[1]);
+      const linked = Number(/applier flash linked \(--gc-sections\) = (\d+) bytes/.exec(r.stdout)?.[1]);
+      expect(objects).toBeGreaterThan(4096);
+      expect(objects).toBeLessThanOrEqual(8192);
+      expect(linked).toBeGreaterThan(4096);
+      expect(linked).toBeLessThanOrEqual(objects);
+      const ctx = Number(/sizeof_sd_patch_ctx = (\d+) bytes/.exec(r.stdout)?.[1]);
+      expect(ctx).toBeGreaterThan(256);
+      expect(ctx).toBeLessThanOrEqual(512);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

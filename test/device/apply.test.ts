@@ -1,0 +1,271 @@
+/**
+ * The device patch applier (device/src/sd_patch*.c, docs/DEVICE.md) against the CLI's own patches: the host
+ * build (sanitizers on) applies every patch createPatch makes for the fixture pairs and, when ../shared is
+ * there, the corpus pairs, plain and relocated, with several dictionary sizes, feeding the payload in random
+ * chunk sizes; the result must be byte-exact and the driver's RAM figure must equal `smartdelta info`'s.
+ * Corrupted, truncated and extended patches must be refused exactly when the TypeScript applier refuses
+ * them, with the right result code, and never leave an output file. Skips when gcc or make is absent.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Codec } from '../../src/container/header.js';
+import { signingMessage, withSignature } from '../../src/container/patch-file.js';
+import { DiffCoding, Layout } from '../../src/delta/program.js';
+import { CheckFailedError, InvalidInputError } from '../../src/errors.js';
+import { applyPatch } from '../../src/pipeline/apply.js';
+import { createPatch, type CreatePatchOptions } from '../../src/pipeline/create-patch.js';
+import { sha256, type ImageInput } from '../../src/pipeline/create.js';
+import { patchInfo } from '../../src/pipeline/info.js';
+import { buildHostTools, hostToolchainAvailable, pseudoRandomBytes, repoRoot, sharedDir, type HostBuild } from './host-build.js';
+import { buildPatch, loadImage, variantName, type Variant } from './patch-builders.js';
+
+/** apply_cli result names (its exit code is the index). */
+const RESULTS = ['ok', 'wrong-base', 'corrupt', 'unsupported', 'no-memory', 'result-hash', 'signature', 'io', 'param'] as const;
+type Result = (typeof RESULTS)[number];
+
+interface Case {
+  name: string;
+  old: ImageInput;
+  new: ImageInput;
+  patch: Uint8Array;
+}
+
+const VERSIONS = ['v1.0.0', 'v1.0.1', 'v1.1.0', 'v1.2.0', 'v2.0.0'];
+const FIXTURE_BASE = 0x0800_0000;
+const CONFIGS: CreatePatchOptions[] = [
+  { arch: 'none', dictSize: 4096 },
+  { arch: 'cortex-m', dictSize: 16384 },
+  { arch: 'auto', dictSize: 65536 },
+];
+
+function fixture(version: string): ImageInput {
+  return loadImage(path.join(repoRoot, 'fixtures/build', version, 'firmware.bin'), FIXTURE_BASE);
+}
+
+async function cliCases(name: string, oldImage: ImageInput, newImage: ImageInput, configs: CreatePatchOptions[]): Promise<Case[]> {
+  const cases: Case[] = [];
+  for (const options of configs) {
+    const { bytes } = await createPatch(oldImage, newImage, options);
+    cases.push({ name: `${name} ${options.arch} dict ${options.dictSize}`, old: oldImage, new: newImage, patch: bytes });
+  }
+  return cases;
+}
+
+async function tsVerdict(old: Uint8Array, patch: Uint8Array): Promise<'ok' | 'wrong-base' | 'invalid'> {
+  try {
+    await applyPatch(old, patch);
+    return 'ok';
+  } catch (err) {
+    if (err instanceof CheckFailedError) return 'wrong-base';
+    if (err instanceof InvalidInputError) return 'invalid';
+    throw err;
+  }
+}
+
+describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sanitizers on)', () => {
+  let build: HostBuild;
+  let counter = 0;
+  const fixtureCases: Case[] = [];
+  const files = new Map<Uint8Array, string>();
+
+  beforeAll(async () => {
+    build = buildHostTools();
+    for (let i = 0; i + 1 < VERSIONS.length; i++) {
+      fixtureCases.push(...(await cliCases(`${VERSIONS[i]} -> ${VERSIONS[i + 1]}`, fixture(VERSIONS[i]!), fixture(VERSIONS[i + 1]!), CONFIGS)));
+    }
+  }, 120_000);
+  afterAll(() => build?.cleanup());
+
+  /** A temporary file holding these bytes (written once per array). */
+  function fileOf(data: Uint8Array): string {
+    let file = files.get(data);
+    if (!file) {
+      file = path.join(build.dir, `in-${counter++}.bin`);
+      writeFileSync(file, data);
+      files.set(data, file);
+    }
+    return file;
+  }
+
+  function apply(old: Uint8Array, patch: Uint8Array, seed: number, extra: string[] = []) {
+    const out = path.join(build.dir, `out-${counter++}.bin`);
+    const r = build.run('apply_cli', [fileOf(old), fileOf(patch), out, String(seed), ...extra], 60_000);
+    const result = /^result=(\S+)$/m.exec(r.stdout)?.[1] as Result | undefined;
+    const ram = /^ram=(\d+)$/m.exec(r.stdout)?.[1];
+    expect(r.stderr, 'sanitizer or driver complaint').toBe('');
+    expect(r.status, r.stdout).toBe(RESULTS.indexOf(result!));
+    return { result: result!, ram: ram === undefined ? undefined : Number(ram), stdout: r.stdout, output: existsSync(out) ? readFileSync(out) : undefined };
+  }
+
+  function expectApplies(c: Case, seeds: number[]): void {
+    const expectedRam = patchInfo(c.patch).deviceRam.total;
+    for (const seed of seeds) {
+      const r = apply(c.old.data, c.patch, seed);
+      expect(r.result, `${c.name}, seed ${seed}`).toBe('ok');
+      expect(r.ram, `${c.name}: ram= vs smartdelta info`).toBe(expectedRam);
+      expect(Buffer.compare(r.output!, c.new.data), `${c.name}, seed ${seed}`).toBe(0);
+    }
+  }
+
+  it('applies the CLI patches of every consecutive fixture pair (plain, relocated, auto; 4, 16, 64 KiB dictionaries)', () => {
+    expect(fixtureCases).toHaveLength(12);
+    for (const [i, c] of fixtureCases.entries()) expectApplies(c, [0, 1000 + i, 2000 + i]);
+  });
+
+  it('applies every program layout, difference coding and codec, and the optional header fields; refuses interleaved relocation', async () => {
+    const pairs: Array<[string, ImageInput, ImageInput]> = [
+      ['v1.1.0 -> v1.2.0', fixture('v1.1.0'), fixture('v1.2.0')],
+      ['v1.2.0 -> v2.0.0', fixture('v1.2.0'), fixture('v2.0.0')],
+    ];
+    let seed = 1;
+    for (const [name, oldImage, newImage] of pairs) {
+      for (const relocate of [false, true]) {
+        for (const layout of [Layout.interleaved, Layout.controlFirst]) {
+          for (const diffCoding of [DiffCoding.raw, DiffCoding.sparse]) {
+            for (const codec of [Codec.none, Codec.lzma1]) {
+              const v: Variant = { relocate, layout, diffCoding, codec };
+              if (seed % 3 === 0) Object.assign(v, { versions: ['1.0.0', 'ünïcode 2 ✓'], securityCounter: 0x1_2345_6789 });
+              const c = { name: `${name} ${variantName(v)}`, old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, v) };
+              if (relocate && layout === Layout.interleaved) {
+                // The flash map needs the whole control table first: both appliers refuse this.
+                expect(await tsVerdict(oldImage.data, c.patch), c.name).toBe('invalid');
+                const r = apply(oldImage.data, c.patch, seed++);
+                expect([r.result, r.output], c.name).toEqual(['corrupt', undefined]);
+                continue;
+              }
+              expect(await tsVerdict(oldImage.data, c.patch), `${c.name}: the TypeScript applier`).toBe('ok');
+              expectApplies(c, [0, seed++]);
+            }
+          }
+        }
+      }
+    }
+  }, 60_000);
+
+  /** Applies a damaged patch with both appliers: same accept/refuse decision, right code, no output. */
+  async function expectSameVerdict(c: Case, damaged: Uint8Array, what: string, expected?: Result[]): Promise<Result> {
+    const ts = await tsVerdict(c.old.data, damaged);
+    const r = apply(c.old.data, damaged, counter);
+    const where = `${c.name}: ${what} -> C ${r.result}, TypeScript ${ts}`;
+    if (ts === 'ok') {
+      // A change that does not matter (a load address of a plain patch, a larger dictionary...).
+      expect(r.result, where).toBe('ok');
+      expect(Buffer.compare(r.output!, c.new.data), where).toBe(0);
+    } else {
+      expect(r.output, `${where}: no output on failure`).toBeUndefined();
+      if (r.result === 'wrong-base') expect(ts, where).toBe('wrong-base');
+      const allowed: Result[] = ts === 'wrong-base' ? ['wrong-base', 'corrupt', 'unsupported'] : ['corrupt', 'unsupported', 'result-hash'];
+      expect(allowed, where).toContain(r.result);
+    }
+    if (expected) expect(expected, where).toContain(r.result);
+    return r.result;
+  }
+
+  function flipped(patch: Uint8Array, at: number, mask: number): Uint8Array {
+    const copy = patch.slice();
+    copy[at]! ^= mask;
+    return copy;
+  }
+
+  it('refuses corrupted, truncated and extended patches exactly when the TypeScript applier does', async () => {
+    const oldImage = fixture('v1.2.0');
+    const newImage = fixture('v2.0.0');
+    const cases: Case[] = [
+      fixtureCases.find((c) => c.name === 'v1.2.0 -> v2.0.0 cortex-m dict 16384')!,
+      // Codec none: damage reaches the program parser directly.
+      { name: 'plain interleaved raw none', old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, { relocate: false, layout: Layout.interleaved, diffCoding: DiffCoding.raw, codec: Codec.none }) },
+      { name: 'cortex-m control-first sparse none', old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, { relocate: true, layout: Layout.controlFirst, diffCoding: DiffCoding.sparse, codec: Codec.none }) },
+    ];
+    for (const [k, c] of cases.entries()) {
+      const info = patchInfo(c.patch);
+      const headerLength = info.headerSize;
+      const oldHash = Buffer.from(c.patch).indexOf(Buffer.from(sha256(c.old.data)));
+      const newHash = Buffer.from(c.patch).indexOf(Buffer.from(sha256(c.new.data)));
+      expect(oldHash).toBeGreaterThan(5);
+      // Every header byte of the first patch (every other byte of the rest), with a mask that varies by position.
+      for (let at = k % 2; at < headerLength; at += k === 0 ? 1 : 2) {
+        const mask = [0x01, 0x80, 0xff, 0x10, 0x04][at % 5]!;
+        let expected: Result[] | undefined;
+        if (at < 4) expected = ['corrupt'];
+        else if (at === 4) expected = ['unsupported'];
+        else if (at >= oldHash && at < oldHash + 32) expected = ['wrong-base'];
+        else if (at >= newHash && at < newHash + 32) expected = ['result-hash'];
+        await expectSameVerdict(c, flipped(c.patch, at, mask), `header byte ${at} ^ 0x${mask.toString(16)}`, expected);
+      }
+      // Payload bytes: corrupt (LZMA, program) or a wrong result, never accepted.
+      const picks = pseudoRandomBytes(64, headerLength);
+      for (let i = 0; i < 32; i++) {
+        const at = headerLength + ((picks[2 * i]! << 8) | picks[2 * i + 1]!) % info.payloadSize;
+        await expectSameVerdict(c, flipped(c.patch, at, 1 << (i % 8)), `payload byte ${at}`, ['corrupt', 'result-hash']);
+      }
+      // Truncated anywhere (inside the header and the payload) and extended.
+      for (let i = 0; i < 24; i++) {
+        const cut = i < 8 ? Math.floor((headerLength * i) / 8) : headerLength + Math.floor((info.payloadSize * (i - 8)) / 16);
+        await expectSameVerdict(c, c.patch.subarray(0, cut), `truncated to ${cut} bytes`, ['corrupt']);
+      }
+      await expectSameVerdict(c, c.patch.subarray(0, c.patch.length - 1), 'last byte missing', ['corrupt']);
+      for (const extra of [1, 72, 74]) {
+        const longer = new Uint8Array(c.patch.length + extra).fill(0x5a);
+        longer.set(c.patch);
+        await expectSameVerdict(c, longer, `${extra} bytes appended`, ['corrupt']);
+      }
+    }
+  }, 120_000);
+
+  it('reports no-memory for a work buffer one byte short, and applies with exactly the figure', () => {
+    const c = fixtureCases.find((x) => x.name === 'v1.1.0 -> v1.2.0 cortex-m dict 16384')!;
+    const work = patchInfo(c.patch).deviceRam.total - 512;
+    expect(apply(c.old.data, c.patch, 5, ['-w', String(work - 1)]).result).toBe('no-memory');
+    expect(apply(c.old.data, c.patch, 5, ['-w', '0']).result).toBe('no-memory');
+    expect(apply(c.old.data, c.patch, 5, ['-w', String(work)]).result).toBe('ok');
+  });
+
+  it('refuses a base image that is not the patch base', () => {
+    const c = fixtureCases[0]!;
+    const other = c.old.data.slice();
+    other[100]! ^= 1;
+    expect(apply(other, c.patch, 1).result).toBe('wrong-base');
+    expect(apply(c.old.data.subarray(0, c.old.data.length - 1), c.patch, 1).result).toBe('wrong-base');
+    expect(apply(c.new.data, c.patch, 1).result).toBe('wrong-base');
+  });
+
+  it('builds the 59-byte signed message for the verify hook and honours its answer', () => {
+    const c = fixtureCases[4]!;
+    const keyId = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+    const signature = pseudoRandomBytes(64, 99);
+    const signed = withSignature(c.patch, keyId, signature);
+    const accepted = apply(c.old.data, signed, 3, ['-k', 'accept']);
+    expect(accepted.result).toBe('ok');
+    expect(/^message=([0-9a-f]+)$/m.exec(accepted.stdout)?.[1]).toBe(Buffer.from(signingMessage(c.patch, keyId)).toString('hex'));
+    expect(/^signature=([0-9a-f]+)$/m.exec(accepted.stdout)?.[1]).toBe(Buffer.from(signature).toString('hex'));
+    expect(/^key_id=([0-9a-f]+)$/m.exec(accepted.stdout)?.[1]).toBe('0102030405060708');
+    expect(Buffer.compare(accepted.output!, c.new.data)).toBe(0);
+    expect(apply(c.old.data, signed, 3, ['-k', 'reject']).result).toBe('signature');
+    expect(apply(c.old.data, c.patch, 3, ['-k', 'accept']).result).toBe('signature'); // unsigned, a key is configured
+    expect(apply(c.old.data, signed, 3).result).toBe('ok'); // signed, no key configured
+    const badType = signed.slice();
+    badType[c.patch.length] = 2;
+    expect(apply(c.old.data, badType, 3, ['-k', 'accept']).result).toBe('corrupt');
+  });
+
+  const corpus = path.join(sharedDir, 'corpus');
+  describe.skipIf(!existsSync(corpus))('corpus pairs', () => {
+    const corpusCases: Case[] = [];
+
+    beforeAll(async () => {
+      const pyb = (v: string) => loadImage(path.join(corpus, 'pybv11', v, 'firmware1.bin'), 0x0802_0000);
+      const due = (f: string) => loadImage(path.join(corpus, f), 0x0008_0000);
+      corpusCases.push(
+        ...(await cliCases('pybv11', pyb('v1.10'), pyb('1f5d945af-dirty'), [{ arch: 'cortex-m', dictSize: 16384 }, { arch: 'none', dictSize: 4096 }])),
+        ...(await cliCases('shell', due('shell/old'), due('shell/new'), [{ arch: 'cortex-m', dictSize: 4096 }, { arch: 'none', dictSize: 16384 }])),
+        ...(await cliCases('synthesizer', due('synthesizer/1.bin'), due('synthesizer/2.bin'), [{ arch: 'auto', dictSize: 65536 }, { arch: 'none', dictSize: 4096 }])),
+      );
+    }, 120_000);
+
+    it('applies the CLI patches of pybv11, shell and synthesizer, plain and relocated', () => {
+      expect(corpusCases).toHaveLength(6);
+      for (const [i, c] of corpusCases.entries()) expectApplies(c, [0, 300 + i]);
+    });
+  });
+});
