@@ -143,6 +143,29 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     }
   }, 60_000);
 
+  it('applies patches between empty and tiny images (empty program, no LZMA window)', async () => {
+    const f = fixture('v1.0.0').data;
+    const pairs: Array<[string, Uint8Array, Uint8Array]> = [
+      ['to empty', f, new Uint8Array(0)],
+      ['from empty', new Uint8Array(0), f.subarray(0, 3000)],
+      ['empty to empty', new Uint8Array(0), new Uint8Array(0)],
+      ['3 to 4 bytes', Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 3, 4)],
+    ];
+    let seed = 40;
+    for (const [name, oldData, newData] of pairs) {
+      const oldImage = { data: oldData, loadAddress: FIXTURE_BASE };
+      const newImage = { data: newData, loadAddress: FIXTURE_BASE };
+      const cases = await cliCases(name, oldImage, newImage, [{ arch: 'none' }, { arch: 'cortex-m' }]);
+      for (const relocate of [false, true]) {
+        for (const codec of [Codec.none, Codec.lzma1]) {
+          const v: Variant = { relocate, layout: relocate ? Layout.controlFirst : Layout.interleaved, diffCoding: DiffCoding.sparse, codec };
+          cases.push({ name: `${name} ${variantName(v)}`, old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, v) });
+        }
+      }
+      for (const c of cases) expectApplies(c, [seed++]);
+    }
+  });
+
   /** Applies a damaged patch with both appliers: same accept/refuse decision, right code, no output. */
   async function expectSameVerdict(c: Case, damaged: Uint8Array, what: string, expected?: Result[]): Promise<Result> {
     const ts = await tsVerdict(c.old.data, damaged);
