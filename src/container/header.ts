@@ -103,13 +103,13 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
   const newLoadAddress = r.uvarint('new load address');
   checkAddress(oldLoadAddress, oldSize, 'old');
   checkAddress(newLoadAddress, newSize, 'new');
-  const oldSha256 = r.bytes(32, 'old SHA-256').slice();
-  const newSha256 = r.bytes(32, 'new SHA-256').slice();
+  const oldSha256 = new Uint8Array(r.bytes(32, 'old SHA-256'));
+  const newSha256 = new Uint8Array(r.bytes(32, 'new SHA-256'));
   const transform = r.byte('transform');
   if (transform !== Transform.plain && transform !== Transform.cortexM) throw new InvalidInputError(`unknown transform id ${transform}`);
   const paramLength = r.uvarint('transform parameter length');
   if (paramLength > MAX_TRANSFORM_PARAMS) throw new InvalidInputError(`transform parameters of ${paramLength} bytes exceed the limit of ${MAX_TRANSFORM_PARAMS}`);
-  const transformParams = r.bytes(paramLength, 'transform parameters').slice();
+  const transformParams = new Uint8Array(r.bytes(paramLength, 'transform parameters'));
   const program = r.byte('program flags');
   if (program & ~(PROGRAM_CONTROL_FIRST | PROGRAM_SPARSE)) throw new InvalidInputError(`unknown program flags 0x${program.toString(16)}`);
   const entryCount = r.uvarint('control entry count');

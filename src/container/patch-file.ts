@@ -53,8 +53,8 @@ export function parsePatch(bytes: Uint8Array): ParsedPatch {
   if (type !== SIGNATURE_TYPE_ED25519) throw new InvalidInputError(`unknown signature type ${type} (1 = Ed25519)`);
   parsed.signature = {
     type,
-    keyId: bytes.slice(bodyLength + 1, bodyLength + 1 + KEY_ID_LENGTH),
-    signature: bytes.slice(bodyLength + 1 + KEY_ID_LENGTH),
+    keyId: new Uint8Array(bytes.subarray(bodyLength + 1, bodyLength + 1 + KEY_ID_LENGTH)),
+    signature: new Uint8Array(bytes.subarray(bodyLength + 1 + KEY_ID_LENGTH)),
   };
   return parsed;
 }

@@ -65,7 +65,7 @@ function readCurvePrivateKey(privateKey: DerElement, what: string): Uint8Array {
   if (inner.content.length !== SEED_LENGTH) {
     throw new InvalidInputError(`${what}: Ed25519 private key must be ${SEED_LENGTH} bytes, got ${inner.content.length}`);
   }
-  return inner.content.slice();
+  return new Uint8Array(inner.content);
 }
 
 /** RFC 5958: [0] attributes (ignored), then [1] publicKey (version 1 only), which must match the seed. */

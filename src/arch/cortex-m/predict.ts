@@ -105,7 +105,8 @@ export function relocateAt(ctx: RelocationContext, p: number, placeShift: number
 
 /** The whole old image predicted with each item placed by the flash map: what the creator matches against. */
 export function predictWholeImage(ctx: RelocationContext): Uint8Array {
-  const out = ctx.old.slice();
+  // A copy, not .slice(): on a Node Buffer .slice() is a view and would overwrite the caller's image.
+  const out = new Uint8Array(ctx.old);
   const end = ctx.old.length - 3;
   for (let p = 0; p < end; ) {
     const word = relocateAt(ctx, p, ctx.flash.shiftAt(p));

@@ -1,0 +1,38 @@
+/**
+ * Library callers pass Node Buffers straight from readFileSync. Buffer#slice is a view, not a copy, so any
+ * internal "copy" made with .slice() would write into the caller's image (found by the device helper:
+ * predictWholeImage did exactly that, and the patch then recorded a wrong old SHA-256).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyPatch } from '../../src/pipeline/apply.js';
+import { createPatch } from '../../src/pipeline/create-patch.js';
+import { parsePatch } from '../../src/container/patch-file.js';
+
+const fixture = (v: string): Buffer => readFileSync(join(import.meta.dirname, '../../fixtures/build', v, 'firmware.bin'));
+
+describe('Buffer inputs', () => {
+  it('createPatch and applyPatch leave Buffer inputs untouched and give the right image', async () => {
+    const oldBuf = fixture('v1.0.1');
+    const newBuf = fixture('v1.1.0');
+    const oldCopy = Buffer.from(oldBuf);
+    const newCopy = Buffer.from(newBuf);
+    const { bytes } = await createPatch({ data: oldBuf, loadAddress: 0x0800_0000 }, { data: newBuf, loadAddress: 0x0800_0000 }, { arch: 'cortex-m' });
+    expect(oldBuf.equals(oldCopy)).toBe(true);
+    expect(newBuf.equals(newCopy)).toBe(true);
+    const patchBuf = Buffer.from(bytes);
+    const result = await applyPatch(oldBuf, patchBuf);
+    expect(Buffer.from(result).equals(newCopy)).toBe(true);
+    expect(oldBuf.equals(oldCopy)).toBe(true);
+  });
+
+  it('parsed header fields do not alias the patch buffer', async () => {
+    const { bytes } = await createPatch({ data: fixture('v1.0.0'), loadAddress: 0x0800_0000 }, { data: fixture('v1.0.1'), loadAddress: 0x0800_0000 });
+    const patchBuf = Buffer.from(bytes);
+    const { header } = parsePatch(patchBuf);
+    const before = Buffer.from(header.oldSha256);
+    patchBuf.fill(0);
+    expect(Buffer.from(header.oldSha256).equals(before)).toBe(true);
+  });
+});
