@@ -142,6 +142,14 @@ export function renderReport(results) {
   }
   out.push('## Fixture pairs (fixtures/build, load address 0x08000000)', '', ...fixtureSummary(fixtures), '');
   out.push('## Acceptance figures (issues 2 and 4)', '', ...targetTable(results.targets), '');
+  const peakLoad = Math.max(m.loadAverageAtStart[0], m.loadAverageAtEnd[0]);
+  if (peakLoad > m.nproc) {
+    out.push(
+      `The machine was overloaded during this run (1-minute load average up to ${peakLoad} on ${m.nproc} cores), so wall times ` +
+        'are inflated by waiting for a core; the CPU time of the process (in the times table) is the steadier guide.',
+      '',
+    );
+  }
   out.push('## Times', '', ...timesTable(results), '');
   if (results.coldCli) {
     out.push(`Cold CLI run (${results.coldCli.pair}, once): \`${results.coldCli.diffCommand}\` then \`${results.coldCli.applyCommand}\`.`, '');
