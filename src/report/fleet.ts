@@ -1,8 +1,9 @@
 /**
  * The fleet view: one patch per deployed version to the new one, since a device can only apply a patch made
- * for the image it runs. The pairs are independent, so they are built in worker threads when more than one
- * core is available (measured in docs/REPORT.md), else one after the other.
+ * for the image it runs. The pairs are independent, so they are built in worker threads when there are
+ * several cores and the images are large enough to pay for the workers (measured), else one after the other.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SmartDeltaError, type ExitCode } from '../errors.js';
 import { buildPairReport, summarize, type NamedImage, type PairReportOptions } from './build.js';
@@ -10,8 +11,20 @@ import { campaignSettings, checkCampaignOptions } from './campaign.js';
 import type { FleetReport, PairReport } from './types.js';
 
 export interface FleetOptions extends Omit<PairReportOptions, 'patch'> {
-  /** Worker threads; 1 or less builds in this thread. Default 1. */
-  workers?: number;
+  /** Worker threads; 1 or less builds in this thread. Default 'auto' (fleetWorkers). */
+  workers?: number | 'auto';
+}
+
+/**
+ * Below this new-image size a worker's start-up and warm-up cost more than the pair it builds: measured
+ * (docs/REPORT.md, "Performance"), 4 fixture pairs of 18 KB took 0.78 s in one thread and 0.90 s with two
+ * workers, while 4 pairs of 159 KB went from 1.84 to 1.59 s and 2 pairs of 320 KB from 2.94 to 2.23 s.
+ */
+export const POOL_MIN_IMAGE_SIZE = 64 * 1024;
+
+/** The default pool: one worker per core, when there are at least two pairs worth a worker each. */
+export function fleetWorkers(newImageSize: number, pairs: number, cores: number): number {
+  return newImageSize >= POOL_MIN_IMAGE_SIZE && pairs >= 2 ? Math.max(1, Math.min(cores, pairs)) : 1;
 }
 
 /** A task for a worker, and its answer (errors keep their exit code across the thread boundary). */
@@ -26,9 +39,9 @@ export type FleetAnswer =
   | { index: number; error: { message: string; exitCode?: number; name: string } };
 
 export async function buildFleetReport(deployed: readonly NamedImage[], target: NamedImage, options: FleetOptions = {}): Promise<FleetReport> {
-  const { workers = 1, ...pairOptions } = options;
+  const { workers = 'auto', ...pairOptions } = options;
   checkCampaignOptions(pairOptions);
-  const threads = Math.min(Math.floor(workers), deployed.length);
+  const threads = workers === 'auto' ? fleetWorkers(target.data.length, deployed.length, availableParallelism()) : Math.min(Math.floor(workers), deployed.length);
   const entries = threads > 1 ? await buildInWorkers(deployed, target, pairOptions, threads) : await buildInThread(deployed, target, pairOptions);
   return { kind: 'fleet', to: summarize(target), campaign: campaignSettings(pairOptions), entries };
 }

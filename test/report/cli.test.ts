@@ -82,7 +82,7 @@ describe('smartdelta report', () => {
     expect(doc.kind).toBe('fleet');
     expect(doc.entries.map((e) => e.old.name)).toEqual(deployed.map(v));
     expect(doc.to.size).toBe(statSync(v('2.0.0')).size);
-    const inThread = await buildFleetReport(deployed.map(fixture), fixture('2.0.0'), { drs: [0, 5] });
+    const inThread = await buildFleetReport(deployed.map(fixture), fixture('2.0.0'), { drs: [0, 5], workers: 1 });
     doc.entries.forEach((e, i) => {
       expect(e.deliverables).toEqual(inThread.entries[i]!.deliverables);
       expect(e.rows).toEqual(inThread.entries[i]!.rows);

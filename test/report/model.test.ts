@@ -11,7 +11,7 @@ import { CheckFailedError, UsageError } from '../../src/errors.js';
 import { downlinkTimeOnAirMs, maxFragmentSize, planRedundancy } from '../../src/lorawan/index.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
 import { patchInfo } from '../../src/pipeline/info.js';
-import { buildPairReport, ts004DecoderRam, type PairReport } from '../../src/report/index.js';
+import { buildPairReport, fleetWorkers, POOL_MIN_IMAGE_SIZE, ts004DecoderRam, type PairReport } from '../../src/report/index.js';
 import { fixture } from './fixtures.js';
 
 const referencePath = resolve(import.meta.dirname, '../../../shared/reference/lorawan-ts004.md');
@@ -199,5 +199,15 @@ describe('change map', () => {
   it('an unchanged image carries nothing', async () => {
     const report = await buildPairReport(base, { ...base, name: 'same' }, { drs: [5] });
     for (const m of report.changeMaps) expect(m.totals).toEqual({ copied: base.data.length, differing: 0, literal: 0 });
+  });
+});
+
+describe('fleet pool size', () => {
+  it('one thread for small images or a single pair, else one per core up to the number of pairs', () => {
+    expect(fleetWorkers(18_568, 4, 2)).toBe(1);
+    expect(fleetWorkers(POOL_MIN_IMAGE_SIZE, 1, 2)).toBe(1);
+    expect(fleetWorkers(POOL_MIN_IMAGE_SIZE, 4, 2)).toBe(2);
+    expect(fleetWorkers(320_000, 3, 8)).toBe(3);
+    expect(fleetWorkers(320_000, 3, 1)).toBe(1);
   });
 });

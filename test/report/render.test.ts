@@ -8,7 +8,7 @@ let fleet: FleetReport;
 
 beforeAll(async () => {
   pair = await buildPairReport(fixture('1.0.0'), fixture('1.1.0'));
-  fleet = await buildFleetReport([fixture('1.1.0'), fixture('1.2.0')], fixture('2.0.0'), { drs: [0, 5] });
+  fleet = await buildFleetReport([fixture('1.1.0'), fixture('1.2.0')], fixture('2.0.0'), { drs: [0, 5], workers: 1 });
 });
 
 describe('JSON', () => {

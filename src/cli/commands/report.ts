@@ -1,5 +1,4 @@
 /** smartdelta report: sizes, ratios, airtime and campaign cost of an upgrade or a fleet (src/report, docs/REPORT.md). */
-import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { buildFleetReport, buildPairReport, renderHtml, renderText, reportJson, type NamedImage, type Painter, type Report } from '../../report/index.js';
@@ -70,7 +69,7 @@ export function register(program: Command): void {
     .option('--dwell-time', 'AS923 with downlink dwell time (400 ms): smaller payloads')
     .option('--base <address>', 'load address of .bin inputs (default: read from the vector table)')
     .option('--dict-size <bytes>', 'LZMA dictionary of the patches built (as diff)', '16K')
-    .option('--jobs <n>', 'worker threads for --fleet (default: the number of cores)')
+    .option('--jobs <n>', 'threads for --fleet (default: one per core when the images are 64 KiB or more, else 1)')
     .option('--html <file>', 'also write a self-contained HTML report with charts')
     .option('--force', 'replace an existing HTML file')
     .option('--json', 'print one JSON document with every figure')
@@ -111,7 +110,7 @@ Examples:
         if (fleet) {
           const deployed = opts.fleet!.map((p) => loadNamed(p, base, 'deployed image', quiet));
           const target = loadNamed(opts.to!, base, 'new image', quiet);
-          const workers = opts.jobs !== undefined ? parseInteger(opts.jobs, '--jobs', 1, 256) : availableParallelism();
+          const workers = opts.jobs !== undefined ? parseInteger(opts.jobs, '--jobs', 1, 256) : 'auto';
           report = await buildFleetReport(deployed, target, { ...options, workers });
         } else {
           const oldImage = loadNamed(oldPath!, base, 'old image', quiet);
