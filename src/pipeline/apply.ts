@@ -43,15 +43,17 @@ export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promi
   const maker = sourceFactories.get(header.transform);
   if (!maker) throw new InvalidInputError(`this build cannot apply transform ${header.transform}`);
 
-  const result = new Uint8Array(header.newSize);
-  let written = 0;
+  // Without a codec the payload is the program (docs/FORMAT.md, "Header"): a mismatch needs no work to find.
+  if (header.codec === Codec.none && header.payloadLength !== header.programLength) {
+    throw new InvalidInputError(`corrupt patch: a payload of ${header.payloadLength} bytes without a codec must be the declared ${header.programLength}-byte program`);
+  }
+  const result = new ResultBuffer(header.newSize);
   const hash = createHash('sha256');
   const applier = new ProgramApplier(
     { layout: header.layout, diffCoding: header.diffCoding, oldSize: header.oldSize, newSize: header.newSize, entryCount: header.entryCount },
     maker(old, header),
     (chunk) => {
-      result.set(chunk, written);
-      written += chunk.length;
+      result.append(chunk);
       hash.update(chunk);
     },
   );
@@ -73,5 +75,37 @@ export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promi
   if (!digest.every((b, i) => b === header.newSha256[i])) {
     throw new InvalidInputError(`corrupt patch: the result's SHA-256 ${hex(digest)} differs from the expected ${hex(header.newSha256)}`);
   }
-  return result;
+  return result.bytes();
+}
+
+/**
+ * The new image, grown as the program really produces it (doubling, never past the declared size): a header
+ * that declares a large image costs no memory until the payload delivers the bytes (docs/SECURITY.md, "Limits").
+ */
+export class ResultBuffer {
+  private data = new Uint8Array(0);
+  private length = 0;
+
+  constructor(private readonly declaredSize: number) {}
+
+  get capacity(): number {
+    return this.data.length;
+  }
+
+  append(chunk: Uint8Array): void {
+    const needed = this.length + chunk.length;
+    if (needed > this.declaredSize) throw new InvalidInputError(`corrupt patch: the program produces more than the declared ${this.declaredSize} bytes`);
+    if (needed > this.data.length) {
+      const grown = new Uint8Array(Math.min(this.declaredSize, Math.max(needed, 2 * this.data.length, 64 * 1024)));
+      grown.set(this.data.subarray(0, this.length));
+      this.data = grown;
+    }
+    this.data.set(chunk, this.length);
+    this.length = needed;
+  }
+
+  /** The bytes produced (the whole buffer once the declared size is reached, without a copy). */
+  bytes(): Uint8Array {
+    return this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+  }
 }

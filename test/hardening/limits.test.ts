@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compressLzma, decompressLzma, type LzmaParams } from '../../src/codec/lzma.js';
+import { Codec, encodeHeader, MAX_IMAGE_SIZE, Transform, type PatchHeader } from '../../src/container/header.js';
+import { DiffCoding, Layout } from '../../src/delta/program.js';
 import { InvalidInputError } from '../../src/errors.js';
+import { applyPatch, ResultBuffer } from '../../src/pipeline/apply.js';
+import { sha256 } from '../../src/pipeline/create.js';
 
 const lzmaParams: LzmaParams = { lc: 3, lp: 0, pb: 2, dictSize: 1 << 16 };
 
@@ -32,5 +36,65 @@ describe('LZMA decompression stops at the declared size', () => {
     expect(deliveredAfterError).toBe(0);
     // Before the fix every piece was written at once and decoded in the background after the error.
     expect(pulled).toBeLessThan(total / 2);
+  });
+});
+
+/** A patch header and program, written without the encoder's checks. */
+function craftPatch(fields: Partial<PatchHeader> & { program: Uint8Array; old: Uint8Array }): Uint8Array {
+  const { program, old, ...overrides } = fields;
+  const header: PatchHeader = {
+    oldSize: old.length,
+    newSize: 64,
+    oldLoadAddress: 0,
+    newLoadAddress: 0,
+    oldSha256: sha256(old),
+    newSha256: new Uint8Array(32),
+    transform: Transform.plain,
+    transformParams: new Uint8Array(0),
+    layout: Layout.interleaved,
+    diffCoding: DiffCoding.raw,
+    entryCount: 1,
+    programLength: program.length,
+    codec: Codec.none,
+    payloadLength: program.length,
+    ...overrides,
+  };
+  const head = encodeHeader(header);
+  return Uint8Array.from([...head, ...program]);
+}
+
+describe('applying allocates what the program really produces, not what the header declares', () => {
+  it('a 64 MiB new size with a program that breaks after a few bytes is refused without a 64 MiB buffer', async () => {
+    const old = new Uint8Array(16).fill(7);
+    // Interleaved entry: seek 0, copy 16, extra 0, then 16 difference bytes; then a copy outside the old image.
+    const program = Uint8Array.from([0, 16, 0, ...new Array(16).fill(0), 0, 0x7f, 0]);
+    const patch = craftPatch({ old, newSize: MAX_IMAGE_SIZE, entryCount: 2, program });
+    expect(patch.length).toBeLessThan(150);
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(applyPatch(old, patch)).rejects.toThrow(/control entry 1 copies old bytes \[16, 143\) outside the old image/);
+    // Before the fix the applier allocated the declared 64 MiB at once.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('the result buffer grows with the output, never past the declared size', () => {
+    const result = new ResultBuffer(100_000);
+    result.append(new Uint8Array(10).fill(1));
+    expect(result.capacity).toBe(64 * 1024);
+    result.append(new Uint8Array(70_000).fill(2));
+    expect(result.capacity).toBe(100_000);
+    result.append(new Uint8Array(29_990).fill(3));
+    const bytes = result.bytes();
+    expect(bytes.length).toBe(100_000);
+    expect([bytes[0], bytes[10], bytes[70_010], bytes[99_999]]).toEqual([1, 2, 3, 3]);
+    expect(() => result.append(Uint8Array.of(4))).toThrow(InvalidInputError);
+  });
+
+  it('a codec-none payload that is not the declared program is refused before any work', async () => {
+    const old = new Uint8Array(16).fill(7);
+    const program = Uint8Array.from([0, 16, 0, ...new Array(16).fill(0)]);
+    const patch = craftPatch({ old, newSize: 16, programLength: program.length - 1, program });
+    await expect(applyPatch(old, patch)).rejects.toThrow(
+      'corrupt patch: a payload of 19 bytes without a codec must be the declared 18-byte program',
+    );
   });
 });
