@@ -42,6 +42,7 @@ export class ProgramApplier {
   private varintBytes = 0;
   private entry = { seek: 0, copyLen: 0, extraLen: 0 };
   private readonly table: Block[] = [];
+  private tableTotal = 0;
   private blockIndex = 0;
   private entriesRead = 0;
   private oldPos = 0;
@@ -195,12 +196,17 @@ export class ProgramApplier {
       this.beginBlock(block);
       return;
     }
+    // Stop at the first entry that overruns the new image, not after reading (and storing) all N of them.
+    this.tableTotal += copyLen + extraLen;
+    if (this.tableTotal > this.params.newSize) {
+      this.fail(`control entry ${index} takes the control table to ${this.tableTotal} new bytes, past the header's ${this.params.newSize}`);
+    }
     this.table.push(block);
     if (this.table.length < this.params.entryCount) {
       this.state = State.Seek;
       return;
     }
-    const total = this.table.reduce((sum, b) => sum + b.copyLen + b.extraLen, 0);
+    const total = this.tableTotal;
     if (total !== this.params.newSize) this.fail(`control table describes ${total} new bytes, the header says ${this.params.newSize}`);
     this.source = this.makeSource(this.table);
     this.beginBlock(this.table[0]!);

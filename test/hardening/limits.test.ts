@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { compressLzma, decompressLzma, type LzmaParams } from '../../src/codec/lzma.js';
 import { Codec, encodeHeader, MAX_IMAGE_SIZE, Transform, type PatchHeader } from '../../src/container/header.js';
+import { ProgramApplier } from '../../src/delta/apply.js';
 import { DiffCoding, Layout } from '../../src/delta/program.js';
+import { plainSource } from '../../src/delta/source.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { applyPatch, ResultBuffer } from '../../src/pipeline/apply.js';
 import { sha256 } from '../../src/pipeline/create.js';
@@ -96,5 +98,19 @@ describe('applying allocates what the program really produces, not what the head
     await expect(applyPatch(old, patch)).rejects.toThrow(
       'corrupt patch: a payload of 19 bytes without a codec must be the declared 18-byte program',
     );
+  });
+});
+
+describe('the control-first table is checked as it arrives', () => {
+  it('an entry that takes the table past the new size is refused at once, not after all N declared entries', () => {
+    const chunks: Uint8Array[] = [];
+    const applier = new ProgramApplier(
+      { layout: Layout.controlFirst, diffCoding: DiffCoding.raw, oldSize: 16, newSize: 10, entryCount: 11 },
+      () => plainSource(new Uint8Array(16)),
+      (c) => chunks.push(c),
+    );
+    // Entries (seek 0, copy 8, extra 0) and (seek -8, copy 8, extra 0): 16 bytes for a 10-byte image.
+    // Before the fix the applier stored entries until the 11th and then failed on the total.
+    expect(() => applier.push(Uint8Array.of(0, 8, 0, 15, 8, 0))).toThrow('corrupt patch: control entry 1 takes the control table to 16 new bytes, past the header\'s 10');
   });
 });
