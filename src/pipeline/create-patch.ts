@@ -19,7 +19,10 @@ import {
   type EncodedCandidate,
   type ImageInput,
   type TransformPlan,
+  candidateRam,
+  DEFAULT_DICT_SIZE,
 } from './create.js';
+import { CheckFailedError } from '../errors.js';
 
 export interface CreatePatchOptions extends CreateOptions {
   cortexM?: CortexMPlanOptions;
@@ -43,15 +46,39 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
     }
   }
   let best: { plan: TransformPlan; encoded: EncodedCandidate } | undefined;
-  for (const plan of plans) {
-    const encoded = await encodeSmallest(plan, newImage.data, options, plans.length > 1);
-    if (!best || encoded.payload.length < best.encoded.payload.length) best = { plan, encoded };
+  for (const dictSize of dictionarySizes(options)) {
+    const sized = { ...options, dictSize };
+    for (const plan of plans) {
+      // Ranking tries one LZMA setting per variant; under a RAM budget every setting, since lc + lp changes the RAM.
+      const encoded = await encodeSmallest(plan, newImage.data, sized, plans.length > 1 && options.maxDeviceRam === undefined);
+      if (encoded && (!best || encoded.payload.length < best.encoded.payload.length)) best = { plan, encoded };
+    }
   }
+  if (!best) throw new CheckFailedError(noFitMessage(plans, options));
   // The winner tries the remaining LZMA settings; raw programs were already encoded with their only set.
-  const sparseVariants = best!.plan.variants.filter((v) => v.diffCoding === DiffCoding.sparse);
-  const final = plans.length > 1 && sparseVariants.length > 0
-    ? await encodeSmallest({ ...best!.plan, variants: sparseVariants }, newImage.data, options)
-    : best!.encoded;
-  const encoded = final.payload.length < best!.encoded.payload.length ? final : best!.encoded;
-  return assemblePatch(oldImage, newImage, best!.plan, encoded, options);
+  const sparseVariants = best.plan.variants.filter((v) => v.diffCoding === DiffCoding.sparse);
+  const final =
+    plans.length > 1 && sparseVariants.length > 0
+      ? await encodeSmallest({ ...best.plan, variants: sparseVariants }, newImage.data, { ...options, dictSize: best.encoded.lzma.dictSize })
+      : undefined;
+  const encoded = final && final.payload.length < best.encoded.payload.length ? final : best.encoded;
+  return assemblePatch(oldImage, newImage, best.plan, encoded, options);
+}
+
+/** Without a RAM budget, the one dictionary asked for; with one, smaller dictionaries down to 4 KiB too. */
+function dictionarySizes(options: CreatePatchOptions): number[] {
+  const first = options.dictSize ?? DEFAULT_DICT_SIZE;
+  if (options.maxDeviceRam === undefined) return [first];
+  const sizes = [first];
+  for (let size = first / 2; size >= 4096; size /= 2) sizes.push(size);
+  return sizes;
+}
+
+function noFitMessage(plans: readonly TransformPlan[], options: CreatePatchOptions): string {
+  const smallest = Math.min(
+    ...plans.flatMap((plan) =>
+      plan.variants.map((v) => candidateRam(plan, { ...v, lzma: { lc: 0, lp: 0, pb: 0, dictSize: 4096 }, programLength: 4096 })),
+    ),
+  );
+  return `no patch fits --max-ram ${options.maxDeviceRam} bytes of device RAM: the leanest variant needs about ${smallest} bytes (4 KiB dictionary); raise the budget`;
 }

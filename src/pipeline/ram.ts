@@ -26,7 +26,10 @@ export interface DeviceRam {
   constantMap: number;
 }
 
-export function deviceRam(header: PatchHeader): DeviceRam {
+/** The header fields the RAM figure depends on. */
+export type RamRelevantHeader = Pick<PatchHeader, 'codec' | 'lzma' | 'programLength' | 'layout' | 'entryCount' | 'transform' | 'transformParams'>;
+
+export function deviceRam(header: RamRelevantHeader): DeviceRam {
   const lzma = header.codec === Codec.lzma1 && header.lzma;
   const lzmaProbabilities = lzma ? 2 * lzmaProbabilityCount(lzma) : 0;
   const lzmaWindow = lzma ? Math.min(lzma.dictSize, header.programLength) : 0;

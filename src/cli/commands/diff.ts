@@ -18,6 +18,7 @@ interface DiffOptions {
   newBase?: string;
   arch: string;
   dictSize: string;
+  maxRam?: string;
   versionFrom?: string;
   versionTo?: string;
   securityCounter?: string;
@@ -43,7 +44,8 @@ export function register(program: Command): void {
     .option('--arch <arch>', 'auto | cortex-m | none: pointer-aware Cortex-M relocation or plain bytes', 'auto')
     .option('--old-elf <file>', 'ELF file of a .bin/.hex <old>: its symbols give an exact RAM map')
     .option('--new-elf <file>', 'ELF file of a .bin/.hex <new>')
-    .option('--dict-size <bytes>', 'LZMA dictionary: the largest RAM item on the device (4K..64M, power of two)', '16K')
+    .option('--dict-size <bytes>', 'LZMA dictionary: the largest RAM item on the device (4K..64M, power of two)', '4K')
+    .option('--max-ram <bytes>', 'device RAM budget: choose the smallest patch a device can apply within it (e.g. 24K)')
     .option('--version-from <version>', 'firmware version string of <old>, recorded in the header')
     .option('--version-to <version>', 'firmware version string of <new>, recorded in the header')
     .option('--security-counter <n>', 'anti-rollback counter recorded in the header')
@@ -61,6 +63,7 @@ Examples:
     .action(async (oldPath: string, newPath: string, opts: DiffOptions) => {
       if (!ARCHES.includes(opts.arch as Arch)) throw new UsageError(`--arch must be one of ${ARCHES.join(', ')}, got "${opts.arch}"`);
       const dictSize = parseSize(opts.dictSize, '--dict-size', 4096, 64 * 1024 * 1024);
+      const maxDeviceRam = opts.maxRam !== undefined ? parseSize(opts.maxRam, '--max-ram', 1, 2 ** 32 - 1) : undefined;
       if (!Number.isInteger(Math.log2(dictSize))) throw new UsageError(`--dict-size must be a power of two, got ${opts.dictSize}`);
       const base = opts.base !== undefined ? parseInteger(opts.base, '--base', 0, 0xffffffff) : undefined;
       const oldBase = opts.oldBase !== undefined ? parseInteger(opts.oldBase, '--old-base', 0, 0xffffffff) : base;
@@ -86,6 +89,7 @@ Examples:
         arch: opts.arch as Arch,
         ...(oldElf && newElf && { oldElf, newElf }),
         dictSize,
+        ...(maxDeviceRam !== undefined && { maxDeviceRam }),
         ...(opts.versionFrom !== undefined && { versionFrom: opts.versionFrom }),
         ...(opts.versionTo !== undefined && { versionTo: opts.versionTo }),
         ...(securityCounter !== undefined && { securityCounter }),
