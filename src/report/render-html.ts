@@ -118,7 +118,7 @@ function fleetSummary(f: FleetReport): string {
   return (
     `<section><h2>Fleet</h2><p>${f.entries.length} deployed version(s), one patch each, to <b>${esc(f.to.name)}</b> (${bytes(f.to.size)} bytes).</p>${chart}` +
     `<p>Shortest campaign per data rate (${esc(c.region)}, ${esc(dutyCycleText(c))}; redundancy ${esc(redundancyText(c.redundancy, c))}):</p>` +
-    `<table><thead>${head}</thead><tbody>${body}</tbody></table></section>`
+    `<div class="scroll"><table><thead>${head}</thead><tbody>${body}</tbody></table></div></section>`
   );
 }
 
