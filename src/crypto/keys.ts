@@ -12,7 +12,7 @@ import { describeForeignPemLabel, wrongAlgorithmError } from './algorithms.js';
 import { DerTag, expectElement, readChildren, type DerElement } from './der.js';
 import { SEED_LENGTH, publicKeyFromSeed, publicKeyProblem } from './ed25519.js';
 import { sha256, toHex } from './hash.js';
-import { decodePemBlocks, encodePem, looksLikePem, type PemBlock } from './pem.js';
+import { bareLabel, decodePemBlocks, encodePem, looksLikePem, quoteLabel, type PemBlock } from './pem.js';
 import { encodePkcs8, isEncryptedPkcs8, parsePkcs8Children, type Ed25519PrivateKey } from './pkcs8.js';
 import { encodeSpki, parseSpkiChildren } from './spki.js';
 
@@ -101,7 +101,7 @@ export function parsePrivateKey(input: Uint8Array, options: KeyReadOptions = {})
     const block = selectPemBlock(input, what);
     if (block.label === PUBLIC_LABEL) throw new InvalidInputError(`${what}: this is a public key (PUBLIC KEY); signing needs the private key`);
     if (block.label !== PRIVATE_LABEL && block.label !== ENCRYPTED_LABEL) {
-      throw new InvalidInputError(`${what}: PEM label "${block.label}" is not a private key; expected "${PRIVATE_LABEL}" (PKCS#8)`);
+      throw new InvalidInputError(`${what}: PEM label ${quoteLabel(block.label)} is not a private key; expected "${PRIVATE_LABEL}" (PKCS#8)`);
     }
     return parsePrivateKeyDer(block.der, what, options);
   }
@@ -128,7 +128,7 @@ function readAnyPublicKey(input: Uint8Array, what: string, options: KeyReadOptio
     const block = selectPemBlock(input, what);
     if (block.label === PUBLIC_LABEL) return parseSpkiChildren(readTopSequence(block.der, what), what);
     if (block.label === PRIVATE_LABEL || block.label === ENCRYPTED_LABEL) return parsePrivateKeyDer(block.der, what, options).publicKey;
-    throw new InvalidInputError(`${what}: PEM label "${block.label}" is not a key; expected "${PUBLIC_LABEL}" (SubjectPublicKeyInfo)`);
+    throw new InvalidInputError(`${what}: PEM label ${quoteLabel(block.label)} is not a key; expected "${PUBLIC_LABEL}" (SubjectPublicKeyInfo)`);
   }
   if (input[0] === DerTag.sequence) {
     const children = readTopSequence(input, what);
@@ -183,7 +183,7 @@ function selectPemBlock(input: Uint8Array, what: string): PemBlock {
   }
   if (blocks.length === 0) throw new InvalidInputError(`${what}: no complete PEM block found`);
   if (blocks.length > 1) {
-    throw new InvalidInputError(`${what}: ${blocks.length} PEM blocks (${blocks.map((b) => b.label).join(', ')}); expected exactly one key`);
+    throw new InvalidInputError(`${what}: ${blocks.length} PEM blocks (${blocks.map((b) => bareLabel(b.label)).join(', ')}); expected exactly one key`);
   }
   const block = blocks[0]!;
   if (block.hasHeaders) throw new InvalidInputError(`${what}: PEM headers (legacy OpenSSL encryption) are not supported; use PKCS#8`);

@@ -15,6 +15,27 @@ const BEGIN = /^-----BEGIN ([^-]*)-----\s*$/;
 const END = /^-----END ([^-]*)-----\s*$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/**
+ * A label as it may appear in a message: real labels ("PRIVATE KEY", "X509 CRL") are short upper-case words.
+ * Anything else is not echoed, because a damaged file can put base64 key material where a label belongs.
+ */
+export function quoteLabel(label: string): string {
+  return isPlainLabel(label) ? `"${label}"` : malformedLabel(label);
+}
+
+/** The label itself when it is a plain one, unquoted (for lists); the same note otherwise. */
+export function bareLabel(label: string): string {
+  return isPlainLabel(label) ? label : malformedLabel(label);
+}
+
+function isPlainLabel(label: string): boolean {
+  return /^[A-Z0-9]+(?: [A-Z0-9]+)*$/.test(label) && label.length <= 40;
+}
+
+function malformedLabel(label: string): string {
+  return `(a malformed label of ${label.length} characters, not shown)`;
+}
+
 /** True when the bytes look like PEM text (a BEGIN line somewhere), so they should not be read as DER. */
 export function looksLikePem(bytes: Uint8Array): boolean {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes('-----BEGIN ');
@@ -36,11 +57,11 @@ export function decodePemBlocks(bytes: Uint8Array, what: string): PemBlock[] {
       else body.push(lines[j]!);
     }
     const end = j < lines.length ? END.exec(lines[j]!) : null;
-    if (!end) throw new InvalidInputError(`${what}: PEM block "${label}" (line ${i + 1}) has no matching END line`);
+    if (!end) throw new InvalidInputError(`${what}: PEM block ${quoteLabel(label)} (line ${i + 1}) has no matching END line`);
     if (end[1] !== label) {
-      throw new InvalidInputError(`${what}: PEM block begins with "${label}" (line ${i + 1}) but ends with "${end[1]}" (line ${j + 1})`);
+      throw new InvalidInputError(`${what}: PEM block begins with ${quoteLabel(label)} (line ${i + 1}) but ends with ${quoteLabel(end[1]!)} (line ${j + 1})`);
     }
-    blocks.push({ label, der: decodeBase64Strict(body.join(''), `${what}: PEM block "${label}"`), hasHeaders });
+    blocks.push({ label, der: decodeBase64Strict(body.join(''), `${what}: PEM block ${quoteLabel(label)}`), hasHeaders });
     i = j;
   }
   return blocks;
