@@ -20,7 +20,7 @@ export interface NamedImage extends ImageInput {
 export interface PairReportOptions extends CampaignOptions {
   /** An existing patch to report on instead of building the pointer-aware one (the plain one is still built). */
   patch?: Uint8Array;
-  /** LZMA dictionary of the patches built (default 16 KiB, as `diff`). */
+  /** LZMA dictionary of the patches built (default DEFAULT_DICT_SIZE, as `diff`). */
   dictSize?: number;
   /** Cells of the change maps (default 128). */
   mapCells?: number;

@@ -70,25 +70,20 @@ function toError(error: { message: string; exitCode?: number; name: string }): E
 
 /**
  * A pool of `threads` workers taking the pairs in order; results come back in the order given. The first
- * failure stops every worker, so no thread outlives the call.
+ * failure rejects at once and no further pair is handed out; a worker busy with a pair is not terminated
+ * but finishes it and then stops, because terminating a thread inside a native LZMA call aborts the process.
  */
 async function buildInWorkers(deployed: readonly NamedImage[], target: NamedImage, options: PairReportOptions, threads: number): Promise<PairReport[]> {
   const results = new Array<PairReport>(deployed.length);
-  const workers: Worker[] = [];
   let next = 0;
   let failed = false;
   const runWorker = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const worker = startWorker();
-      workers.push(worker);
-      const fail = (err: Error): void => {
-        failed = true;
-        for (const w of workers) void w.terminate();
-        reject(err);
-      };
+      const stop = (): void => void worker.terminate().then(() => resolve());
       const feed = (): void => {
         if (failed || next >= deployed.length) {
-          void worker.terminate().then(() => resolve());
+          stop();
           return;
         }
         const index = next++;
@@ -96,13 +91,18 @@ async function buildInWorkers(deployed: readonly NamedImage[], target: NamedImag
       };
       worker.on('message', (answer: FleetAnswer) => {
         if ('error' in answer) {
-          fail(toError(answer.error));
+          failed = true;
+          stop();
+          reject(toError(answer.error));
           return;
         }
         results[answer.index] = answer.report;
         feed();
       });
-      worker.on('error', fail);
+      worker.on('error', (err) => {
+        failed = true;
+        reject(err);
+      });
       feed();
     });
   await Promise.all(Array.from({ length: threads }, runWorker));

@@ -1,6 +1,7 @@
 /** smartdelta report: sizes, ratios, airtime and campaign cost of an upgrade or a fleet (src/report, docs/REPORT.md). */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { DEFAULT_DICT_SIZE } from '../../pipeline/create.js';
 import { buildFleetReport, buildPairReport, renderHtml, renderText, reportJson, type NamedImage, type Painter, type Report } from '../../report/index.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { loadImageFile, warnUnknownBase } from '../images.js';
@@ -20,7 +21,7 @@ interface ReportOptions {
   repeater?: boolean;
   dwellTime?: boolean;
   base?: string;
-  dictSize: string;
+  dictSize?: string;
   jobs?: string;
   html?: string;
   force?: boolean;
@@ -68,7 +69,7 @@ export function register(program: Command): void {
     .option('--repeater', 'use the repeater-compatible maximum payload')
     .option('--dwell-time', 'AS923 with downlink dwell time (400 ms): smaller payloads')
     .option('--base <address>', 'load address of .bin inputs (default: read from the vector table)')
-    .option('--dict-size <bytes>', 'LZMA dictionary of the patches built (as diff)', '16K')
+    .option('--dict-size <bytes>', `LZMA dictionary of the patches built (default ${DEFAULT_DICT_SIZE / 1024}K, as diff)`)
     .option('--jobs <n>', 'threads for --fleet (default: one per core when the images are 64 KiB or more, else 1)')
     .option('--html <file>', 'also write a self-contained HTML report with charts')
     .option('--force', 'replace an existing HTML file')
@@ -88,7 +89,7 @@ Examples:
       if (!fleet && (oldPath === undefined || newPath === undefined)) throw new UsageError('report needs <old> and <new> (or --fleet ... --to)');
       if (fleet && opts.patch !== undefined) throw new UsageError('--patch reports on one pair; it does not go with --fleet');
       const base = opts.base !== undefined ? parseInteger(opts.base, '--base', 0, 0xffffffff) : undefined;
-      const dictSize = parseSize(opts.dictSize, '--dict-size', 4096, 64 * 1024 * 1024);
+      const dictSize = opts.dictSize !== undefined ? parseSize(opts.dictSize, '--dict-size', 4096, 64 * 1024 * 1024) : DEFAULT_DICT_SIZE;
       if (!Number.isInteger(Math.log2(dictSize))) throw new UsageError(`--dict-size must be a power of two, got ${opts.dictSize}`);
       const options = {
         region: opts.region,
