@@ -159,7 +159,10 @@ function readNdjsonRecords(text: string, name: string): RecordList {
     if (typeof obj !== 'object' || obj === null || typeof obj.hex !== 'string') throw new InvalidInputError(`${name} ${where}: expected an object with a "hex" field`);
     if (obj.kind === 'setup' && typeof obj.sha256 === 'string') sha256 = parseHex(obj.sha256, `${name} ${where} "sha256"`);
     const fport = obj.fport === undefined ? FRAGMENTATION_FPORT : obj.fport;
-    if (typeof fport !== 'number') throw new InvalidInputError(`${name} ${where}: "fport" must be a number`);
+    // An FPort is one byte on air (and in the binary format): anything else cannot be a downlink.
+    if (typeof fport !== 'number' || !Number.isInteger(fport) || fport < 0 || fport > 255) {
+      throw new InvalidInputError(`${name} ${where}: "fport" must be an integer from 0 to 255`);
+    }
     records.push({ fport, bytes: parseHex(obj.hex, `${name} ${where} "hex"`), where, ...(typeof obj.index === 'number' ? { index: obj.index } : {}) });
   });
   return { records, ...(sha256 ? { sha256 } : {}) };
