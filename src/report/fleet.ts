@@ -17,8 +17,8 @@ export interface FleetOptions extends Omit<PairReportOptions, 'patch'> {
 
 /**
  * Below this new-image size a worker's start-up and warm-up cost more than the pair it builds: measured
- * (docs/REPORT.md, "Performance"), 4 fixture pairs of 18 KB took 0.78 s in one thread and 0.90 s with two
- * workers, while 4 pairs of 159 KB went from 1.84 to 1.59 s and 2 pairs of 320 KB from 2.94 to 2.23 s.
+ * (docs/REPORT.md, "Performance"), 4 fixture pairs of 18 KB took 0.72 s in one thread and 0.84 s with two
+ * workers, while 4 pairs of 159 KB went from 1.71 to 1.46 s and 2 pairs of 320 KB from 2.78 to 2.15 s.
  */
 export const POOL_MIN_IMAGE_SIZE = 64 * 1024;
 
