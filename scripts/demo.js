@@ -71,4 +71,8 @@ for (const r of rows) {
     `${r.pair.padEnd(19)} ${String(r.image).padStart(9)}   ${String(r.plain).padStart(11)}   ${String(r.pointerAware).padStart(13)}   ${(r.image / r.pointerAware).toFixed(1).padStart(8)}`,
   );
 }
-console.log(`\ndemo: done; files are in ${show(out)}/`);
+console.log('\nWhat the signed patch costs on air, against sending the full image (EU868, every data rate):');
+const html = join(out, 'report.html');
+run(['report', fixture('1.0.0', 'elf'), fixture('1.1.0', 'elf'), '--patch', signed, '--region', 'EU868', '--html', html]);
+console.log(`\nHTML report (open it in a browser): ${show(html)}`);
+console.log(`demo: done; files are in ${show(out)}/`);
