@@ -75,30 +75,81 @@ export function checkOutputPath(path: string, options: WriteOptions = {}): void 
 
 /** Writes data atomically: temporary file in the same directory, fsync, rename. */
 export function writeOutputFile(path: string, data: Uint8Array | string, options: WriteOptions = {}): void {
-  checkOutputPath(path, options);
+  writeOutputFiles([{ path, data }], options);
+}
+
+export interface OutputFile {
+  path: string;
+  data: Uint8Array | string;
+  /** File mode for a new file; overrides WriteOptions.mode. */
+  mode?: number;
+}
+
+/**
+ * Writes several outputs as one step: every temporary file is written and synced first, and only then are
+ * they renamed into place, so a failure (a missing directory, a full disk) leaves none of them behind.
+ */
+export function writeOutputFiles(files: readonly OutputFile[], options: WriteOptions = {}): void {
+  for (const file of files) checkOutputPath(file.path, options);
   installSignalHandlers();
+  const staged: Array<{ temp: string; path: string }> = [];
+  let current = files[0]?.path ?? '';
+  try {
+    for (const file of files) {
+      current = file.path;
+      staged.push({ temp: writeTemporary(file.path, file.data, file.mode ?? options.mode ?? 0o644), path: file.path });
+    }
+    for (const { temp, path } of staged) {
+      current = path;
+      renameSync(temp, path);
+      pendingTemps.delete(temp);
+    }
+  } catch (err) {
+    for (const { temp } of staged) removeQuietly(temp);
+    throw new IoError(`cannot write ${current}: ${describeFsError(err)}`);
+  } finally {
+    for (const { temp } of staged) pendingTemps.delete(temp);
+  }
+}
+
+/**
+ * The temporary file beside `path`, created exclusively (O_EXCL: never through a symlink or into a file
+ * someone prepared, which could give a private key another mode); a stale one of ours is replaced.
+ */
+function writeTemporary(path: string, data: Uint8Array | string, mode: number): string {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   pendingTemps.add(temp);
+  let fd: number;
   try {
-    const fd = openSync(temp, 'w', options.mode ?? 0o644);
-    try {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
+    fd = openSync(temp, 'wx', mode);
   } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // nothing was created
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      pendingTemps.delete(temp);
+      throw err;
     }
-    throw new IoError(`cannot write ${path}: ${describeFsError(err)}`);
-  } finally {
+    unlinkSync(temp);
+    fd = openSync(temp, 'wx', mode);
+  }
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    removeQuietly(temp);
     pendingTemps.delete(temp);
+    throw err;
+  }
+  closeSync(fd);
+  return temp;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
   }
 }
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { encodePrivateKeyPem, encodePublicKeyPem, generatePrivateKey, keyIdHex } from '../../crypto/keys.js';
 import { toHex } from '../../crypto/hash.js';
-import { checkOutputPath, writeOutputFile } from '../files.js';
+import { checkOutputPath, writeOutputFiles, type OutputFile } from '../files.js';
 import { printJson, printLine } from '../output.js';
 
 interface KeygenOptions {
@@ -42,8 +42,10 @@ function keygen(options: KeygenOptions): void {
     checkOutputPath(options.pubOut, { force });
   }
   const key = generatePrivateKey();
-  writeOutputFile(options.output, encodePrivateKeyPem(key.seed), { force, mode: 0o600 });
-  if (options.pubOut !== undefined) writeOutputFile(options.pubOut, encodePublicKeyPem(key.publicKey), { force, mode: 0o644 });
+  // Both files or neither: a public key that cannot be written must not leave a new private key behind.
+  const files: OutputFile[] = [{ path: options.output, data: encodePrivateKeyPem(key.seed), mode: 0o600 }];
+  if (options.pubOut !== undefined) files.push({ path: options.pubOut, data: encodePublicKeyPem(key.publicKey), mode: 0o644 });
+  writeOutputFiles(files, { force });
 
   const id = keyIdHex(key.publicKey);
   if (options.json) {
