@@ -25,8 +25,15 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** A reader that stops early (`smartdelta --help | head`) is not an error: end quietly. */
+let pipeHandlersInstalled = false;
+
+/**
+ * A reader that stops early (`smartdelta --help | head`) is not an error: end quietly. Installed once per
+ * process, so that a program calling main() many times does not pile up listeners.
+ */
 function exitQuietlyOnClosedPipe(): void {
+  if (pipeHandlersInstalled) return;
+  pipeHandlersInstalled = true;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(0);
