@@ -3,7 +3,7 @@
  * human output goes to stdout, diagnostics to stderr. Colors only on a TTY and never with NO_COLOR.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
@@ -24,11 +24,17 @@ export function warn(line: string): void {
   process.stderr.write(`${colorErr.yellow('warning:')} ${line}\n`);
 }
 
-/** A spinner on an interactive stderr only; a no-op object otherwise (CI logs stay clean). */
-export function spinner(text: string, enabled = true): Pick<Ora, 'succeed' | 'fail' | 'stop'> {
-  if (!enabled || !process.stderr.isTTY || 'CI' in process.env) {
-    return { succeed: () => undefined, fail: () => undefined, stop: () => undefined } as unknown as Ora;
-  }
+export type Spinner = Pick<Ora, 'succeed' | 'fail' | 'stop'>;
+
+const silentSpinner: Spinner = { succeed: () => undefined, fail: () => undefined, stop: () => undefined } as unknown as Spinner;
+
+/**
+ * A spinner on an interactive stderr only; a no-op otherwise (CI logs stay clean). ora is loaded on demand:
+ * it costs every command about 80 ms of start-up, and most runs (CI, pipes, --json) never show a spinner.
+ */
+export async function spinner(text: string, enabled = true): Promise<Spinner> {
+  if (!enabled || !process.stderr.isTTY || 'CI' in process.env) return silentSpinner;
+  const { default: ora } = await import('ora');
   return ora({ text, stream: process.stderr }).start();
 }
 

@@ -84,7 +84,7 @@ Examples:
       if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
       const oldElf = opts.oldElf !== undefined ? loadElfSymbols(opts.oldElf, 'old ELF') : oldImage.elf;
       const newElf = opts.newElf !== undefined ? loadElfSymbols(opts.newElf, 'new ELF') : newImage.elf;
-      const progress = spinner('creating patch', !opts.json);
+      const progress = await spinner('creating patch', !opts.json);
       const created = await createPatch(oldImage, newImage, {
         arch: opts.arch as Arch,
         ...(oldElf && newElf && { oldElf, newElf }),

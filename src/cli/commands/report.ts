@@ -105,7 +105,7 @@ Examples:
       if (opts.html !== undefined) checkOutputPath(opts.html, { force: opts.force, inputs });
       const quiet = Boolean(opts.json);
 
-      const progress = spinner('building the report', !quiet);
+      const progress = await spinner('building the report', !quiet);
       let report: Report;
       try {
         if (fleet) {

@@ -35,7 +35,7 @@ Examples:
     .action((file: string, opts: SimulateCliOptions) => runSimulate(file, opts));
 }
 
-function runSimulate(file: string, opts: SimulateCliOptions): void {
+async function runSimulate(file: string, opts: SimulateCliOptions): Promise<void> {
   if (opts.loss === undefined) throw new UsageError('simulate needs --loss, e.g. --loss 20%');
   const options = planOptions(opts);
   const loss = parseFraction(opts.loss, '--loss');
@@ -44,7 +44,7 @@ function runSimulate(file: string, opts: SimulateCliOptions): void {
   const model = opts.burst !== undefined ? burstLoss(loss, parseInteger(opts.burst, '--burst', 1, 100_000)) : randomLoss(loss);
   const data = readInputFile(file);
   const session = fragmentFile(data, options);
-  const progress = spinner(`simulating ${trials} sessions`, !opts.json);
+  const progress = await spinner(`simulating ${trials} sessions`, !opts.json);
   const result = simulateSession(session.params, {
     trials,
     loss: model,
