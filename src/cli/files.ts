@@ -5,7 +5,7 @@
  * place; an existing file is replaced only with --force; an output path equal to an input is refused; on
  * SIGINT/SIGTERM any temporary file is removed before the process exits.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { IoError, UsageError } from '../errors.js';
 
@@ -71,6 +71,8 @@ export function checkOutputPath(path: string, options: WriteOptions = {}): void 
   if (!options.force && existsSync(path)) {
     throw new IoError(`output ${path} exists; use --force to replace it`);
   }
+  // A directory cannot be replaced by a rename; saying so now keeps a multi-file write all or nothing.
+  if (isDirectory(path)) throw new IoError(`output ${path} is a directory`);
 }
 
 /** Writes data atomically: temporary file in the same directory, fsync, rename. */
@@ -143,6 +145,14 @@ function writeTemporary(path: string, data: Uint8Array | string, mode: number): 
   }
   closeSync(fd);
   return temp;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function removeQuietly(path: string): void {

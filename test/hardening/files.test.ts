@@ -50,3 +50,13 @@ describe('writing outputs', () => {
     expect(process.stdout.listenerCount('error')).toBe(before);
   });
 });
+
+describe('an output that is a directory', () => {
+  it('is refused before any work, even with --force, so keygen writes neither key (it wrote the private key)', async () => {
+    const key = join(dir, 'k2.pem');
+    const run = await runCli(['keygen', '-o', key, '--pub-out', dir, '--force']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toBe(`error: output ${dir} is a directory\n`);
+    expect(existsSync(key)).toBe(false);
+  });
+});
