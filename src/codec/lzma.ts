@@ -6,6 +6,7 @@
 import type { Duplex } from 'node:stream';
 import lzma from 'lzma-native';
 import { InvalidInputError } from '../errors.js';
+import { compressOnThread } from './lzma-thread.js';
 
 export interface LzmaParams {
   /** Literal context bits, 0..8. */
@@ -51,14 +52,16 @@ export function lzmaProbabilityCount(p: Pick<LzmaParams, 'lc' | 'lp'>): number {
   return 1846 + (0x300 << (p.lc + p.lp));
 }
 
-function filters(p: LzmaParams, niceLen = 273): object[] {
-  return [
-    {
-      id: lzma.FILTER_LZMA1,
-      options: { dictSize: p.dictSize, lc: p.lc, lp: p.lp, pb: p.pb, mode: lzma.MODE_NORMAL, mf: lzma.MF_BT4, niceLen, depth: 0 },
-    },
-  ];
+function encoderOptions(p: LzmaParams): object {
+  return { dictSize: p.dictSize, lc: p.lc, lp: p.lp, pb: p.pb, mode: lzma.MODE_NORMAL, mf: lzma.MF_BT4, niceLen: 273, depth: 0 };
 }
+
+function filters(p: LzmaParams): object[] {
+  return [{ id: lzma.FILTER_LZMA1, options: encoderOptions(p) }];
+}
+
+/** Inputs at least this large are compressed on the worker thread (below it, the hand-over costs more). */
+export const THREAD_THRESHOLD = 64 * 1024;
 
 /**
  * Feeds the input one piece at a time, pulling the next piece only once the coder has taken the previous one,
@@ -111,6 +114,7 @@ function runStream(stream: Duplex, input: Iterable<Uint8Array>, onData: (chunk: 
 }
 
 export async function compressLzma(data: Uint8Array, params: LzmaParams): Promise<Uint8Array> {
+  if (data.length >= THREAD_THRESHOLD) return compressOnThread(data, encoderOptions(params));
   const parts: Uint8Array[] = [];
   const encoder = lzma.createStream('rawEncoder', { filters: filters(params), synchronous: true }) as unknown as Duplex;
   await runStream(encoder, [data], (chunk) => parts.push(chunk.slice()));

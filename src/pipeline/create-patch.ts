@@ -35,9 +35,18 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
   checkImages(oldImage, newImage);
   const arch = options.arch ?? 'auto';
   const plainBlocks = matchBlocks(oldImage.data, newImage.data);
-  const plans: TransformPlan[] = [];
-  if (arch === 'none' || arch === 'auto') plans.push(planPlain(oldImage, newImage, plainBlocks));
-  if (arch === 'cortex-m' || (arch === 'auto' && looksLikeCortexM(oldImage) && looksLikeCortexM(newImage))) {
+  const plainPlan = arch === 'none' || arch === 'auto' ? planPlain(oldImage, newImage, plainBlocks) : undefined;
+  const relocate = arch === 'cortex-m' || (arch === 'auto' && looksLikeCortexM(oldImage) && looksLikeCortexM(newImage));
+  // Ranking tries one LZMA setting per variant; under a RAM budget every setting, since lc + lp changes the RAM.
+  const quick = relocate && options.maxDeviceRam === undefined;
+  const sizes = dictionarySizes(options);
+  // Start encoding the plain plan first: its large compressions run on the LZMA thread while this thread plans
+  // the relocation below.
+  const firstPlain = plainPlan && encodeSmallest(plainPlan, newImage.data, { ...options, dictSize: sizes[0] }, quick);
+  firstPlain?.catch(() => undefined);
+
+  const plans: TransformPlan[] = plainPlan ? [plainPlan] : [];
+  if (relocate) {
     plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks }));
     // With ELF files the symbol-exact RAM map competes with the inferred one, so ELF input never costs bytes.
     if (options.oldElf && options.newElf && !options.cortexM?.ram) {
@@ -46,11 +55,10 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
     }
   }
   let best: { plan: TransformPlan; encoded: EncodedCandidate } | undefined;
-  for (const dictSize of dictionarySizes(options)) {
+  for (const dictSize of sizes) {
     const sized = { ...options, dictSize };
     for (const plan of plans) {
-      // Ranking tries one LZMA setting per variant; under a RAM budget every setting, since lc + lp changes the RAM.
-      const encoded = await encodeSmallest(plan, newImage.data, sized, plans.length > 1 && options.maxDeviceRam === undefined);
+      const encoded = plan === plainPlan && dictSize === sizes[0] ? await firstPlain : await encodeSmallest(plan, newImage.data, sized, quick);
       if (encoded && (!best || encoded.payload.length < best.encoded.payload.length)) best = { plan, encoded };
     }
   }
