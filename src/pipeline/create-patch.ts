@@ -11,6 +11,7 @@ import { matchBlocks } from '../delta/match.js';
 import { DiffCoding } from '../delta/program.js';
 import {
   assemblePatch,
+  checkCreateOptions,
   checkImages,
   encodeSmallest,
   planPlain,
@@ -33,6 +34,7 @@ export interface CreatePatchOptions extends CreateOptions {
 
 export async function createPatch(oldImage: ImageInput, newImage: ImageInput, options: CreatePatchOptions = {}): Promise<CreatedPatch> {
   checkImages(oldImage, newImage);
+  checkCreateOptions(options);
   const arch = options.arch ?? 'auto';
   const plainBlocks = matchBlocks(oldImage.data, newImage.data);
   const plainPlan = arch === 'none' || arch === 'auto' ? planPlain(oldImage, newImage, plainBlocks) : undefined;

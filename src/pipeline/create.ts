@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { compressLzma, type LzmaParams } from '../codec/lzma.js';
-import { Codec, encodeHeader, MAX_IMAGE_SIZE, Transform, type PatchHeader } from '../container/header.js';
+import { compressLzma, LZMA_MAX_DICT_LOG2, LZMA_MIN_DICT_LOG2, type LzmaParams } from '../codec/lzma.js';
+import { Codec, encodeHeader, MAX_IMAGE_SIZE, MAX_VERSION_LENGTH, Transform, type PatchHeader } from '../container/header.js';
 import { matchBlocks, type Block } from '../delta/match.js';
 import { DiffCoding, encodeProgram, Layout } from '../delta/program.js';
 import { plainSource, type SourceView } from '../delta/source.js';
@@ -82,6 +82,33 @@ export function checkImages(oldImage: ImageInput, newImage: ImageInput): void {
       throw new UsageError(`${name} image load address 0x${image.loadAddress.toString(16)} does not fit a 32-bit address space`);
     }
   }
+}
+
+/**
+ * Options that would make a header the reader refuses (docs/FORMAT.md, "Header") are usage errors, found
+ * before any work instead of as an exception from the encoder at the end.
+ */
+export function checkCreateOptions(options: CreateOptions): void {
+  for (const [name, value] of [['version-from', options.versionFrom], ['version-to', options.versionTo]] as const) {
+    const bytes = value === undefined ? 0 : new TextEncoder().encode(value).length;
+    if (bytes > MAX_VERSION_LENGTH) throw new UsageError(`--${name} is ${bytes} bytes of UTF-8; the limit is ${MAX_VERSION_LENGTH}`);
+  }
+  const counter = options.securityCounter;
+  if (counter !== undefined && (!Number.isInteger(counter) || counter < 0 || counter > 0xffffffff)) {
+    throw new UsageError(`the security counter must be an integer from 0 to 4294967295, got ${counter}`);
+  }
+  const dict = options.dictSize;
+  if (dict !== undefined && !(Number.isInteger(Math.log2(dict)) && dict >= 2 ** LZMA_MIN_DICT_LOG2 && dict <= 2 ** LZMA_MAX_DICT_LOG2)) {
+    throw new UsageError(`the LZMA dictionary must be a power of two from 4 KiB to 64 MiB, got ${dict}`);
+  }
+  const lzma = options.lzma;
+  if (lzma && !(isIntIn(lzma.lc, 0, 8) && isIntIn(lzma.lp, 0, 4) && isIntIn(lzma.pb, 0, 4) && lzma.lc + lzma.lp <= 4)) {
+    throw new UsageError(`LZMA parameters need lc 0..8, lp 0..4, pb 0..4 and lc + lp <= 4, got lc ${lzma.lc}, lp ${lzma.lp}, pb ${lzma.pb}`);
+  }
+}
+
+function isIntIn(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
 }
 
 /** The plain transform: diff against the old image as it is. */

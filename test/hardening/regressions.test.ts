@@ -1,6 +1,8 @@
 /** Small regressions found while hardening the parsers (issue 7); each names what used to happen. */
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../src/errors.js';
+import { InvalidInputError, UsageError } from '../../src/errors.js';
+import { createPatch } from '../../src/pipeline/create-patch.js';
+import { parsePatch } from '../../src/container/patch-file.js';
 import { fragmentFile, parseFragmentFile, serializeSession } from '../../src/lorawan/index.js';
 
 describe('fragment files', () => {
@@ -14,5 +16,26 @@ describe('fragment files', () => {
       expect(() => parseFragmentFile(new TextEncoder().encode(bad), 'f.ndjson')).toThrow('f.ndjson line 1: "fport" must be an integer from 0 to 255');
     }
     expect(parseFragmentFile(new TextEncoder().encode(lines.join('\n'))).fport).toBe(201);
+  });
+});
+
+describe('createPatch options that the header cannot hold', () => {
+  const image = { data: new Uint8Array(64).fill(1), loadAddress: 0 };
+  const other = { data: new Uint8Array(64).fill(2), loadAddress: 0 };
+
+  it('a version string over 64 bytes is a usage error (it was an internal RangeError from the encoder)', async () => {
+    await expect(createPatch(image, other, { versionFrom: 'x'.repeat(65) })).rejects.toThrow(UsageError);
+    await expect(createPatch(image, other, { versionTo: 'ü'.repeat(33) })).rejects.toThrow('--version-to is 66 bytes of UTF-8; the limit is 64');
+    expect(parsePatch((await createPatch(image, other, { versionTo: 'ü'.repeat(32) })).bytes).header.versionTo).toBe('ü'.repeat(32));
+  });
+
+  it('a security counter above 32 bits is a usage error (it wrote a varint the reader refuses)', async () => {
+    await expect(createPatch(image, other, { securityCounter: 2 ** 40 })).rejects.toThrow('the security counter must be an integer from 0 to 4294967295, got 1099511627776');
+    await expect(createPatch(image, other, { securityCounter: -1 })).rejects.toThrow(UsageError);
+  });
+
+  it('a dictionary that is not a power of two, or LZMA parameters the reader refuses, are usage errors', async () => {
+    await expect(createPatch(image, other, { dictSize: 5000 })).rejects.toThrow('the LZMA dictionary must be a power of two from 4 KiB to 64 MiB, got 5000');
+    await expect(createPatch(image, other, { lzma: { lc: 4, lp: 2, pb: 0 } })).rejects.toThrow(UsageError);
   });
 });
