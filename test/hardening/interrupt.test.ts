@@ -1,0 +1,79 @@
+/**
+ * Interrupted runs (issue 7, docs/SECURITY.md "Files"): SIGINT or SIGTERM during a long diff leaves no output
+ * and no temporary file; a signal that arrives while the output is being written is handled after the
+ * write, which has then renamed a complete file into place or removed its temporary file.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from './harness.js';
+
+const tsx = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+const cliEntry = join(REPO, 'test/cli/cli-entry.ts');
+const writeChild = join(REPO, 'test/hardening/write-child.ts');
+const dir = mkdtempSync(join(tmpdir(), 'smartdelta-interrupt-'));
+const IMAGE_SIZE = 8 * 1024 * 1024;
+
+beforeAll(() => {
+  const old = randomBytes(IMAGE_SIZE);
+  const neu = Buffer.from(old);
+  for (let i = 0; i < neu.length; i += 4096) neu[i]! ^= 0x55;
+  writeFileSync(join(dir, 'old.bin'), old);
+  writeFileSync(join(dir, 'new.bin'), neu);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+}
+
+function spawnNode(args: string[], cwd: string): { child: ReturnType<typeof spawn>; exit: Promise<Exit> } {
+  const child = spawn(process.execPath, ['--import', tsx, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.resume();
+  const exit = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout })));
+  return { child, exit };
+}
+
+describe('interrupted runs leave no partial and no temporary file', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} during a diff of an 8 MiB image pair`, async () => {
+      const work = mkdtempSync(join(dir, `${signal}-`));
+      const { child, exit } = spawnNode([cliEntry, 'diff', join(dir, 'old.bin'), join(dir, 'new.bin'), '-o', join(work, 'out.sdp'), '--arch', 'none'], work);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      child.kill(signal);
+      const result = await exit;
+      // Interrupted, not finished: killed by the signal, or ended by the CLI's handler with 128 + signal number.
+      expect(result.code === 0, 'the diff finished before the signal; use larger images').toBe(false);
+      expect(result.signal === signal || result.code === (signal === 'SIGINT' ? 130 : 143)).toBe(true);
+      expect(readdirSync(work)).toEqual([]);
+    });
+  }
+
+  it('SIGINT while the output is being written: the write completes or its temporary file is removed', async () => {
+    const work = mkdtempSync(join(dir, 'write-'));
+    const output = join(work, 'big.bin');
+    const size = 128 * 1024 * 1024;
+    const { child, exit } = spawnNode([writeChild, output, String(size)], work);
+    // Wait until the temporary file exists: the write has started.
+    const started = Date.now();
+    while (!readdirSync(work).some((n) => n.endsWith('.tmp'))) {
+      if (Date.now() - started > 20_000 || existsSync(output)) break;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    child.kill('SIGINT');
+    const result = await exit;
+    expect(readdirSync(work).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    if (existsSync(output)) expect(statSync(output).size).toBe(size);
+    // The signal was handled after the synchronous write, by the handler that exits with 130.
+    expect(result.code).toBe(130);
+    expect(result.stdout).toBe('written\n');
+  });
+});
