@@ -1,5 +1,6 @@
-// npm run bench: patch size and create/apply time of smartdelta (plain, cortex-m, auto) side by side with the
-// peers that run here, on the project's fixtures and on ../shared/corpus when present. Writes bench/RESULTS.md
+// npm run bench: patch size and create/apply time of smartdelta (plain, cortex-m, auto, and auto given the ELF
+// files where a pair has them) side by side with the peers that run here, on the project's fixtures and on
+// ../shared/corpus when present; cold CLI times; the device library's flash and RAM. Writes bench/RESULTS.md
 // and bench/results.json (atomically). Usage: node bench/run.js [--runs N]   (default 5 timed runs per figure)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -8,9 +9,10 @@ import path from 'node:path';
 import { corpusPairs, fixturePairs, loadPair } from './lib/pairs.js';
 import { detectPeers, measurePeer, PEER_IDS, peerVersions } from './lib/peers.js';
 import { PUBLISHED_SIZES } from './lib/published.js';
-import { describeMachine, loadAverageNow } from './lib/machine.js';
+import { BUSY_LOAD, createLoadLog, describeMachine, loadAverageNow } from './lib/machine.js';
+import { measureDeviceFlash, measureDeviceRam } from './lib/device.js';
 import { renderReport } from './lib/report.js';
-import { ARCHES, BenchFailure, coldCli, loadLibrary, measureArch, writeImages } from './lib/smartdelta.js';
+import { ARCHES, AUTO_WITH_ELF, BenchFailure, coldCli, loadLibrary, measureArch, writeImages } from './lib/smartdelta.js';
 import { sameBytes } from './lib/stats.js';
 import { checkTargets } from './lib/targets.js';
 
@@ -43,20 +45,6 @@ function checkBuild() {
   }
 }
 
-/** Whether createPatch has grown an ELF option since this bench was written (it had none: see the report). */
-function elfOptionNote() {
-  const declarations = ['pipeline/create-patch.d.ts', 'pipeline/create.d.ts', 'arch/cortex-m/plan.d.ts']
-    .map((file) => path.join(root, 'dist', file))
-    .filter(existsSync)
-    .map((file) => readFileSync(file, 'utf8'));
-  const available = declarations.some((text) => /\belf\w*\??:/i.test(text));
-  const note = available
-    ? 'smartdelta with ELF files: the library now declares an ELF option, but this bench does not use it yet (column left out).'
-    : 'smartdelta with ELF files: not measured. createPatch has no ELF option (no `cortexM: {elf…}` in ' +
-      'src/pipeline/create-patch.ts / CortexMPlanOptions when this ran), so there is no "+ ELF" smartdelta column.';
-  return { available, note };
-}
-
 function otherBenches() {
   const notes = {
     'thumb2.js': 'throughput of the Thumb-2 sweep, decode and re-encode (`node bench/thumb2.js`)',
@@ -79,8 +67,9 @@ function gitCommit() {
 
 const formatMs = (t) => `${t < 10 ? t.toFixed(1) : Math.round(t)} ms`;
 
-async function measurePair(lib, pair, runs, found, tmpDir) {
-  const images = loadPair(pair, lib.loadImage);
+/** Every figure of one pair; also returns the default (auto) patch, which the device library applies. */
+async function measurePair(lib, pair, runs, found, tmpDir, loadLog) {
+  const images = loadPair(pair, lib);
   const files = { ...writeImages(images, tmpDir), patch: path.join(tmpDir, 'peer.patch'), out: path.join(tmpDir, 'peer.out') };
   files.old = files.oldFile;
   files.new = files.newFile;
@@ -90,19 +79,40 @@ async function measurePair(lib, pair, runs, found, tmpDir) {
     const binOf = (file) => new Uint8Array(readFileSync(file.replace(/\.elf$/, '.bin')));
     result.elfSameAsBin = sameBytes(binOf(pair.old), images.old.data) && sameBytes(binOf(pair.new), images.new.data);
   }
-  for (const arch of ARCHES) {
-    const r = await measureArch(lib, pair.id, images, arch, runs);
-    result.smartdelta[arch] = r;
-    console.log(`  smartdelta ${arch.padEnd(8)} ${String(r.size).padStart(7)} B  create ${formatMs(r.createMs)}, apply ${formatMs(r.applyMs)}`);
-  }
-  for (const id of PEER_IDS) {
-    const r = await measurePeer(found, id, files, images.new.data, runs);
-    result.peers[id] = r;
-    if (r.missing) console.log(`  ${id.padEnd(19)} not installed`);
-    else console.log(`  ${id.padEnd(19)} ${String(r.size).padStart(7)} B  create ${formatMs(r.createMs)}, apply ${formatMs(r.applyMs)}${r.roundTrip ? '' : '  ROUND TRIP FAILED'}`);
-  }
+  if (images.elf) result.elfFiles = pair.elf ? [pair.elf.old, pair.elf.new].map((f) => path.relative(root, f)) : 'the inputs';
+  const variants = [...ARCHES.map((arch) => ({ key: arch, arch })), ...(images.elf ? [{ key: AUTO_WITH_ELF, arch: 'auto', elf: images.elf }] : [])];
+  let autoPatch;
+  await loadLog.time(`${pair.id}: smartdelta in-process`, async () => {
+    for (const { key, arch, elf } of variants) {
+      const { result: r, patch } = await measureArch(lib, pair.id, images, arch, runs, { elf });
+      result.smartdelta[key] = r;
+      if (key === 'auto') autoPatch = patch;
+      console.log(`  smartdelta ${key.padEnd(8)} ${String(r.size).padStart(7)} B  create ${formatMs(r.createMs)}, apply ${formatMs(r.applyMs)}`);
+    }
+  });
+  await loadLog.time(`${pair.id}: peers`, async () => {
+    for (const id of PEER_IDS) {
+      const r = await measurePeer(found, id, files, images.new.data, runs);
+      result.peers[id] = r;
+      if (r.missing) console.log(`  ${id.padEnd(19)} not installed`);
+      else console.log(`  ${id.padEnd(19)} ${String(r.size).padStart(7)} B  create ${formatMs(r.createMs)}, apply ${formatMs(r.applyMs)}${r.roundTrip ? '' : '  ROUND TRIP FAILED'}`);
+    }
+  });
   if (pair.group === 'corpus') result.published = PUBLISHED_SIZES[pair.id];
-  return result;
+  return { result, autoPatch, newData: images.new.data };
+}
+
+/** Flash of the cross build; RAM of the pybv11 default patch, by the C host driver and by patchInfo. */
+function measureDevice(lib, pybv11, tmpDir) {
+  const buildDir = path.join(tmpDir, 'device-build');
+  const flash = measureDeviceFlash(root, buildDir);
+  const ram = pybv11
+    ? measureDeviceRam(root, buildDir, { oldFile: pybv11.pair.old, patch: pybv11.autoPatch, newData: pybv11.newData, patchInfoRam: lib.patchInfo(pybv11.autoPatch).deviceRam.total, tmpDir })
+    : { measured: false, reason: 'not measured (../shared/corpus absent: no pybv11 patch)' };
+  const show = (r) => (r.measured ? '' : ` ${r.reason}`);
+  console.log(`device: flash ${flash.measured ? `${flash.applierText} B (linked ${flash.linkedText} B)` : show(flash)}; ` +
+    `pybv11 RAM ${ram.measured ? `C ${ram.cRam} B, patchInfo ${ram.patchInfoRam} B, result=${ram.result}${ram.roundTrip ? ' (same bytes)' : ' (NOT the new image)'}` : show(ram)}`);
+  return { flash, ram };
 }
 
 function writeAtomically(file, text) {
@@ -124,20 +134,30 @@ async function main() {
   if (!existsSync(corpusDir)) console.log(`bench: ${corpusDir} is absent; measuring the fixtures only`);
 
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'smartdelta-bench-'));
+  const loadLog = createLoadLog();
   try {
+    // The cold CLI runs first, before this bench has raised the load average: the time checks use them.
+    const coldPair = pairs.find((p) => p.id === 'pybv11') ?? pairs.find((p) => p.group === 'fixtures' && p.format === 'bin');
+    const cold = { pair: coldPair.id, ...(await coldCli(root, coldPair, tmpDir, loadLog)) };
+    console.log(`cold CLI (${cold.pair}, median of ${cold.runs}): diff ${formatMs(cold.diffMs)}, apply ${formatMs(cold.applyMs)}`);
+
     const measured = [];
+    let pybv11;
     for (const pair of pairs) {
       console.log(`${pair.id}:`);
-      measured.push(await measurePair(lib, pair, runs, found, tmpDir));
+      const { result, autoPatch, newData } = await measurePair(lib, pair, runs, found, tmpDir, loadLog);
+      measured.push(result);
+      if (pair.id === 'pybv11') pybv11 = { pair, autoPatch, newData };
     }
-    const coldPair = pairs.find((p) => p.id === 'pybv11') ?? pairs.find((p) => p.group === 'fixtures' && p.format === 'bin');
-    const cold = { pair: coldPair.id, ...coldCli(root, coldPair, tmpDir) };
-    console.log(`cold CLI (${cold.pair}): diff ${formatMs(cold.diffMs)}, apply ${formatMs(cold.applyMs)}`);
     // The CLI loads dist/ afresh: a different size means dist/ was rebuilt while the bench ran.
     const inProcess = measured.find((p) => p.id === coldPair.id).smartdelta.auto.size;
     if (cold.size !== inProcess) {
       throw new BenchFailure(`the CLI made a ${cold.size}-byte patch for ${cold.pair}, the library ${inProcess} bytes in this run: was dist/ rebuilt meanwhile? Run the bench again`);
     }
+    // After every timing block: compiling would load the machine under the timed runs.
+    const device = measureDevice(lib, pybv11, tmpDir);
+    const busyBlocks = loadLog.blocks.filter((b) => b.busy);
+    const busy = busyBlocks.length > 0;
 
     const peers = {};
     for (const id of PEER_IDS) {
@@ -152,11 +172,13 @@ async function main() {
       runs,
       machine: { ...machine, loadAverageAtEnd: loadAverageNow() },
       durationSeconds: (performance.now() - started) / 1000,
-      elfOption: elfOptionNote(),
+      machineBusy: { busy, threshold: BUSY_LOAD, busyBlocks: busyBlocks.map((b) => b.name), blockCount: loadLog.blocks.length },
+      loadBlocks: loadLog.blocks,
       peers,
       pairs: measured,
       coldCli: cold,
-      targets: checkTargets(measured),
+      device,
+      targets: checkTargets(measured, { coldCli: cold, device, busy }),
       otherBenches: otherBenches(),
     };
     writeAtomically(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -164,6 +186,10 @@ async function main() {
     console.log(`\nbench: wrote bench/RESULTS.md and bench/results.json in ${results.durationSeconds.toFixed(0)} s`);
     const missed = results.targets.filter((t) => t.pass === false && !t.goal);
     for (const t of missed) console.log(`bench: not met: ${t.what} (${t.measured}, limit ${t.limit})`);
+    if (busy) {
+      console.log(`bench: MACHINE BUSY: the 1-minute load average exceeded ${BUSY_LOAD} at the start of ${busyBlocks.length} of ` +
+        `${loadLog.blocks.length} timing blocks (first: ${busyBlocks[0].name}, load ${busyBlocks[0].before[0]}); the times are indicative`);
+    }
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }

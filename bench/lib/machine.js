@@ -22,3 +22,23 @@ export function describeMachine() {
 export function loadAverageNow() {
   return os.loadavg().map((x) => Math.round(x * 100) / 100);
 }
+
+/** A 1-minute load average above this at the start of a timing block marks the run "machine busy" (2 cores). */
+export const BUSY_LOAD = 1.5;
+
+/**
+ * Records the load average before and after each timing block, so the report can say which figures were
+ * taken on a busy machine. The bench itself adds up to about 1 to the load while it runs.
+ */
+export function createLoadLog() {
+  const blocks = [];
+  return {
+    blocks,
+    async time(name, fn) {
+      const before = loadAverageNow();
+      const result = await fn();
+      blocks.push({ name, before, after: loadAverageNow(), busy: before[0] > BUSY_LOAD });
+      return result;
+    },
+  };
+}

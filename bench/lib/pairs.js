@@ -23,19 +23,24 @@ export function fixturePairs(root) {
   return pairs;
 }
 
-/** Load addresses as given in ../shared/corpus/README.md. */
+/**
+ * Load addresses as given in ../shared/corpus/README.md. pybv11 also has the ELF files the images were built
+ * from (firmware1.bin is the part of firmware.elf at 0x08020000): the bench measures it with and without them.
+ */
 export function corpusPairs(corpusDir) {
   if (!existsSync(corpusDir)) return [];
-  const pair = (name, from, to, base) => ({
+  const pair = (name, from, to, base, elf) => ({
     id: name,
     group: 'corpus',
     format: 'bin',
     old: path.join(corpusDir, from),
     new: path.join(corpusDir, to),
     base,
+    ...(elf && { elf: { old: path.join(corpusDir, elf[0]), new: path.join(corpusDir, elf[1]) } }),
   });
   return [
-    pair('pybv11', 'pybv11/v1.10/firmware1.bin', 'pybv11/1f5d945af-dirty/firmware1.bin', 0x0802_0000),
+    pair('pybv11', 'pybv11/v1.10/firmware1.bin', 'pybv11/1f5d945af-dirty/firmware1.bin', 0x0802_0000,
+      ['pybv11/v1.10/firmware.elf', 'pybv11/1f5d945af-dirty/firmware.elf']),
     pair('shell', 'shell/old', 'shell/new', 0x0008_0000),
     pair('synthesizer', 'synthesizer/1.bin', 'synthesizer/2.bin', 0x0008_0000),
   ];
@@ -44,13 +49,18 @@ export function corpusPairs(corpusDir) {
 /**
  * The flash images of a pair as the library sees them ({data, loadAddress}). ELF inputs go through the
  * project's loader; the peers are then run on the same flash bytes, so every tool diffs the same thing.
+ * `elf` holds the two ElfInfo (symbols, sections) when the pair has ELF files, as the CLI would pass them
+ * (`--old-elf/--new-elf`, or the inputs themselves when they are ELF).
  */
-export function loadPair(pair, loadImage) {
-  const load = (file) => {
-    const bytes = new Uint8Array(readFileSync(file));
-    if (pair.format === 'bin') return { data: bytes, loadAddress: pair.base };
-    const image = loadImage(bytes, { name: file });
-    return { data: image.data, loadAddress: image.loadAddress };
-  };
-  return { old: load(pair.old), new: load(pair.new) };
+export function loadPair(pair, { loadImage, parseElf }) {
+  const read = (file) => new Uint8Array(readFileSync(file));
+  const loaded = [pair.old, pair.new].map((file) => {
+    const bytes = read(file);
+    return pair.format === 'bin' ? { data: bytes, loadAddress: pair.base } : loadImage(bytes, { name: file });
+  });
+  const [oldImage, newImage] = loaded.map((image) => ({ data: image.data, loadAddress: image.loadAddress }));
+  const images = { old: oldImage, new: newImage };
+  if (pair.elf) images.elf = { old: parseElf(read(pair.elf.old)).info, new: parseElf(read(pair.elf.new)).info };
+  else if (loaded[0].elf && loaded[1].elf) images.elf = { old: loaded[0].elf, new: loaded[1].elf };
+  return images;
 }

@@ -20,7 +20,7 @@ export const PUBLISHED_COLUMNS = [
   ['hdiffzLzma2', 'hdiffz lzma2'],
 ];
 
-/** detools on pybv11, seconds. */
+/** detools on pybv11, seconds: median wall time, Python start-up included (peers.md section A). */
 export const PUBLISHED_DETOOLS_TIMES_PYBV11 = {
   create: 0.36,
   createDataFormat: 0.52,
@@ -29,11 +29,20 @@ export const PUBLISHED_DETOOLS_TIMES_PYBV11 = {
   applyDataFormat: 0.86,
 };
 
-/** The acceptance figures of issues 2 and 4 (unsigned patch bytes, header included, .bin inputs). */
+/** Peers' device libraries: shared/reference/peers.md section C (published, not measured here). */
+export const PUBLISHED_DEVICE_SOURCE = '../shared/reference/peers.md, section C';
+export const PUBLISHED_DEVICE = [
+  { library: "Actility Smart Delta's device library", flash: 'about 4 KB', ram: 'about 2.3 KB (plus a 4 KB swap area in flash)', pointerAware: 'claimed' },
+  { library: 'detools C library', flash: '6.5-9 KB', ram: 'not published', pointerAware: 'no (its arm-cortex-m4 patches apply on the host only)' },
+];
+
+/** The acceptance figures of issues 2, 4 and 8 (unsigned patch bytes, header included, .bin inputs). */
 export const TARGETS = {
   plainAtMostDetools: { pybv11: 36_417, shell: 1_742, synthesizer: 1_121 },
   pointerAware: { pybv11: 20_000, shell: 400, synthesizer: 300 },
   pointerAwareGoal: { pybv11: 16_000, shell: 200, synthesizer: 120 },
   pybv11CreateSeconds: 1.34,
   pybv11ApplySeconds: 1,
+  /** Issue 8: applier + LZMA + SHA-256, no signature verification, Cortex-M4 -Os. */
+  deviceFlashBytes: 8192,
 };

@@ -1,12 +1,8 @@
 // bench/RESULTS.md from the results object (the same object is written to bench/results.json).
+import { bytes, header, hex, ms, ratio, row } from './markdown.js';
+import { deviceSection } from './report-device.js';
+import { AUTO_WITH_ELF } from './smartdelta.js';
 import { PUBLISHED_COLUMNS, PUBLISHED_DETOOLS_TIMES_PYBV11, PUBLISHED_SOURCE, PUBLISHED_TIMES_SOURCE } from './published.js';
-
-const bytes = (n) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US'));
-const ms = (t) => (t === undefined ? '-' : t < 10 ? t.toFixed(1) : Math.round(t).toLocaleString('en-US'));
-const ratio = (r) => (r === undefined ? '-' : r.toFixed(2));
-const hex = (n) => `0x${n.toString(16).padStart(8, '0')}`;
-const row = (cells) => `| ${cells.join(' | ')} |`;
-const header = (cells) => [row(cells), row(cells.map(() => '---'))];
 
 /** A peer cell: its size, or why there is none. */
 function peerSize(result) {
@@ -17,13 +13,14 @@ function peerSize(result) {
 
 function summaryTable(corpus) {
   const lines = header([
-    'pair', 'new image', 'smartdelta plain', '**smartdelta pointer-aware (auto)**', 'detools bsdiff+lzma †',
+    'pair', 'new image', 'smartdelta plain', '**smartdelta pointer-aware (auto)**', 'smartdelta pointer-aware + ELF', 'detools bsdiff+lzma †',
     'detools arm-cortex-m4 †', 'detools arm-cortex-m4 + ELF †', 'bsdiff', 'hdiffz lzma2 †', 'xz -9e',
   ]);
   for (const pair of corpus) {
     const p = pair.published;
     lines.push(row([
       pair.id, bytes(pair.new.size), bytes(pair.smartdelta.none.size), `**${bytes(pair.smartdelta.auto.size)}**`,
+      pair.smartdelta[AUTO_WITH_ELF] ? bytes(pair.smartdelta[AUTO_WITH_ELF].size) : '- (no ELF files)',
       bytes(p.detoolsBsdiffLzma), bytes(p.detoolsCortexM4), bytes(p.detoolsCortexM4Elf),
       peerSize(pair.peers.bsdiff), bytes(p.hdiffzLzma2), peerSize(pair.peers.xz),
     ]));
@@ -64,13 +61,15 @@ function pairTable(pair) {
     '',
     `old \`${pair.old.file}\` (${bytes(pair.old.size)} B at ${hex(pair.old.loadAddress)}), ` +
       `new \`${pair.new.file}\` (${bytes(pair.new.size)} B at ${hex(pair.new.loadAddress)})` +
-      (pair.elfSameAsBin === undefined ? '' : `; the flash image loaded from the .elf files is ${pair.elfSameAsBin ? 'byte-identical to' : 'NOT the same as'} the .bin`),
+      (pair.elfSameAsBin === undefined ? '' : `; the flash image loaded from the .elf files is ${pair.elfSameAsBin ? 'byte-identical to' : 'NOT the same as'} the .bin`) +
+    (Array.isArray(pair.elfFiles) ? `; ELF files for the "+ ELF" row: ${pair.elfFiles.map((f) => `\`${f}\``).join(', ')}` : '') +
+    (pair.elfFiles === 'the inputs' ? '; the "+ ELF" row also passes the symbols of the input .elf files, as the CLI does' : ''),
     '',
     ...header(['tool', 'patch bytes', 'of which header', 'ratio new/patch', 'create ms (median)', 'apply ms (median)', 'device RAM bytes', 'round trip']),
   ];
-  for (const arch of ['none', 'cortex-m', 'auto']) {
-    const r = pair.smartdelta[arch];
-    const name = arch === 'none' ? 'smartdelta --arch none (plain)' : `smartdelta --arch ${arch}${r.transform === 'plain' ? ' (chose plain)' : ''}`;
+  for (const [key, r] of Object.entries(pair.smartdelta)) {
+    const elf = key === AUTO_WITH_ELF ? ' + ELF files (oldElf/newElf)' : '';
+    const name = key === 'none' ? 'smartdelta --arch none (plain)' : `smartdelta --arch ${r.arch}${elf}${r.transform === 'plain' ? ' (chose plain)' : ''}`;
     lines.push(row([name, bytes(r.size), bytes(r.headerSize), ratio(r.ratio), ms(r.createMs), ms(r.applyMs), bytes(r.deviceRam), 'ok']));
   }
   for (const r of Object.values(pair.peers)) {
@@ -89,7 +88,8 @@ function pairTable(pair) {
 
 function targetTable(targets) {
   const lines = header(['check', 'measured', 'limit', 'met']);
-  const verdict = (t) => (t.pass === null ? 'not measured' : t.pass ? 'yes' : t.goal ? 'not yet (goal)' : '**no**');
+  const outcome = (t) => (t.pass === null ? 'not measured' : t.pass ? 'yes' : t.goal ? 'not yet (goal)' : '**no**');
+  const verdict = (t) => `${outcome(t)}${t.indicative && t.pass !== null ? ' (machine busy: indicative)' : ''}`;
   for (const t of targets) lines.push(row([t.what, t.measured, t.limit, verdict(t)]));
   return lines;
 }
@@ -102,15 +102,40 @@ function timesTable(results) {
   const lines = header(['pybv11', 'create', 'apply', 'CPU time of the process, create / apply (median)']);
   // The spread shows how much the shared machine moved the figures during this run.
   const spread = (median, times) => `${ms(median)} ms (${ms(Math.min(...times))} to ${ms(Math.max(...times))})`;
-  for (const [arch, name] of [['none', 'plain'], ['cortex-m', 'cortex-m'], ['auto', 'auto (default)']]) {
-    const r = s[arch];
+  for (const [key, name] of [['none', 'plain'], ['cortex-m', 'cortex-m'], ['auto', 'auto (default)'], [AUTO_WITH_ELF, 'auto + ELF files']]) {
+    const r = s[key];
+    if (!r) continue;
     lines.push(row([`smartdelta ${name}, in-process median (min to max)`, spread(r.createMs, r.createTimesMs), spread(r.applyMs, r.applyTimesMs), `${ms(r.createCpuMs)} ms / ${ms(r.applyCpuMs)} ms`]));
   }
-  if (results.coldCli) lines.push(row(['smartdelta CLI, one cold run (node start-up included)', `${ms(results.coldCli.diffMs)} ms`, `${ms(results.coldCli.applyMs)} ms`, '-']));
-  lines.push(row(['detools bsdiff+lzma (published †)', `${ms(t.create * 1000)} ms`, `${ms(t.apply * 1000)} ms`, '-']));
-  lines.push(row(['detools arm-cortex-m4 (published †)', `${ms(t.createDataFormat * 1000)} ms`, `${ms(t.applyDataFormat * 1000)} ms`, '-']));
-  lines.push(row(['detools arm-cortex-m4 + ELF ranges (published †)', `${ms(t.createElfRanges * 1000)} ms`, `${ms(t.applyDataFormat * 1000)} ms`, '-']));
+  const cold = results.coldCli;
+  if (cold?.pair === 'pybv11') {
+    lines.push(row([`**smartdelta CLI, auto (default), cold start, median of ${cold.runs} (min to max), node start-up included**`, `**${spread(cold.diffMs, cold.diffTimesMs)}**`, `**${spread(cold.applyMs, cold.applyTimesMs)}**`,
+      cold.diffCpuMs === undefined ? '-' : `${ms(cold.diffCpuMs)} ms / ${ms(cold.applyCpuMs)} ms`]));
+  }
+  lines.push(row(['detools bsdiff+lzma (published †, Python start-up included)', `${ms(t.create * 1000)} ms`, `${ms(t.apply * 1000)} ms`, '-']));
+  lines.push(row(['detools arm-cortex-m4 (published †, Python start-up included)', `${ms(t.createDataFormat * 1000)} ms`, `${ms(t.applyDataFormat * 1000)} ms`, '-']));
+  lines.push(row(['detools arm-cortex-m4 + ELF ranges (published †, Python start-up included)', `${ms(t.createElfRanges * 1000)} ms`, `${ms(t.applyDataFormat * 1000)} ms`, '-']));
   if (pyb.peers.bsdiff && !pyb.peers.bsdiff.missing) lines.push(row(['Debian bsdiff / bspatch (measured here)', `${ms(pyb.peers.bsdiff.createMs)} ms`, `${ms(pyb.peers.bsdiff.applyMs)} ms`, '-']));
+  return lines;
+}
+
+/** Said at the top: whether the times were taken on a busy machine. */
+function busyBanner(results) {
+  const { busy, threshold, busyBlocks, blockCount } = results.machineBusy;
+  if (!busy) {
+    return `**Machine quiet**: the 1-minute load average was at most ${threshold} at the start of every timing block (see "Load during the timings").`;
+  }
+  const cold = results.coldCli;
+  const coldBusy = busyBlocks.filter((name) => name.includes('CLI'));
+  return `> **MACHINE BUSY: the times in this report are indicative.** The 1-minute load average was above ${threshold} at the start of ` +
+    `${busyBlocks.length} of ${blockCount} timing blocks` +
+    (cold && coldBusy.length > 0 ? `, including the cold CLI runs the time checks use (${coldBusy.join('; ')})` : '') +
+    '. Sizes are exact and deterministic either way; rerun on a quiet machine for times to quote.';
+}
+
+function loadTable(blocks) {
+  const lines = header(['timing block', 'load average before (1 / 5 / 15 min)', 'after', 'busy at start']);
+  for (const b of blocks) lines.push(row([b.name, b.before.join(' / '), b.after.join(' / '), b.busy ? '**yes**' : 'no']));
   return lines;
 }
 
@@ -125,9 +150,10 @@ export function renderReport(results) {
       `at commit ${results.commit}. Do not edit by hand: rerun the bench.`,
     `Every number below is also in [results.json](results.json).`,
     '',
+    busyBanner(results),
+    '',
     `Machine: ${m.nproc} cores (nproc), CPU "${m.cpuModel}", ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. ` +
-      `Load average ${m.loadAverageAtStart.join(' / ')} at the start and ${m.loadAverageAtEnd.join(' / ')} at the end ` +
-      '(other work shared the machine, so times are indicative; sizes are exact and deterministic).',
+      `Load average ${m.loadAverageAtStart.join(' / ')} at the start and ${m.loadAverageAtEnd.join(' / ')} at the end.`,
     '',
     'Patch sizes are whole files in bytes: smartdelta patches unsigned, container header included. † = published figure, ' +
       `not run here (sizes from ${PUBLISHED_SOURCE}, detools times from ${PUBLISHED_TIMES_SOURCE}). bsdiff, xdelta3, zstd and xz are ` +
@@ -136,27 +162,33 @@ export function renderReport(results) {
   ];
   if (corpus.length > 0) {
     out.push('## Corpus pairs (../shared/corpus, .bin inputs with the README\'s load addresses)', '', ...summaryTable(corpus), '');
-    out.push(results.elfOption.note, '', publishedAgreement(corpus), '');
+    out.push(
+      'smartdelta pointer-aware + ELF: `createPatch(old, new, {arch: \'auto\', oldElf, newElf})` with `parseElf(bytes).info` of the ' +
+        'firmware.elf files beside the .bin images (what `diff --old-elf/--new-elf` does); the images are still the .bin files. ' +
+        'shell and synthesizer come without ELF files.',
+      '', publishedAgreement(corpus), '');
   } else {
     out.push('## Corpus pairs', '', '../shared/corpus was absent on this run: only the fixtures were measured.', '');
   }
   out.push('## Fixture pairs (fixtures/build, load address 0x08000000)', '', ...fixtureSummary(fixtures), '');
-  out.push('## Acceptance figures (issues 2 and 4)', '', ...targetTable(results.targets), '');
-  const peakLoad = Math.max(m.loadAverageAtStart[0], m.loadAverageAtEnd[0]);
-  if (peakLoad > m.nproc) {
-    out.push(
-      `The machine was overloaded during this run (1-minute load average up to ${peakLoad} on ${m.nproc} cores), so wall times ` +
-        'are inflated by waiting for a core; the CPU time of the process (in the times table) is the steadier guide.',
-      '',
-    );
-  }
+  out.push('## Acceptance figures (issues 2, 4 and 8)', '', ...targetTable(results.targets), '');
+  out.push(
+    'The time checks use the cold CLI, node start-up included, because detools\' published times include Python\'s start-up ' +
+      `(${PUBLISHED_TIMES_SOURCE}: "median wall, Python start-up included"); the in-process median is shown beside it.`,
+    '',
+  );
+  out.push('## Device library (issue 8)', '', ...deviceSection(results.device), '');
   out.push('## Times', '', ...timesTable(results), '');
   if (results.coldCli) {
-    out.push(`Cold CLI run (${results.coldCli.pair}, once): \`${results.coldCli.diffCommand}\` then \`${results.coldCli.applyCommand}\`.`, '');
+    const c = results.coldCli;
+    out.push(`Cold CLI (${c.pair}, ${c.runs} runs of each, run first, before the in-process measurements): \`${c.diffCommand}\` then \`${c.applyCommand}\`. ` +
+      'CPU time of the process is the steadier guide when the machine is busy (in-process rows).', '');
   }
+  out.push('## Load during the timings', '', `A block is busy when the 1-minute load average exceeds ${results.machineBusy.threshold} at its start ` +
+    `(${m.nproc} cores); the bench itself adds up to about 1 while it runs.`, '', ...loadTable(results.loadBlocks), '');
   out.push(
     '## Per pair', '',
-    `smartdelta: \`createPatch(old, new, {arch})\` and \`applyPatch(old, patch)\` from dist/ in this process; each time is the median of ${results.runs} runs after one ` +
+    `smartdelta: \`createPatch(old, new, {arch})\` (with \`oldElf\`/\`newElf\` in the "+ ELF files" rows) and \`applyPatch(old, patch)\` from dist/ in this process; each time is the median of ${results.runs} runs after one ` +
       'untimed warm-up run, every created patch is compared with the first (determinism) and the applied image with the new image. ' +
       'Device RAM is `patchInfo(patch).deviceRam.total`, the RAM the device applier needs (docs/FORMAT.md). ' +
       `Peers: median of ${results.runs} runs each, wall clock of the whole process.`,
