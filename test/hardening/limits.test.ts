@@ -10,6 +10,8 @@ import { ProgramApplier } from '../../src/delta/apply.js';
 import { DiffCoding, Layout } from '../../src/delta/program.js';
 import { plainSource } from '../../src/delta/source.js';
 import { InvalidInputError } from '../../src/errors.js';
+import { parseIntelHex } from '../../src/image/intel-hex.js';
+import { parseFragmentFile, reassemble } from '../../src/lorawan/index.js';
 import { applyPatch, ResultBuffer } from '../../src/pipeline/apply.js';
 import { sha256 } from '../../src/pipeline/create.js';
 
@@ -112,5 +114,32 @@ describe('the control-first table is checked as it arrives', () => {
     // Entries (seek 0, copy 8, extra 0) and (seek -8, copy 8, extra 0): 16 bytes for a 10-byte image.
     // Before the fix the applier stored entries until the 11th and then failed on the total.
     expect(() => applier.push(Uint8Array.of(0, 8, 0, 15, 8, 0))).toThrow('corrupt patch: control entry 1 takes the control table to 16 new bytes, past the header\'s 10');
+  });
+});
+
+describe('declared sizes of images and fragment sessions', () => {
+  const hexRecord = (type: number, offset: number, data: number[]): string => {
+    const body = [data.length, offset >> 8, offset & 0xff, type, ...data];
+    return `:${[...body, -body.reduce((a, b) => a + b, 0) & 0xff].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  };
+
+  it('an Intel HEX file whose two bytes lie 4 GiB apart is refused before the image is allocated', () => {
+    const text = [hexRecord(4, 0, [0x00, 0x00]), hexRecord(0, 0, [1]), hexRecord(4, 0, [0xff, 0xff]), hexRecord(0, 0xffff, [2]), hexRecord(1, 0, [])].join('\n');
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => parseIntelHex(new TextEncoder().encode(text))).toThrow('Intel HEX data would span 0x100000000 bytes, more than 64 MiB: from 0x00000000 (line 2) to 0xFFFFFFFF (line 4)');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
+  });
+
+  it('a 60-byte fragment file that declares the largest TS004 session costs a few MiB, not more', () => {
+    // NbFrag 16383, FragSize 255: a 4 MiB block; one fragment present.
+    const setup = '02' + '00' + 'ff3f' + 'ff' + '00' + '00' + '00000000';
+    const fragment = '08' + '0100' + 'ab'.repeat(255);
+    const parsed = parseFragmentFile(new TextEncoder().encode(`${setup}\n${fragment}\n`));
+    expect(parsed.setup).toMatchObject({ nbFrag: 16383, fragSize: 255 });
+    const before = process.memoryUsage().arrayBuffers;
+    const result = reassemble(parsed.fragments, { nbFrag: 16383, fragSize: 255, padding: 0, version: parsed.version });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.reason).toBe('not-enough-fragments');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
   });
 });
