@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,12 +42,35 @@ function spawnNode(args: string[], cwd: string): { child: ReturnType<typeof spaw
   return { child, exit };
 }
 
+/**
+ * Waits until the child has used `seconds` of CPU (Linux /proc; about 1 s of it is start-up, the rest is the
+ * diff itself), so the signal lands in the middle of the work even on a loaded machine; elsewhere, 2 s.
+ */
+async function busyFor(pid: number, seconds: number): Promise<void> {
+  const started = Date.now();
+  const statFile = `/proc/${pid}/stat`;
+  if (!existsSync(statFile)) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return;
+  }
+  while (Date.now() - started < 30_000) {
+    try {
+      const fields = readFileSync(statFile, 'utf8').replace(/^.*\) /, '').split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, fields 14 and 15 of stat(5)
+      if (ticks / 100 >= seconds) return;
+    } catch {
+      return; // the process is gone
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('interrupted runs leave no partial and no temporary file', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} during a diff of an 8 MiB image pair`, async () => {
       const work = mkdtempSync(join(dir, `${signal}-`));
       const { child, exit } = spawnNode([cliEntry, 'diff', join(dir, 'old.bin'), join(dir, 'new.bin'), '-o', join(work, 'out.sdp'), '--arch', 'none'], work);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await busyFor(child.pid!, 2.0);
       child.kill(signal);
       const result = await exit;
       // Interrupted, not finished: killed by the signal, or ended by the CLI's handler with 128 + signal number.
