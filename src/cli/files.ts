@@ -5,9 +5,9 @@
  * place; an existing file is replaced only with --force; an output path equal to an input is refused; on
  * SIGINT/SIGTERM any temporary file is removed before the process exits.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { IoError, UsageError } from '../errors.js';
+import { InvalidInputError, IoError, UsageError } from '../errors.js';
 
 const pendingTemps = new Set<string>();
 let signalHandlersInstalled = false;
@@ -34,13 +34,49 @@ function installSignalHandlers(): void {
   }
 }
 
+/**
+ * The most any input needs (an ELF file with debug information, or the Intel HEX text of a 64 MiB image, is
+ * far smaller): a larger file, or a device that never ends such as /dev/zero, is refused instead of read.
+ */
+export const MAX_INPUT_FILE = 512 * 1024 * 1024;
+const READ_PIECE = 1024 * 1024;
+
 export function readInputFile(path: string, what = 'input'): Uint8Array {
+  let fd: number;
   try {
-    const data = readFileSync(path);
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    fd = openSync(path, 'r');
   } catch (err) {
     throw new IoError(`cannot read ${what} ${path}: ${describeFsError(err)}`);
   }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile() && stat.size > MAX_INPUT_FILE) throw tooLarge(what, path);
+    const data = stat.isFile() ? readFileSync(fd) : readStream(fd, what, path);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
+    throw new IoError(`cannot read ${what} ${path}: ${describeFsError(err)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A pipe or a device: read until its end, but never past the input limit. */
+function readStream(fd: number, what: string, path: string): Buffer {
+  const pieces: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const piece = Buffer.allocUnsafe(READ_PIECE);
+    const n = readSync(fd, piece, 0, READ_PIECE, null);
+    if (n === 0) return Buffer.concat(pieces, total);
+    total += n;
+    if (total > MAX_INPUT_FILE) throw tooLarge(what, path);
+    pieces.push(piece.subarray(0, n));
+  }
+}
+
+function tooLarge(what: string, path: string): InvalidInputError {
+  return new InvalidInputError(`${what} ${path} is larger than ${MAX_INPUT_FILE / 2 ** 20} MiB, more than any input needs (is it the right file?)`);
 }
 
 export interface WriteOptions {

@@ -60,3 +60,17 @@ describe('an output that is a directory', () => {
     expect(existsSync(key)).toBe(false);
   });
 });
+
+describe('reading inputs', () => {
+  it.skipIf(!existsSync('/dev/zero'))('a never-ending input such as /dev/zero is refused at 512 MiB (it was read until memory ran out)', async () => {
+    const run = await runCli(['info', '/dev/zero']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe('error: patch /dev/zero is larger than 512 MiB, more than any input needs (is it the right file?)\n');
+  });
+
+  it('a directory as input is an I/O error naming it', async () => {
+    const run = await runCli(['info', dir]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toBe(`error: cannot read patch ${dir}: is a directory\n`);
+  });
+});
