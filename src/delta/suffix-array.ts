@@ -2,8 +2,9 @@ import { suffixArrayByInducedSorting } from './sais.js';
 
 /**
  * The suffix array of `text`: its suffix start positions in lexicographic order, a suffix that is a prefix of
- * another first. Built by SA-IS (./sais.ts) in O(n) time and about 4n + 2n bytes; the array is unique, so any
- * correct construction gives the same one (the former prefix doubling took 38 s on 16 MB of random bytes).
+ * another first. Built by SA-IS (./sais.ts) in O(n) time, with the 4n-byte result plus about n/8 bytes of
+ * scratch. The array is unique, so any correct construction gives the same one: patches did not change when
+ * SA-IS replaced prefix doubling (16 MB: 38 s random, 137 s repetitive; see bench/SA-RESULTS.md).
  */
 export function buildSuffixArray(text: Uint8Array): Int32Array {
   return suffixArrayByInducedSorting(text);
