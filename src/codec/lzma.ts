@@ -124,7 +124,8 @@ export async function compressLzma(data: Uint8Array, params: LzmaParams): Promis
 /**
  * Decompresses a raw LZMA1 stream in pieces, handing each decoded piece to onData as it comes. Stops with an
  * error as soon as the output would exceed maxOutput, so a hostile stream cannot inflate past what the
- * header declared.
+ * header declared. The input must end with the stream: bytes after its end marker are an error, as in the
+ * device's decoder (the liblzma binding would silently ignore them).
  */
 export async function decompressLzma(
   input: Iterable<Uint8Array>,
@@ -133,11 +134,23 @@ export async function decompressLzma(
   onData: (chunk: Uint8Array) => void,
 ): Promise<number> {
   let produced = 0;
-  const decoder = lzma.createStream('rawDecoder', { filters: filters(params), synchronous: true }) as unknown as Duplex;
-  await runStream(decoder, input, (chunk) => {
+  let fed = 0;
+  const counted = function* (): Generator<Uint8Array> {
+    for (const piece of input) {
+      fed += piece.length;
+      yield piece;
+    }
+  };
+  const decoder = lzma.createStream('rawDecoder', { filters: filters(params), synchronous: true }) as unknown as Duplex & { totalIn(): number };
+  const pieces = counted();
+  await runStream(decoder, pieces, (chunk) => {
     produced += chunk.length;
     if (produced > maxOutput) throw new InvalidInputError(`corrupt patch: the compressed program inflates past its declared ${maxOutput} bytes`);
     onData(chunk);
   });
+  // The stream may end before the last pieces were fed: they are all bytes after its end.
+  for (const _ of pieces);
+  const consumed = decoder.totalIn();
+  if (consumed < fed) throw new InvalidInputError(`corrupt patch: ${fed - consumed} payload byte(s) after the end of the LZMA stream (offset ${consumed})`);
   return produced;
 }

@@ -122,6 +122,7 @@ const PATCH_CASES: Case[] = [
   withBytes('10 bytes after the payload', (l) => trailer(l, new Array(10).fill(1)), apply('bad.sdp'), 3, 'patch has 10 bytes after its payload; a signature block is exactly 73 bytes (truncated or extended file?)'),
   withBytes('unknown signature type', (l) => trailer(l, [2, ...new Array(72).fill(0)]), apply('bad.sdp'), 3, 'unknown signature type 2 (1 = Ed25519)'),
   withBytes('LZMA payload of garbage', (l) => patchWith(l['lzma.sdp']!, {}, rawHeaderOf(l['lzma.sdp']!).payload.map((b, i) => (i > 4 ? b ^ 0x5a : b))), apply('bad.sdp'), 3, 'corrupt patch: LZMA stream: Data is corrupt'),
+  withBytes('bytes after the LZMA end marker', (l) => { const { payload } = rawHeaderOf(l['lzma.sdp']!); return patchWith(l['lzma.sdp']!, { payloadLength: payload.length + 2 }, Uint8Array.from([...payload, 7, 7])); }, apply('bad.sdp'), 3, /^corrupt patch: 2 payload byte\(s\) after the end of the LZMA stream \(offset \d+\)$/),
   header('result hash differs from the header', { newSha: sha(0x11) }, 3, /^corrupt patch: the result's SHA-256 [0-9a-f]{64} differs from the expected (11){32}$/),
   header('codec-none payload differs from the program length', { programLength: 200 }, 3, /^corrupt patch: a payload of \d+ bytes without a codec must be the declared 200-byte program$/),
   header('wrong base image (a check, exit 1)', { oldSha: sha(0x22) }, 1, /^wrong base image: the patch needs 16152 bytes with SHA-256 (22){32}, got 16152 bytes with SHA-256 [0-9a-f]{64}$/),

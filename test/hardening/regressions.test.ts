@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError, UsageError } from '../../src/errors.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
 import { parsePatch } from '../../src/container/patch-file.js';
+import { compressLzma, decompressLzma } from '../../src/codec/lzma.js';
 import { fragmentFile, parseFragmentFile, serializeSession } from '../../src/lorawan/index.js';
 
 describe('fragment files', () => {
@@ -37,5 +38,22 @@ describe('createPatch options that the header cannot hold', () => {
   it('a dictionary that is not a power of two, or LZMA parameters the reader refuses, are usage errors', async () => {
     await expect(createPatch(image, other, { dictSize: 5000 })).rejects.toThrow('the LZMA dictionary must be a power of two from 4 KiB to 64 MiB, got 5000');
     await expect(createPatch(image, other, { lzma: { lc: 4, lp: 2, pb: 0 } })).rejects.toThrow(UsageError);
+  });
+});
+
+describe('LZMA payloads', () => {
+  const params = { lc: 0, lp: 2, pb: 2, dictSize: 1 << 14 };
+  const data = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff);
+
+  it('bytes after the end marker are corrupt, in the same piece or a later one (they were ignored; the device refuses them)', async () => {
+    const packed = await compressLzma(data, params);
+    for (const [extra, piece] of [[[0], 4096], [[1, 2, 3], 4096], [new Array(50).fill(0x55), packed.length], [new Array(9).fill(0), packed.length]] as const) {
+      const input = Uint8Array.from([...packed, ...extra]);
+      const pieces = Array.from({ length: Math.ceil(input.length / piece) }, (_, i) => input.subarray(i * piece, (i + 1) * piece));
+      await expect(decompressLzma(pieces, params, data.length, () => {})).rejects.toThrow(
+        `corrupt patch: ${extra.length} payload byte(s) after the end of the LZMA stream (offset ${packed.length})`,
+      );
+    }
+    expect(await decompressLzma([packed], params, data.length, () => {})).toBe(data.length);
   });
 });
