@@ -16,6 +16,7 @@ import { requireValidSignature, verifyPatch } from '../../src/pipeline/verify.js
 import { expectRejection, FuzzTally, fuzzRuns, timedAsync, timedSync } from './harness.js';
 import { applyMutations, mutationsArb, sameBytes } from './mutate.js';
 import { buildPatchSeeds, type PatchSeed } from './patch-seeds.js';
+import { patchWith, rawHeaderOf } from './malformed-inputs.js';
 
 let seeds: PatchSeed[] = [];
 let key: Ed25519PrivateKey;
@@ -83,6 +84,28 @@ describe('patch container and applier under mutation', () => {
         await checkMutant(seed, mutant);
       }),
       { numRuns: fuzzRuns(400) },
+    );
+  });
+
+  it('payload edits with a header that follows them: bytes appended, the tail cut or replaced', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.constantFrom('append', 'cut', 'replace'), fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 40 }), async (pick, edit, bytes) => {
+        const seed = seeds[pick % seeds.length]!;
+        const { payload } = rawHeaderOf(seed.bytes);
+        const cut = Math.min(bytes.length, payload.length);
+        const edited =
+          edit === 'append' ? Uint8Array.from([...payload, ...bytes])
+          : edit === 'cut' ? payload.subarray(0, payload.length - cut)
+          : Uint8Array.from([...payload.subarray(0, payload.length - cut), ...bytes.slice(0, cut)]);
+        // The payload length always follows; the program length too when the payload is the program.
+        const codecNone = parsePatch(seed.bytes).header.codec === 0;
+        const mutant = patchWith(seed.bytes, { payloadLength: edited.length, ...(codecNone && pick % 2 === 0 ? { programLength: edited.length } : {}) }, edited);
+        tally.add('patch');
+        if (sameBytes(mutant, seed.bytes)) return;
+        const { signedBy: _signer, ...unsigned } = seed; // the rebuilt patch has no trailer
+        await checkMutant(unsigned, mutant);
+      }),
+      { numRuns: fuzzRuns(150) },
     );
   });
 
