@@ -145,6 +145,13 @@ const PATCH_CASES: Case[] = [
   header('relocation with the interleaved layout', { programFlags: 2 }, 3, 'corrupt patch: the Cortex-M relocation needs the control-first program layout', 'cortex.sdp'),
   withBytes('apply --pub with an unsigned patch (exit 1)', (l) => l['lzma.sdp']!, apply('bad.sdp', ['--pub', 'pub.pem']), 1, 'refusing the patch: signature-block check: absent: the patch is not signed'),
   withBytes('apply --pub with a changed signed patch (exit 1)', (l) => { const p = l['signed.sdp']!.slice(); p[60]! ^= 1; return p; }, apply('bad.sdp', ['--pub', 'pub.pem']), 1, 'refusing the patch: signature check: the signature does not verify under the public key: the patch was changed after signing, or signed with another key'),
+  {
+    name: 'apply --pub checks the signature before reading the old image (missing here)',
+    files: (l) => ({ 'bad.sdp': l['lzma.sdp']!, 'pub.pem': l['pub.pem']! }),
+    args: ['apply', 'missing-old.bin', 'bad.sdp', '-o', 'out.bin', '--pub', 'pub.pem'],
+    code: 1,
+    message: 'refusing the patch: signature-block check: absent: the patch is not signed',
+  },
   withBytes('verify a truncated signature block (exit 1)', (l) => l['signed.sdp']!.subarray(0, l['signed.sdp']!.length - 1), ['verify', 'bad.sdp', '--pub', 'pub.pem'], 1, 'verify failed: signature-block check: truncated: 72 bytes follow the payload, a signature block is exactly 73', true),
   withBytes('sign a patch with a truncated trailer', (l) => l['signed.sdp']!.subarray(0, l['signed.sdp']!.length - 1), ['sign', 'bad.sdp', '-k', 'key.pem', '-o', 'out.sdp'], 3, 'patch has 72 bytes after its payload; a signature block is exactly 73 bytes (truncated or extended file?)'),
 ];
