@@ -50,6 +50,8 @@ extern "C" {
 /* docs/FORMAT.md, "Device RAM": the context and its small buffers. Also
  * DEVICE_FIXED_STATE in src/pipeline/ram.ts. */
 #define SD_PATCH_FIXED_STATE 512u
+/* Most control entries a patch may declare (MAX_CONTROL_ENTRIES in src/container/header.ts). */
+#define SD_PATCH_MAX_ENTRIES (1u << 20)
 /* The longest possible header: 6 + 4 x 5 (sizes, addresses) + 64 + 1 + 2 + 4096
  * (parameters) + 1 + 2 x 5 + 3 + 5 + 2 x 65 (versions) + 5 (counter). */
 #define SD_PATCH_HEADER_MAX 4343u

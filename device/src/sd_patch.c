@@ -211,7 +211,11 @@ static int entry_done(sd_patch_ctx *c) {
   if (copy_len > c->old_size - start) return SD_PATCH_ERR_CORRUPT;
   c->old_pos = start + copy_len;
   if (!(c->mode & SD_MODE_CONTROL_FIRST)) {
-    int rc = begin_block(c, start, copy_len, c->entry[2]);
+    int rc;
+    /* The declared count bounds the work in the interleaved layout too. */
+    if (c->entries >= c->entry_count) return SD_PATCH_ERR_CORRUPT;
+    c->entries++;
+    rc = begin_block(c, start, copy_len, c->entry[2]);
     return rc || c->state != ST_BLOCK_END ? rc : next_block(c);
   }
   if (c->entries >= c->entry_count) return SD_PATCH_ERR_CORRUPT;

@@ -179,7 +179,8 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   h->program_flags = sd_read_u8(&r);
   check(&r, h->program_flags <= 3u, SD_PATCH_ERR_UNSUPPORTED);
   /* an implausible program: N > new size + 1, length > 2 x new size + 16 N + 64 */
-  h->entry_count = read_limited(&r, h->new_size + 1u, SD_PATCH_ERR_CORRUPT);
+  /* At most new size + 1 and at most SD_PATCH_MAX_ENTRIES (docs/FORMAT.md, "Header"). */
+  h->entry_count = read_limited(&r, h->new_size + 1u < SD_PATCH_MAX_ENTRIES ? h->new_size + 1u : SD_PATCH_MAX_ENTRIES, SD_PATCH_ERR_CORRUPT);
   h->program_length = read_limited(&r, 2u * h->new_size + 16u * h->entry_count + 64u, SD_PATCH_ERR_CORRUPT);
   h->codec = sd_read_u8(&r);
   if (h->codec == SD_PATCH_CODEC_LZMA1) {

@@ -25,6 +25,11 @@ const PROGRAM_SPARSE = 0x02;
 export const MAX_IMAGE_SIZE = 64 * 1024 * 1024;
 export const MAX_VERSION_LENGTH = 64;
 export const MAX_TRANSFORM_PARAMS = 4096;
+/**
+ * Control entries per patch. A device keeps 12 bytes per entry of a control-first table, so more than this is
+ * unappliable anyway; real patches have about a thousand (pybv11: 1,018). It also bounds the program length.
+ */
+export const MAX_CONTROL_ENTRIES = 1 << 20;
 
 export interface PatchHeader {
   oldSize: number;
@@ -114,6 +119,7 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
   if (program & ~(PROGRAM_CONTROL_FIRST | PROGRAM_SPARSE)) throw new InvalidInputError(`unknown program flags 0x${program.toString(16)}`);
   const entryCount = r.uvarint('control entry count');
   const programLength = r.uvarint('program length');
+  if (entryCount > MAX_CONTROL_ENTRIES) throw new InvalidInputError(`${entryCount} control entries exceed the limit of ${MAX_CONTROL_ENTRIES}`);
   if (entryCount > newSize + 1 || programLength > 2 * newSize + 16 * entryCount + 64) {
     throw new InvalidInputError(`declared program (${entryCount} entries, ${programLength} bytes) is implausible for a ${newSize}-byte image`);
   }

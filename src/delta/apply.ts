@@ -186,6 +186,8 @@ export class ProgramApplier {
   private entryDone(): void {
     const { seek, copyLen, extraLen } = this.entry;
     const index = this.entriesRead++;
+    // The header's count bounds the work in both layouts (the interleaved one keeps no table).
+    if (index >= this.params.entryCount) this.fail(`more control entries than the ${this.params.entryCount} the header declares`);
     const oldStart = this.oldPos + seek;
     if (oldStart < 0 || oldStart + copyLen > this.params.oldSize) {
       this.fail(`control entry ${index} copies old bytes [${oldStart}, ${oldStart + copyLen}) outside the old image (${this.params.oldSize} bytes)`);

@@ -1,7 +1,7 @@
 /** The patch header (docs/FORMAT.md, "Header"): round trip over every field, and every rejection. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Codec, decodeHeader, encodeHeader, MAGIC, Transform, type PatchHeader } from '../../src/container/header.js';
+import { Codec, decodeHeader, encodeHeader, MAGIC, MAX_CONTROL_ENTRIES, Transform, type PatchHeader } from '../../src/container/header.js';
 import { DiffCoding, Layout } from '../../src/delta/program.js';
 import { ByteWriter } from '../../src/delta/varint.js';
 import { InvalidInputError } from '../../src/errors.js';
@@ -37,7 +37,7 @@ const headers: fc.Arbitrary<PatchHeader> = fc
     securityCounter: fc.option(fc.integer({ min: 0, max: 0xffff_ffff }), { nil: undefined }),
   })
   .map((r) => {
-    const entryCount = Math.floor(r.entryFraction * (r.newSize + 1));
+    const entryCount = Math.min(MAX_CONTROL_ENTRIES, Math.floor(r.entryFraction * (r.newSize + 1)));
     const programLimit = 2 * r.newSize + 16 * entryCount + 64;
     const h: PatchHeader = {
       oldSize: r.oldSize,
@@ -261,5 +261,14 @@ describe('header rejections', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('control entry limit', () => {
+  it('refuses a header that declares more than 2^20 control entries', async () => {
+    const { createPatch } = await import('../../src/pipeline/create-patch.js');
+    const image = { data: new Uint8Array(4 << 20).fill(7), loadAddress: 0 };
+    const bytes = encodeHeader({ ...decodeHeader((await createPatch(image, image, { arch: 'none' })).bytes).header, entryCount: MAX_CONTROL_ENTRIES + 1 });
+    expect(() => decodeHeader(bytes)).toThrow(/1048577 control entries exceed the limit of 1048576/);
   });
 });

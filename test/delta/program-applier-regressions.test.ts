@@ -25,7 +25,12 @@ describe('ProgramApplier regressions', () => {
   // filled in the control-first layout), so every bad entry is reported as "control entry 0".
   it('names the right entry when an interleaved copy lies outside the old image', () => {
     // entry 0: seek 0, copy 4, extra 0, 4 diff bytes; entry 1: seek -10 -> old start -6
-    expect(() => run([0x00, 0x04, 0x00, 0, 0, 0, 0, 0x13, 0x04, 0x00], {})).toThrow(/control entry 1 copies old bytes \[-6, -2\)/);
+    expect(() => run([0x00, 0x04, 0x00, 0, 0, 0, 0, 0x13, 0x04, 0x00], { entryCount: 2 })).toThrow(/control entry 1 copies old bytes \[-6, -2\)/);
+  });
+
+  // The header's entry count bounds the work in the interleaved layout too (no table is kept there).
+  it('refuses an interleaved program with more entries than the header declares', () => {
+    expect(() => run([0x00, 0x04, 0x00, 0, 0, 0, 0, 0x00, 0x04, 0x00, 0, 0, 0, 0], { entryCount: 1 })).toThrow(/more control entries than the 1 the header declares/);
   });
 
   // Control-first with a declared entry count of 0 and a non-empty new image: entryDone() pushes the first entry
