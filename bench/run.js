@@ -12,6 +12,7 @@ import { PUBLISHED_SIZES } from './lib/published.js';
 import { BUSY_LOAD, createLoadLog, describeMachine, loadAverageNow } from './lib/machine.js';
 import { measureDeviceFlash, measureDeviceRam } from './lib/device.js';
 import { renderReport } from './lib/report.js';
+import { measureLarge, renderLarge } from './lib/large.js';
 import { ARCHES, AUTO_WITH_ELF, BenchFailure, coldCli, loadLibrary, measureArch, writeImages } from './lib/smartdelta.js';
 import { sameBytes } from './lib/stats.js';
 import { checkTargets } from './lib/targets.js';
@@ -156,6 +157,7 @@ async function main() {
     }
     // After every timing block: compiling would load the machine under the timed runs.
     const device = measureDevice(lib, pybv11, tmpDir);
+    const large = argv.includes('--skip-large') ? undefined : measureLarge();
     const busyBlocks = loadLog.blocks.filter((b) => b.busy);
     const busy = busyBlocks.length > 0;
 
@@ -178,11 +180,12 @@ async function main() {
       pairs: measured,
       coldCli: cold,
       device,
+      large,
       targets: checkTargets(measured, { coldCli: cold, device, busy }),
       otherBenches: otherBenches(),
     };
     writeAtomically(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeAtomically(path.join(import.meta.dirname, 'RESULTS.md'), renderReport(results));
+    writeAtomically(path.join(import.meta.dirname, 'RESULTS.md'), `${renderReport(results)}\n${renderLarge(large).join('\n')}`);
     console.log(`\nbench: wrote bench/RESULTS.md and bench/results.json in ${results.durationSeconds.toFixed(0)} s`);
     const missed = results.targets.filter((t) => t.pass === false && !t.goal);
     for (const t of missed) console.log(`bench: not met: ${t.what} (${t.measured}, limit ${t.limit})`);
