@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Writes docs/CLI.md: the conventions every command follows, then each command's --help, taken from the built
+// CLI so the reference cannot drift from what the code does. `node scripts/cli-reference.js --check` exits 1
+// when docs/CLI.md is out of date (test/cli/reference.test.ts runs it).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { buildProgram } = await import(join(root, 'dist/cli/main.js'));
+
+function helpOf(command) {
+  let text = '';
+  command.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s), getOutHelpWidth: () => 100 });
+  command.outputHelp();
+  return text.trimEnd();
+}
+
+const program = buildProgram();
+const parts = [
+  '# Command reference',
+  '',
+  'Generated from the CLI itself by `node scripts/cli-reference.js` (after `npm run build`); a test checks that it is',
+  'current. The README has the short version.',
+  '',
+  '## Conventions',
+  '',
+  '### Exit codes',
+  '',
+  '| code | meaning |',
+  '|---|---|',
+  '| 0 | success |',
+  '| 1 | a check failed: wrong base image, signature, hash, security counter, not enough fragments, a RAM budget no patch fits |',
+  '| 2 | usage error: unknown option, bad option value, an output path equal to an input |',
+  '| 3 | invalid or corrupt input: a patch, image, key or fragment file that does not parse or is inconsistent |',
+  '| 4 | I/O error: a file that cannot be read or written, or an existing output without `--force` |',
+  '',
+  'An error is one line on stderr (`error: ...`), without a stack trace unless `--debug` is given.',
+  '',
+  '### Output files',
+  '',
+  'Every output is written to a temporary file in the same directory (created exclusively), synced and renamed',
+  'into place, so a failed or interrupted run (SIGINT, SIGTERM) leaves no partial file. An existing output is',
+  'replaced only with `--force`; an output path that is also an input is refused.',
+  '',
+  '### Output',
+  '',
+  'With `--json`, stdout carries exactly one JSON document and nothing else. Colors appear only on a terminal and',
+  'never with `NO_COLOR`; spinners only on an interactive terminal outside CI.',
+  '',
+  '## smartdelta',
+  '',
+  '```',
+  helpOf(program),
+  '```',
+];
+for (const command of program.commands) {
+  parts.push('', `## smartdelta ${command.name()}`, '', '```', helpOf(command), '```');
+}
+const text = `${parts.join('\n')}\n`;
+const target = join(root, 'docs', 'CLI.md');
+if (process.argv.includes('--check')) {
+  let current = '';
+  try {
+    current = readFileSync(target, 'utf8');
+  } catch {
+    // missing: out of date
+  }
+  if (current !== text) {
+    console.error('docs/CLI.md is out of date: run `node scripts/cli-reference.js`');
+    process.exit(1);
+  }
+} else {
+  writeFileSync(target, text);
+  console.log('wrote docs/CLI.md');
+}
