@@ -235,7 +235,8 @@ function checkFragmentCount(nbFrag: number, dataSize: number, fragSize: number, 
   );
 }
 
-function resolveRedundancy(spec: RedundancySpec, nbFrag: number, loss: number, confidence: number): number {
+/** Coded fragments for M uncoded ones: a count, a percentage of M rounded up, or planned for the loss (auto). */
+export function resolveRedundancy(spec: RedundancySpec, nbFrag: number, loss: number, confidence: number): number {
   if (spec === 'auto') return planRedundancy(nbFrag, loss, confidence);
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec < 0) throw new UsageError(`redundancy must be a non-negative number of coded fragments, got ${spec}`);

@@ -50,6 +50,7 @@ export {
   DEFAULT_CONFIDENCE,
   DEFAULT_LOSS,
   fragmentFile,
+  resolveRedundancy,
   type FragmentOptions,
   type FragmentSession,
   type SessionParams,

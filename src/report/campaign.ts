@@ -9,7 +9,7 @@ import {
   fuotaDutyCycle,
   getRegion,
   maxFragmentSize,
-  planRedundancy,
+  resolveRedundancy,
   type PayloadOptions,
   type RedundancySpec,
   type Region,
@@ -48,17 +48,6 @@ export function campaignSettings(options: CampaignOptions): CampaignSettings {
   };
   if (band.note !== undefined) settings.bandNote = band.note;
   return settings;
-}
-
-/** Coded fragments for M uncoded ones: a count, a percentage of M rounded up, or planned (auto). */
-export function resolveRedundancy(spec: RedundancySpec, nbFrag: number, loss: number, confidence: number): number {
-  if (spec === 'auto') return planRedundancy(nbFrag, loss, confidence);
-  if (typeof spec === 'number') {
-    if (!Number.isInteger(spec) || spec < 0) throw new UsageError(`redundancy must be a non-negative number of coded fragments, got ${spec}`);
-    return spec;
-  }
-  if (!(spec.percent >= 0)) throw new UsageError(`redundancy percentage must be 0 or more, got ${spec.percent}`);
-  return Math.ceil((nbFrag * spec.percent) / 100);
 }
 
 function figuresFor(deliverable: Deliverable, settings: CampaignSettings, dr: number, fragSize: number): CampaignFigures {

@@ -5,7 +5,7 @@
 export * from './types.js';
 export { buildPairReport, summarize, type NamedImage, type PairReportOptions } from './build.js';
 export { buildFleetReport, fleetWorkers, POOL_MIN_IMAGE_SIZE, type FleetOptions } from './fleet.js';
-export { campaignSettings, dataRateRows, resolveRedundancy, DEFAULT_REGION, DEFAULT_LOSS, DEFAULT_CONFIDENCE, type CampaignOptions } from './campaign.js';
+export { campaignSettings, dataRateRows, DEFAULT_REGION, DEFAULT_LOSS, DEFAULT_CONFIDENCE, type CampaignOptions } from './campaign.js';
 export { ts004DecoderRam, recoverableLosses } from './decoder-ram.js';
 export { changeMap, DEFAULT_MAP_CELLS } from './change-map.js';
 export { renderText, NO_COLOR, type Painter } from './render-text.js';
