@@ -20,6 +20,15 @@ export interface Block {
  */
 export const DEFAULT_MIN_GAIN = 6;
 
+/**
+ * Above this source size the suffix-array search stops at the first suffix sharing GOOD_ENOUGH_MATCH bytes
+ * with the target (and extends it), instead of hunting for the very longest: on large repetitive images
+ * (16 MiB of tiled code) the unbounded search cost minutes. Smaller images keep the exact search, so their
+ * patches are unchanged.
+ */
+export const LARGE_SOURCE = 2 * 1024 * 1024;
+export const GOOD_ENOUGH_MATCH = 256;
+
 export interface MatchOptions {
   /** Overrides DEFAULT_MIN_GAIN. */
   minGain?: number;
@@ -30,6 +39,7 @@ export interface MatchOptions {
 export function matchBlocks(source: Uint8Array, target: Uint8Array, options: MatchOptions = {}): Block[] {
   const minGain = options.minGain ?? DEFAULT_MIN_GAIN;
   const sa = options.suffixArray ?? buildSuffixArray(source);
+  const goodEnough = source.length > LARGE_SOURCE ? GOOD_ENOUGH_MATCH : Infinity;
   const blocks: Block[] = [];
   const agrees = (s: number, t: number): boolean => s >= 0 && s < source.length && source[s] === target[t];
 
@@ -45,7 +55,7 @@ export function matchBlocks(source: Uint8Array, target: Uint8Array, options: Mat
     let oldScore = 0;
     let scored = (scan += matchLen);
     for (; scan < target.length; scan++) {
-      const found = longestMatch(source, sa, target, scan);
+      const found = longestMatch(source, sa, target, scan, goodEnough);
       matchLen = found.length;
       matchPos = found.position;
       for (; scored < scan + matchLen; scored++) if (agrees(scored + lastOffset, scored)) oldScore++;

@@ -10,9 +10,9 @@ export function buildSuffixArray(text: Uint8Array): Int32Array {
   return suffixArrayByInducedSorting(text);
 }
 
-/** Length of the common prefix of a[i..] and b[j..]. */
-export function commonPrefix(a: Uint8Array, i: number, b: Uint8Array, j: number): number {
-  const limit = Math.min(a.length - i, b.length - j);
+/** Length of the common prefix of a[i..] and b[j..], counting at most `max` bytes. */
+export function commonPrefix(a: Uint8Array, i: number, b: Uint8Array, j: number, max = Infinity): number {
+  const limit = Math.min(a.length - i, b.length - j, max);
   let len = 0;
   while (len < limit && a[i + len] === b[j + len]) len++;
   return len;
@@ -24,6 +24,7 @@ export function longestMatch(
   sa: Int32Array,
   target: Uint8Array,
   at: number,
+  goodEnough = Infinity,
 ): { position: number; length: number } {
   if (text.length === 0 || at >= target.length) return { position: 0, length: 0 };
   let lo = 0;
@@ -35,7 +36,9 @@ export function longestMatch(
     const s = sa[mid]!;
     // Suffixes between lo and hi share at least min(loLen, hiLen) bytes with the target.
     const skip = Math.min(loLen, hiLen);
-    const len = skip + commonPrefix(text, s + skip, target, at + skip);
+    if (skip >= goodEnough) break;
+    const len = skip + commonPrefix(text, s + skip, target, at + skip, goodEnough - skip);
+    if (len >= goodEnough) return { position: s, length: len + commonPrefix(text, s + len, target, at + len) };
     const textEnded = s + len >= text.length;
     const targetEnded = at + len >= target.length;
     if (targetEnded || (!textEnded && text[s + len]! > target[at + len]!)) {
@@ -45,6 +48,11 @@ export function longestMatch(
       lo = mid;
       loLen = len;
     }
+  }
+  if (loLen >= goodEnough || hiLen >= goodEnough) {
+    // Stopped early: both ends share a good-enough prefix; extend the first one fully.
+    const position = sa[loLen >= hiLen ? lo : hi]!;
+    return { position, length: commonPrefix(text, position, target, at) };
   }
   return loLen >= hiLen ? { position: sa[lo]!, length: loLen } : { position: sa[hi]!, length: hiLen };
 }

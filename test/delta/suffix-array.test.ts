@@ -97,3 +97,20 @@ describe('longestMatch', () => {
     expect(longestMatch(text, buildSuffixArray(text), Uint8Array.of(1), 1).length).toBe(0);
   });
 });
+
+describe('longestMatch with a good-enough bound', () => {
+  it('returns a match at least as long as the bound (or the longest, when shorter), and a real one', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 400 }), fc.nat(), fc.integer({ min: 1, max: 40 }), (bytes, seed, bound) => {
+        const text = bytes.map((b) => b & 3);
+        const target = text.slice(seed % text.length);
+        const sa = buildSuffixArray(text);
+        const exact = longestMatch(text, sa, target, 0);
+        const bounded = longestMatch(text, sa, target, 0, bound);
+        expect(bounded.length).toBeGreaterThanOrEqual(Math.min(bound, exact.length));
+        for (let i = 0; i < bounded.length; i++) expect(text[bounded.position + i]).toBe(target[i]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
