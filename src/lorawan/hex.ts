@@ -1,9 +1,5 @@
-/** Lowercase hex without separators, as the TS004 vectors and fragment files use. */
-export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
+/** Lowercase hex without separators, as the TS004 vectors and fragment files use (the project's one helper). */
+export { toHex } from '../crypto/hash.js';
 
 /** Parses an even-length hex string; returns undefined when it is not one. */
 export function fromHex(hex: string): Uint8Array | undefined {

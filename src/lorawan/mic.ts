@@ -2,7 +2,7 @@
  * The only module of src/lorawan that needs cryptography (node:crypto): the TS004 v2.0.0 data-block MIC
  * (reference section 3.1, AES-CMAC per RFC 4493) and the SHA-256 used to validate a reassembled block.
  */
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
 import { UsageError } from '../errors.js';
 
 const BLOCK = 16;
@@ -86,6 +86,5 @@ export function dataBlockMic(rootKey: Uint8Array, input: DataBlockMicInput): Uin
   return aesCmac(key, message).slice(0, 4);
 }
 
-export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
-}
+/** SHA-256 of a data block: the project's one hash helper, re-exported for the LoRaWAN API. */
+export { sha256 } from '../crypto/hash.js';

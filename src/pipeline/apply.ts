@@ -10,7 +10,7 @@ import { Codec, Transform, type PatchHeader } from '../container/header.js';
 import { parsePatch } from '../container/patch-file.js';
 import { ProgramApplier, type SourceFactory } from '../delta/apply.js';
 import { plainSource } from '../delta/source.js';
-import { sha256 } from './create.js';
+import { sha256, toHex } from '../crypto/hash.js';
 import { cortexMSourceFactory } from '../arch/cortex-m/apply.js';
 
 /** Payload pieces handed to the decompressor, as a device would receive them. */
@@ -22,17 +22,13 @@ const sourceFactories = new Map<number, SourceFactoryMaker>([
   [Transform.cortexM, cortexMSourceFactory],
 ]);
 
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}
-
 /** The precondition: refuse a wrong base image before any work. */
 export function checkBaseImage(header: PatchHeader, old: Uint8Array): void {
   const actual = sha256(old);
   if (old.length !== header.oldSize || !actual.every((b, i) => b === header.oldSha256[i])) {
     throw new CheckFailedError(
-      `wrong base image: the patch needs ${header.oldSize} bytes with SHA-256 ${hex(header.oldSha256)}, ` +
-        `got ${old.length} bytes with SHA-256 ${hex(actual)}`,
+      `wrong base image: the patch needs ${header.oldSize} bytes with SHA-256 ${toHex(header.oldSha256)}, ` +
+        `got ${old.length} bytes with SHA-256 ${toHex(actual)}`,
     );
   }
 }
@@ -73,7 +69,7 @@ export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promi
   applier.finish();
   const digest = new Uint8Array(hash.digest());
   if (!digest.every((b, i) => b === header.newSha256[i])) {
-    throw new InvalidInputError(`corrupt patch: the result's SHA-256 ${hex(digest)} differs from the expected ${hex(header.newSha256)}`);
+    throw new InvalidInputError(`corrupt patch: the result's SHA-256 ${toHex(digest)} differs from the expected ${toHex(header.newSha256)}`);
   }
   return result.bytes();
 }

@@ -3,7 +3,7 @@
  * it with the candidate parameter sets and keep the smallest, then wrap it in the container header.
  * Deterministic: the same inputs and options give the same bytes.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../crypto/hash.js';
 import { UsageError } from '../errors.js';
 import { compressLzma, LZMA_MAX_DICT_LOG2, LZMA_MIN_DICT_LOG2, type LzmaParams } from '../codec/lzma.js';
 import { Codec, encodeHeader, MAX_IMAGE_SIZE, MAX_VERSION_LENGTH, Transform, type PatchHeader } from '../container/header.js';
@@ -69,10 +69,6 @@ export interface TransformPlan {
 export interface CreatedPatch {
   bytes: Uint8Array;
   header: PatchHeader;
-}
-
-export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
 export function checkImages(oldImage: ImageInput, newImage: ImageInput): void {

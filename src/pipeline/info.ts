@@ -3,7 +3,7 @@ import { decodeRelocationParams, Recognize } from '../arch/cortex-m/params.js';
 import { Codec, Transform } from '../container/header.js';
 import { parsePatch } from '../container/patch-file.js';
 import { DiffCoding, Layout } from '../delta/program.js';
-import { hex } from './apply.js';
+import { toHex } from '../crypto/hash.js';
 import { deviceRam, type DeviceRam } from './ram.js';
 
 export interface PatchInfo {
@@ -36,8 +36,8 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
     headerSize: headerLength,
     payloadSize: header.payloadLength,
     signed: signature !== undefined,
-    old: { size: header.oldSize, loadAddress: header.oldLoadAddress, sha256: hex(header.oldSha256) },
-    new: { size: header.newSize, loadAddress: header.newLoadAddress, sha256: hex(header.newSha256) },
+    old: { size: header.oldSize, loadAddress: header.oldLoadAddress, sha256: toHex(header.oldSha256) },
+    new: { size: header.newSize, loadAddress: header.newLoadAddress, sha256: toHex(header.newSha256) },
     transform: header.transform === Transform.cortexM ? 'cortex-m' : 'plain',
     program: {
       layout: header.layout === Layout.controlFirst ? 'control-first' : 'interleaved',
@@ -49,7 +49,7 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
     ratio: header.newSize / bytes.length,
     deviceRam: deviceRam(header),
   };
-  if (signature) info.keyId = hex(signature.keyId);
+  if (signature) info.keyId = toHex(signature.keyId);
   if (header.lzma) info.lzma = { ...header.lzma };
   if (header.versionFrom !== undefined) info.versionFrom = header.versionFrom;
   if (header.versionTo !== undefined) info.versionTo = header.versionTo;

@@ -16,7 +16,8 @@ import { Codec, encodeHeader, Transform, type PatchHeader } from '../../src/cont
 import { matchBlocks } from '../../src/delta/match.js';
 import { DiffCoding, encodeProgram, Layout } from '../../src/delta/program.js';
 import { plainSource } from '../../src/delta/source.js';
-import { sha256, type ImageInput } from '../../src/pipeline/create.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import type { ImageInput } from '../../src/pipeline/create.js';
 
 /** A firmware file as a plain Uint8Array (a Buffer's slice() shares memory, which the creator must not see). */
 export function loadImage(file: string, loadAddress: number): ImageInput {

@@ -13,7 +13,7 @@ import { InvalidInputError } from '../../src/errors.js';
 import { parseIntelHex } from '../../src/image/intel-hex.js';
 import { parseFragmentFile, reassemble } from '../../src/lorawan/index.js';
 import { applyPatch, ResultBuffer } from '../../src/pipeline/apply.js';
-import { sha256 } from '../../src/pipeline/create.js';
+import { sha256 } from '../../src/crypto/hash.js';
 
 const lzmaParams: LzmaParams = { lc: 3, lp: 0, pb: 2, dictSize: 1 << 16 };
 

@@ -16,7 +16,7 @@ import { DiffCoding, encodeProgram, Layout } from '../../src/delta/program.js';
 import { plainSource } from '../../src/delta/source.js';
 import { ByteReader } from '../../src/delta/varint.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
-import { sha256 } from '../../src/pipeline/create.js';
+import { sha256 } from '../../src/crypto/hash.js';
 import { REPO } from './harness.js';
 import type { IntField } from './mutate.js';
 
