@@ -80,6 +80,7 @@ export interface RamMap {
   end: number;
 }
 
+/** A value map (RAM or constants) ready for lookups, with its valid range [start, end); empty: [0, 0). */
 export function ramShiftMap(ram: RamMap): { map: ShiftMap; start: number; end: number } {
   return { map: new ShiftMap(ram.segments), start: ram.segments[0]?.start ?? 0, end: ram.segments.length ? ram.end : 0 };
 }

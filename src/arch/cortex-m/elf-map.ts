@@ -5,7 +5,7 @@
  */
 import type { ElfInfo } from '../../image/index.js';
 import type { RamMap } from './address-map.js';
-import { RAM_WINDOW_END, RAM_WINDOW_START, ramMapFromVotes } from './infer-ram.js';
+import { RAM_WINDOW_END, RAM_WINDOW_START, ramMapFromVotes, type Vote } from './infer-ram.js';
 
 function ramAddresses(elf: ElfInfo): Map<string, { address: number; end: number }> {
   const seen = new Map<string, { address: number; end: number } | null>();
@@ -23,7 +23,7 @@ function ramAddresses(elf: ElfInfo): Map<string, { address: number; end: number 
 export function ramMapFromElf(oldElf: ElfInfo, newElf: ElfInfo): RamMap {
   const before = ramAddresses(oldElf);
   const after = ramAddresses(newElf);
-  const votes: Array<{ address: number; shift: number }> = [];
+  const votes: Vote[] = [];
   let end = 0;
   for (const [name, old] of before) {
     const moved = after.get(name);

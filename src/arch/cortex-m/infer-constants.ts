@@ -5,8 +5,8 @@
  * runs of equal shift become segments. The creator keeps the map only when the patch gets smaller with it.
  */
 import type { Block } from '../../delta/match.js';
-import { placeBlocks, type RamMap } from './address-map.js';
-import { ramMapFromVotes } from './infer-ram.js';
+import type { RamMap } from './address-map.js';
+import { collectWordVotes, ramMapFromVotes } from './infer-ram.js';
 import { MAX_CONSTANT_SEGMENTS } from './params.js';
 import { relocateAt, startsInstruction, type RelocationContext } from './predict.js';
 
@@ -15,26 +15,11 @@ export const CONSTANT_LIMIT = 0x1_0000;
 const MIN_VOTES = 3;
 export const NO_MAP: RamMap = { segments: [], end: 0 };
 
-function u32(data: Uint8Array, at: number): number {
-  return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
-}
-
 export function inferConstantMap(ctx: RelocationContext, target: Uint8Array, blocks: readonly Block[]): RamMap {
-  const old = ctx.old;
-  const votes: Array<{ address: number; shift: number }> = [];
-  for (const block of placeBlocks(blocks)) {
-    const placeShift = block.newStart - block.oldStart;
-    for (let i = (4 - ((ctx.oldBase + block.oldStart) & 3)) & 3; i + 4 <= block.copyLen; i += 4) {
-      const p = block.oldStart + i;
-      if (((ctx.newBase + block.newStart + i) & 3) !== 0) break;
-      const before = u32(old, p);
-      const after = u32(target, block.newStart + i);
-      if (before >= CONSTANT_LIMIT || after >= CONSTANT_LIMIT || !startsInstruction(old, p)) continue;
-      if (relocateAt(ctx, p, placeShift) !== -1) continue;
-      votes.push({ address: before, shift: after - before });
-    }
-  }
-  votes.sort((a, b) => a.address - b.address || a.shift - b.shift);
+  const votes = collectWordVotes(ctx.old, target, blocks, ctx.oldBase, ctx.newBase, (before, after, p, placeShift) => {
+    if (before >= CONSTANT_LIMIT || after >= CONSTANT_LIMIT || !startsInstruction(ctx.old, p)) return false;
+    return relocateAt(ctx, p, placeShift) === -1;
+  });
   const map = ramMapFromVotes(votes, MIN_VOTES);
   if (map.segments.every((s) => s.shift === 0) || map.segments.length > MAX_CONSTANT_SEGMENTS) return NO_MAP;
   return map;

@@ -13,33 +13,53 @@ export const RAM_WINDOW_END = 0x4000_0000;
 /** A pointer whose value moved further than this is not a relocation. */
 const MAX_RAM_SHIFT = 0x10_0000;
 
+export interface Vote {
+  /** The old value. */
+  address: number;
+  /** New value minus old value. */
+  shift: number;
+}
+
 function u32(data: Uint8Array, at: number): number {
   return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
 }
 
-export function collectRamVotes(
+/**
+ * Votes "old value -> new value" from the aligned 32-bit words that matched copy blocks carry from the old
+ * image to the new one, for the pairs `keep` accepts; sorted by old value, then shift. Shared by the RAM map
+ * and the constant map, which differ only in which words count.
+ */
+export function collectWordVotes(
   old: Uint8Array,
   target: Uint8Array,
   blocks: readonly Block[],
   oldBase: number,
   newBase: number,
-): Array<{ address: number; shift: number }> {
-  const votes: Array<{ address: number; shift: number }> = [];
+  keep: (before: number, after: number, oldOffset: number, placeShift: number) => boolean,
+): Vote[] {
+  const votes: Vote[] = [];
   for (const block of placeBlocks(blocks)) {
+    const placeShift = block.newStart - block.oldStart;
     for (let i = (4 - ((oldBase + block.oldStart) & 3)) & 3; i + 4 <= block.copyLen; i += 4) {
       if (((newBase + block.newStart + i) & 3) !== 0) break;
       const before = u32(old, block.oldStart + i);
       const after = u32(target, block.newStart + i);
-      if (before < RAM_WINDOW_START || before >= RAM_WINDOW_END || after < RAM_WINDOW_START || after >= RAM_WINDOW_END) continue;
-      if (Math.abs(after - before) > MAX_RAM_SHIFT) continue;
-      votes.push({ address: before, shift: after - before });
+      if (keep(before, after, block.oldStart + i, placeShift)) votes.push({ address: before, shift: after - before });
     }
   }
   return votes.sort((a, b) => a.address - b.address || a.shift - b.shift);
 }
 
+const inRamWindow = (v: number): boolean => v >= RAM_WINDOW_START && v < RAM_WINDOW_END;
+
+export function collectRamVotes(old: Uint8Array, target: Uint8Array, blocks: readonly Block[], oldBase: number, newBase: number): Vote[] {
+  return collectWordVotes(old, target, blocks, oldBase, newBase, (before, after) => {
+    return inRamWindow(before) && inRamWindow(after) && Math.abs(after - before) <= MAX_RAM_SHIFT;
+  });
+}
+
 /** Segments of constant shift from sorted votes; the map ends just past the highest vote. */
-export function ramMapFromVotes(votes: ReadonlyArray<{ address: number; shift: number }>, minVotes = 2): RamMap {
+export function ramMapFromVotes(votes: readonly Vote[], minVotes = 2): RamMap {
   const segments: Array<{ start: number; shift: number }> = [];
   let i = 0;
   while (i < votes.length) {

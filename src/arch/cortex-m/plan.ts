@@ -6,7 +6,7 @@ import { Transform } from '../../container/header.js';
 import { matchBlocks, type Block, type MatchOptions } from '../../delta/match.js';
 import { DiffCoding, Layout } from '../../delta/program.js';
 import type { ImageInput, TransformPlan } from '../../pipeline/create.js';
-import { countFlashSegments, deriveFlashMap, ShiftMap, type RamMap } from './address-map.js';
+import { countFlashSegments, deriveFlashMap, ramShiftMap, type RamMap } from './address-map.js';
 import { inferRamMap } from './infer-ram.js';
 import { inferConstantMap, NO_MAP } from './infer-constants.js';
 import { encodeRelocationParams, RECOGNIZE_ALL, Recognize, type RelocationParams } from './params.js';
@@ -17,19 +17,20 @@ export const DEFAULT_MIN_SEGMENT = 32;
 export const DEFAULT_ROUNDS = 2;
 
 export function relocationContext(old: Uint8Array, oldBase: number, newBase: number, params: RelocationParams, table: readonly Block[]): RelocationContext {
-  const { ram, constants } = params;
+  const ram = ramShiftMap(params.ram);
+  const constants = ramShiftMap(params.constants);
   return {
     old,
     oldBase,
     newBase,
     recognize: params.recognize,
     flash: deriveFlashMap(table, params.minSegment),
-    ram: new ShiftMap(ram.segments),
-    ramStart: ram.segments[0]?.start ?? 0,
-    ramEnd: ram.segments.length > 0 ? ram.end : 0,
-    constants: new ShiftMap(constants.segments),
-    constStart: constants.segments[0]?.start ?? 0,
-    constEnd: constants.segments.length > 0 ? constants.end : 0,
+    ram: ram.map,
+    ramStart: ram.start,
+    ramEnd: ram.end,
+    constants: constants.map,
+    constStart: constants.start,
+    constEnd: constants.end,
   };
 }
 
