@@ -32,7 +32,6 @@ export const MAX_VERSION_LENGTH = 64;
 export const MAX_TABLES_LENGTH = 1 << 24;
 export const MIN_WINDOW_LOG2 = 8;
 export const MAX_WINDOW_LOG2 = 26;
-export const RECOGNIZE_MASK = 0x3f;
 
 export interface PatchHeader {
   oldSize: number;
@@ -43,8 +42,6 @@ export interface PatchHeader {
   oldCheck: Uint8Array;
   newSha256: Uint8Array;
   transform: Transform;
-  /** Relocation recognizer bits (docs/FORMAT.md); 0 for the plain transform. */
-  recognize: number;
   layout: Layout;
   diffCoding: DiffCoding;
   codec: Codec;
@@ -53,7 +50,7 @@ export interface PatchHeader {
   /** Codec 2: its one parameter byte (docs/LZS.md). */
   smallLz?: number;
   payloadLength: number;
-  /** Sectioned layout: bytes of the tables section; 0 otherwise. */
+  /** Bytes of the tables section (sectioned layout, or any relocated patch: its value maps); 0 otherwise. */
   tablesLength: number;
   versionFrom?: string;
   versionTo?: string;
@@ -65,7 +62,11 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
   const hasVersions = h.versionFrom !== undefined || h.versionTo !== undefined;
   const newAddress = h.newLoadAddress !== h.oldLoadAddress;
   const sectioned = h.layout === Layout.sectioned;
-  if (h.transform === Transform.cortexM && !sectioned) throw new RangeError('the relocation transform needs the sectioned layout');
+  const relocation = h.transform === Transform.cortexM;
+  // The layout bit means "sectioned"; clear, it is interleaved for plain patches and table-first for relocated ones.
+  if (h.layout !== (sectioned ? Layout.sectioned : relocation ? Layout.tableFirst : Layout.interleaved)) {
+    throw new RangeError(`layout ${h.layout} is not available with transform ${h.transform}`);
+  }
   w.bytes(MAGIC);
   w.byte(FORMAT_VERSION);
   w.byte(
@@ -92,8 +93,7 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
     w.byte(h.smallLz ?? 0);
   }
   w.uvarint(h.payloadLength);
-  if (sectioned) w.uvarint(h.tablesLength);
-  if (h.transform === Transform.cortexM) w.byte(h.recognize);
+  if (sectioned || relocation) w.uvarint(h.tablesLength);
   if (hasVersions) {
     writeString(w, h.versionFrom ?? '');
     writeString(w, h.versionTo ?? '');
@@ -121,8 +121,7 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
   const codec = flags >> CODEC_SHIFT;
   if (codec === 3) throw new InvalidInputError('unknown codec id 3');
   const transform = flags & FLAG_CORTEX_M ? Transform.cortexM : Transform.plain;
-  const layout = flags & FLAG_SECTIONED ? Layout.sectioned : Layout.interleaved;
-  if (transform === Transform.cortexM && layout !== Layout.sectioned) throw new InvalidInputError('corrupt patch: the Cortex-M relocation needs the sectioned layout');
+  const layout = flags & FLAG_SECTIONED ? Layout.sectioned : transform === Transform.cortexM ? Layout.tableFirst : Layout.interleaved;
   const oldSize = checkedSize(r.uvarint('old size'), 'old image size');
   const newSize = checkedSize(r.uvarint('new size'), 'new image size');
   const oldLoadAddress = r.uvarint('old load address');
@@ -133,7 +132,7 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
   const newSha256 = new Uint8Array(r.bytes(32, 'new SHA-256'));
   const header: PatchHeader = {
     oldSize, newSize, oldLoadAddress, newLoadAddress, oldCheck, newSha256,
-    transform, recognize: 0, layout,
+    transform, layout,
     diffCoding: flags & FLAG_SPARSE ? DiffCoding.sparse : DiffCoding.raw,
     codec: codec as Codec, payloadLength: 0, tablesLength: 0,
   };
@@ -148,13 +147,9 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
     header.smallLz = r.byte('small LZ parameters');
   }
   header.payloadLength = r.uvarint('payload length');
-  if (layout === Layout.sectioned) {
+  if (layout === Layout.sectioned || transform === Transform.cortexM) {
     header.tablesLength = r.uvarint('tables length');
     if (header.tablesLength > MAX_TABLES_LENGTH) throw new InvalidInputError(`tables of ${header.tablesLength} bytes exceed the limit of ${MAX_TABLES_LENGTH}`);
-  }
-  if (transform === Transform.cortexM) {
-    header.recognize = r.byte('recognizers');
-    if (header.recognize & ~RECOGNIZE_MASK) throw new InvalidInputError(`unknown relocation recognizer flags 0x${header.recognize.toString(16)}`);
   }
   if (flags & FLAG_VERSIONS) {
     header.versionFrom = readString(r, 'version-from');

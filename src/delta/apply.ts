@@ -5,6 +5,7 @@
  * come from the control table, read where the patch is stored. Nothing grows with the image or the table.
  */
 import { InvalidInputError } from '../errors.js';
+import { MAX_TABLE_FIRST_ENTRIES, type SmallTable } from './control-table.js';
 import type { Block } from './match.js';
 import { DiffCoding, Layout, SOURCE_CHUNK } from './program.js';
 import type { SourceView } from './source.js';
@@ -16,9 +17,12 @@ export interface ProgramParams {
   newSize: number;
   /** Sectioned layout: the control table's entries in order (already checked against the images). */
   entries?: Iterator<Block>;
+  /** Table-first layout: filled from the program's start; the source's flash map reads it. */
+  smallTable?: SmallTable;
 }
 
 const enum State {
+  TableCount,
   Seek,
   CopyLen,
   ExtraLen,
@@ -40,6 +44,7 @@ export class ProgramApplier {
   private entry = { seek: 0, copyLen: 0, extraLen: 0 };
   private blockIndex = 0;
   private entriesRead = 0;
+  private tableCount = 0;
   private oldPos = 0;
   private newPos = 0;
   private block: Block = { oldStart: 0, copyLen: 0, extraLen: 0 };
@@ -59,8 +64,10 @@ export class ProgramApplier {
     private readonly sink: (chunk: Uint8Array) => void,
   ) {
     if (params.layout === Layout.sectioned && !params.entries) throw new RangeError('the sectioned layout needs the control table');
+    if (params.layout === Layout.tableFirst && !params.smallTable) throw new RangeError('the table-first layout needs a table to fill');
     if (params.newSize === 0) this.state = State.Done;
     else if (params.layout === Layout.sectioned) this.nextTableEntry();
+    else if (params.layout === Layout.tableFirst) this.state = State.TableCount;
   }
 
   get produced(): number {
@@ -75,6 +82,7 @@ export class ProgramApplier {
     let i = 0;
     while (i < data.length) {
       switch (this.state) {
+        case State.TableCount:
         case State.Seek:
         case State.CopyLen:
         case State.ExtraLen:
@@ -146,6 +154,11 @@ export class ProgramApplier {
   private varintDone(): void {
     const value = this.takeVarint();
     switch (this.state) {
+      case State.TableCount:
+        if (value === 0 || value > MAX_TABLE_FIRST_ENTRIES) this.fail(`a table-first program declares ${value} entries (1 to ${MAX_TABLE_FIRST_ENTRIES})`);
+        this.tableCount = value;
+        this.state = State.Seek;
+        return;
       case State.Seek:
         this.entry.seek = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
         this.state = State.CopyLen;
@@ -174,6 +187,10 @@ export class ProgramApplier {
   /** Interleaved layout: validates an entry read from the program and turns the relative seek into a block. */
   private entryDone(): void {
     const { seek, copyLen, extraLen } = this.entry;
+    if (this.params.layout === Layout.tableFirst) {
+      this.tableEntryDone();
+      return;
+    }
     const index = this.entriesRead++;
     const oldStart = this.oldPos + seek;
     if (oldStart < 0 || oldStart + copyLen > this.params.oldSize) {
@@ -185,7 +202,20 @@ export class ProgramApplier {
     this.beginBlock({ oldStart, copyLen, extraLen });
   }
 
-  /** Sectioned layout: the next entry of the control table, or the end of the program. */
+  /** Table-first layout: entries go to the table; after the last, the data of entry 0 begins. */
+  private tableEntryDone(): void {
+    const table = this.params.smallTable!;
+    table.add(this.entry.seek, this.entry.copyLen, this.entry.extraLen);
+    if (table.entries.length < this.tableCount) {
+      this.state = State.Seek;
+      return;
+    }
+    table.finish();
+    this.params.entries = table.entries[Symbol.iterator]();
+    this.nextTableEntry();
+  }
+
+  /** Sectioned and table-first layouts: the next entry of the table, or the end of the program. */
   private nextTableEntry(): void {
     const next = this.params.entries!.next();
     if (next.done) this.state = State.Done;
@@ -212,7 +242,7 @@ export class ProgramApplier {
 
   private nextBlock(): void {
     this.blockIndex++;
-    if (this.params.layout === Layout.sectioned) this.nextTableEntry();
+    if (this.params.layout !== Layout.interleaved) this.nextTableEntry();
     else this.state = this.newPos === this.params.newSize ? State.Done : State.Seek;
   }
 

@@ -250,3 +250,56 @@ export class ControlTable {
     throw new InvalidInputError(`corrupt patch: ${message}`);
   }
 }
+
+/** The most entries a table-first program may have: a device keeps them in RAM (12 bytes each). */
+export const MAX_TABLE_FIRST_ENTRIES = 32;
+
+/**
+ * The control table of a table-first program (docs/FORMAT.md, "Layouts"): at most 32 entries at the start of
+ * the program, kept in memory. For tiny patches this beats the bit-coded table, because the codec compresses
+ * the entries with the rest. flashShift has the same meaning as ControlTable's.
+ */
+export class SmallTable {
+  readonly entries: TableEntry[] = [];
+  private oldPos = 0;
+  private newPos = 0;
+  private segmentKey = 0;
+
+  constructor(private readonly limits: Omit<TableLimits, 'relocation'>) {}
+
+  /** Adds entry i from its program fields (copy field = copy length * 2 + segment flag). */
+  add(seek: number, copyField: number, extraLen: number): void {
+    const i = this.entries.length;
+    const copyLen = Math.floor(copyField / 2);
+    const segment = copyField % 2 === 1;
+    const oldStart = this.oldPos + seek;
+    const fail = (message: string): never => {
+      throw new InvalidInputError(`corrupt patch: control entry ${i} ${message}`);
+    };
+    if (oldStart < 0 || oldStart + copyLen > this.limits.oldSize) fail(`copies old bytes [${oldStart}, ${oldStart + copyLen}) outside the old image (${this.limits.oldSize} bytes)`);
+    if (copyLen + extraLen === 0) fail('is empty');
+    if (this.newPos + copyLen + extraLen > this.limits.newSize) fail(`runs past the new image size ${this.limits.newSize}`);
+    if (segment && (copyLen === 0 || oldStart < this.segmentKey)) fail('is a segment that does not start after the previous segment');
+    this.entries.push({ oldStart, copyLen, extraLen, newStart: this.newPos, segment });
+    if (segment) this.segmentKey = oldStart + 1;
+    this.oldPos = oldStart + copyLen;
+    this.newPos += copyLen + extraLen;
+  }
+
+  /** After the last entry: they must describe the whole new image. */
+  finish(): void {
+    if (this.newPos !== this.limits.newSize) {
+      throw new InvalidInputError(`corrupt patch: the control table describes ${this.newPos} new bytes, the header says ${this.limits.newSize}`);
+    }
+  }
+
+  flashShift(o: number): number {
+    let shift = 0;
+    for (const e of this.entries) {
+      if (!e.segment) continue;
+      if (e.oldStart > o) break;
+      shift = e.newStart - e.oldStart;
+    }
+    return shift;
+  }
+}

@@ -5,8 +5,10 @@
  * (new - predicted old, mod 256) and extraLen literal bytes. Two layouts:
  * - interleaved: entry, data, entry, data... in the program. A device applies it as it arrives.
  * - sectioned: the entries are in the control table (./control-table.ts), outside the compressed program,
- *   which holds the data only. Pointer-aware patches need it: the device searches the table, where the
+ *   which holds the data only. Pointer-aware patches use it: the device searches the table, where the
  *   patch is stored, for the flash map.
+ * - table-first (pointer-aware patches of at most 32 entries): the entry count and all entries, then all data,
+ *   in the program; a device keeps the few entries in RAM. The copy field carries the segment flag.
  * Difference bytes are coded raw, or sparse: (zero run, literal run, literal bytes) pairs, which spares the
  * compressor the long zero runs that dominate small patches.
  */
@@ -14,7 +16,7 @@ import type { Block } from './match.js';
 import type { SourceView } from './source.js';
 import { ByteWriter } from './varint.js';
 
-export const Layout = { interleaved: 0, sectioned: 1 } as const;
+export const Layout = { interleaved: 0, sectioned: 1, tableFirst: 2 } as const;
 export type Layout = (typeof Layout)[keyof typeof Layout];
 export const DiffCoding = { raw: 0, sparse: 1 } as const;
 export type DiffCoding = (typeof DiffCoding)[keyof typeof DiffCoding];
@@ -22,6 +24,8 @@ export type DiffCoding = (typeof DiffCoding)[keyof typeof DiffCoding];
 export interface ProgramOptions {
   layout: Layout;
   diffCoding: DiffCoding;
+  /** Table-first layout: which entries are flash map segments. */
+  segmentFlags?: readonly boolean[];
 }
 
 /** Predicted-source bytes are fetched in pieces of this size, as a device would with a small buffer. */
@@ -29,11 +33,19 @@ export const SOURCE_CHUNK = 4096;
 
 export function encodeProgram(blocks: readonly Block[], target: Uint8Array, source: SourceView, options: ProgramOptions): Uint8Array {
   const out = new ByteWriter(target.length + 64);
-  const writeEntry = (block: Block, oldPos: number): void => {
+  const writeEntry = (block: Block, oldPos: number, copyField = block.copyLen): void => {
     out.svarint(block.oldStart - oldPos);
-    out.uvarint(block.copyLen);
+    out.uvarint(copyField);
     out.uvarint(block.extraLen);
   };
+  if (options.layout === Layout.tableFirst) {
+    out.uvarint(blocks.length);
+    let oldPos = 0;
+    blocks.forEach((block, i) => {
+      writeEntry(block, oldPos, block.copyLen * 2 + (options.segmentFlags?.[i] ? 1 : 0));
+      oldPos = block.oldStart + block.copyLen;
+    });
+  }
   let oldPos = 0;
   let newPos = 0;
   const predicted = new Uint8Array(SOURCE_CHUNK);

@@ -1,10 +1,10 @@
 /**
  * Value maps (the relocation's RAM map and constant map) as stored in the tables section (docs/FORMAT.md,
- * "RAM map and constant map"): fixed-width records, so a device binary-searches them where the patch is
- * stored.
+ * "RAM map and constant map"): records of (start, shift) in exp-Golomb codes, with a checkpoint every G
+ * records, so a device searches them where the patch is stored, as it does the control table.
  */
 import { InvalidInputError } from '../errors.js';
-import { zigzag, unzigzag } from './bits.js';
+import { BitReader, BitWriter, bestEgOrder, MAX_EG_ORDER, unzigzag, zigzag } from './bits.js';
 import { ByteReader, ByteWriter } from './varint.js';
 
 export interface ShiftSegment {
@@ -20,47 +20,68 @@ export interface RamMap {
 
 export const MAX_RAM_SEGMENTS = 256;
 export const MAX_CONSTANT_SEGMENTS = 1024;
+/** A checkpoint every 2^4 records: the constant map of pybv11 (125 records) has 7. */
+const GROUP_LOG2 = 4;
+const MAX_SHIFT = 2 ** 31 - 1;
 
-function bytesFor(max: number): number {
+function widthFor(max: number): number {
   return Math.max(1, Math.ceil(Math.log2(max + 1) / 8));
-}
-
-export function encodeValueMap(map: RamMap): Uint8Array {
-  const w = new ByteWriter(16 + map.segments.length * 8);
-  w.uvarint(map.segments.length);
-  if (map.segments.length === 0) return w.view().slice();
-  const base = map.segments[0]!.start;
-  const span = map.end - base;
-  const shifts = map.segments.map((s) => zigzag(s.shift));
-  const ws = bytesFor(span - 1);
-  const wh = bytesFor(Math.max(...shifts));
-  w.uvarint(base);
-  w.uvarint(span);
-  w.byte((ws << 4) | wh);
-  map.segments.forEach((s, i) => {
-    writeLE(w, s.start - base, ws);
-    writeLE(w, shifts[i]!, wh);
-  });
-  return w.view().slice();
 }
 
 function writeLE(w: ByteWriter, value: number, width: number): void {
   for (let i = 0; i < width; i++) w.byte(Math.floor(value / 256 ** i) % 256);
 }
 
-/** A value map read where it is stored: [start, end) and a binary search over the records. */
+export function encodeValueMap(map: RamMap): Uint8Array {
+  const w = new ByteWriter(64 + map.segments.length * 4);
+  const n = map.segments.length;
+  w.uvarint(n);
+  if (n === 0) return w.view().slice();
+  const base = map.segments[0]!.start;
+  const deltas = map.segments.map((s, i) => (i === 0 ? 0 : s.start - map.segments[i - 1]!.start));
+  const shifts = map.segments.map((s) => zigzag(s.shift));
+  const kStart = bestEgOrder(deltas);
+  const kShift = bestEgOrder(shifts);
+  const bits = new BitWriter();
+  const checkpoints: Array<[number, number]> = [];
+  map.segments.forEach((s, i) => {
+    if (i > 0 && i % 2 ** GROUP_LOG2 === 0) checkpoints.push([bits.position, s.start - base]);
+    bits.eg(deltas[i]!, kStart);
+    bits.eg(shifts[i]!, kShift);
+  });
+  const stream = bits.finish();
+  const width = widthFor(Math.max(bits.position, map.end - base));
+  w.uvarint(base);
+  w.uvarint(map.end - base);
+  w.byte(kStart);
+  w.byte(kShift);
+  w.byte(GROUP_LOG2);
+  w.byte(width);
+  w.uvarint(stream.length);
+  for (const [position, start] of checkpoints) {
+    writeLE(w, position, width);
+    writeLE(w, start, width);
+  }
+  w.bytes(stream);
+  return w.view().slice();
+}
+
+/** A value map read where it is stored: its range [start, end) and a lookup through the checkpoints. */
 export class StoredValueMap {
   private constructor(
     private readonly bytes: Uint8Array,
-    private readonly at: number,
     readonly count: number,
     readonly start: number,
     readonly end: number,
-    private readonly ws: number,
-    private readonly wh: number,
+    private readonly k: readonly [number, number],
+    private readonly groupLog2: number,
+    private readonly width: number,
+    private readonly checkpointsAt: number,
+    private readonly bitsAt: number,
+    private readonly bitsLength: number,
   ) {}
 
-  static readonly EMPTY = new StoredValueMap(new Uint8Array(0), 0, 0, 0, 0, 1, 1);
+  static readonly EMPTY = new StoredValueMap(new Uint8Array(0), 0, 0, 0, [0, 0], 2, 1, 0, 0, 0);
 
   /** Parses the map at `offset` in `tables`, checks every record, and returns it with the offset past it. */
   static parse(tables: Uint8Array, offset: number, what: string, limit: number): { map: StoredValueMap; end: number } {
@@ -72,32 +93,58 @@ export class StoredValueMap {
     const base = r.uvarint(`${what} base`);
     const span = r.uvarint(`${what} span`);
     if (span < 1 || base + span > 2 ** 32) throw new InvalidInputError(`corrupt patch: ${what} [0x${base.toString(16)}, +${span}) is not a range of 32-bit values`);
-    const widths = r.byte(`${what} widths`);
-    const ws = widths >> 4;
-    const wh = widths & 15;
-    if (ws < 1 || ws > 4 || wh < 1 || wh > 4) throw new InvalidInputError(`corrupt patch: ${what} record widths ${ws} and ${wh} are outside 1..4`);
-    const at = r.offset;
-    r.bytes(count * (ws + wh), `${what} records`);
-    const map = new StoredValueMap(tables, at, count, base, base + span, ws, wh);
-    let previous = -1;
-    for (let i = 0; i < count; i++) {
-      const start = map.recordStart(i);
-      if ((i === 0 && start !== 0) || start <= previous || start >= span) {
-        throw new InvalidInputError(`corrupt patch: ${what} record ${i} starts at +${start}, out of order or outside the span`);
-      }
-      previous = start;
-    }
+    const k = [r.byte(`${what} k start`), r.byte(`${what} k shift`)] as const;
+    const groupLog2 = r.byte(`${what} group log2`);
+    const width = r.byte(`${what} checkpoint width`);
+    if (k[0] > MAX_EG_ORDER || k[1] > MAX_EG_ORDER) throw new InvalidInputError(`corrupt patch: an exp-Golomb order above ${MAX_EG_ORDER} in the ${what}`);
+    if (groupLog2 < 2 || groupLog2 > 16 || width < 1 || width > 4) throw new InvalidInputError(`corrupt patch: ${what} group log2 ${groupLog2} or checkpoint width ${width} out of range`);
+    const bitsLength = r.uvarint(`${what} bits length`);
+    const checkpointsAt = r.offset;
+    r.bytes((Math.ceil(count / 2 ** groupLog2) - 1) * 2 * width, `${what} checkpoints`);
+    const bitsAt = r.offset;
+    r.bytes(bitsLength, `${what} bits`);
+    const map = new StoredValueMap(tables, count, base, base + span, k, groupLog2, width, checkpointsAt, bitsAt, bitsLength);
+    map.check(what);
     return { map, end: r.offset };
   }
 
-  private field(at: number, width: number): number {
-    let v = 0;
-    for (let i = width - 1; i >= 0; i--) v = v * 256 + this.bytes[at + i]!;
-    return v;
+  private reader(position: number): BitReader {
+    return new BitReader((i) => this.bytes[this.bitsAt + i]!, this.bitsLength, position);
   }
 
-  private recordStart(i: number): number {
-    return this.field(this.at + i * (this.ws + this.wh), this.ws);
+  private checkpoint(j: number): { position: number; start: number } {
+    if (j === 0) return { position: 0, start: 0 };
+    const at = this.checkpointsAt + (j - 1) * 2 * this.width;
+    let position = 0;
+    let start = 0;
+    for (let i = this.width - 1; i >= 0; i--) {
+      position = position * 256 + this.bytes[at + i]!;
+      start = start * 256 + this.bytes[at + this.width + i]!;
+    }
+    return { position, start };
+  }
+
+  /** Every record: starts strictly increasing from 0 and below the span, shifts in range, checkpoints right. */
+  private check(what: string): void {
+    const fail = (message: string): never => {
+      throw new InvalidInputError(`corrupt patch: ${what}: ${message}`);
+    };
+    const bits = this.reader(0);
+    let start = 0;
+    for (let i = 0; i < this.count; i++) {
+      const position = bits.position;
+      const delta = bits.eg(this.k[0]);
+      if ((i === 0 && delta !== 0) || (i > 0 && delta === 0)) fail(`record ${i} does not start after the previous one`);
+      start += delta;
+      if (start >= this.end - this.start) fail(`record ${i} starts past the map's end`);
+      if (bits.eg(this.k[1]) > 2 * MAX_SHIFT + 1) fail(`record ${i} has a shift out of range`);
+      if (i > 0 && i % 2 ** this.groupLog2 === 0) {
+        const stored = this.checkpoint(i / 2 ** this.groupLog2);
+        if (stored.position !== position || stored.start !== start) fail(`checkpoint ${i / 2 ** this.groupLog2} does not match record ${i}`);
+      }
+    }
+    const left = bits.bitsLeft;
+    if (left >= 8 || (left > 0 && bits.bits(left) !== 0)) fail(`${left} bits after the last record`);
   }
 
   /** Whether v is in the map's range. */
@@ -105,23 +152,44 @@ export class StoredValueMap {
     return v >= this.start && v < this.end;
   }
 
-  /** The shift of the last record starting at or before v (v must be covered). */
+  /**
+   * The shift of the last record starting at or before v (v must be covered): the last checkpoint at or before
+   * it, then at most G records. A group's first record takes its start from the checkpoint (its delta is read
+   * and skipped).
+   */
   shiftAt(v: number): number {
     const offset = v - this.start;
     let lo = 0;
-    let hi = this.count - 1;
+    let hi = Math.ceil(this.count / 2 ** this.groupLog2) - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (this.recordStart(mid) <= offset) lo = mid;
+      if (this.checkpoint(mid).start <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return unzigzag(this.field(this.at + lo * (this.ws + this.wh) + this.ws, this.wh));
+    const from = this.checkpoint(lo);
+    const bits = this.reader(from.position);
+    const first = lo * 2 ** this.groupLog2;
+    const end = Math.min(this.count, first + 2 ** this.groupLog2);
+    let start = from.start;
+    let shift = 0;
+    for (let i = first; i < end; i++) {
+      const delta = bits.eg(this.k[0]);
+      if (i > first) start += delta;
+      if (start > offset) break;
+      shift = unzigzag(bits.eg(this.k[1]));
+    }
+    return shift;
   }
 
   /** The map as segments (for info and tests). */
   toRamMap(): RamMap {
-    const segments = [];
-    for (let i = 0; i < this.count; i++) segments.push({ start: this.start + this.recordStart(i), shift: this.shiftAt(this.start + this.recordStart(i)) });
+    const segments: ShiftSegment[] = [];
+    const bits = this.reader(0);
+    let start = this.start;
+    for (let i = 0; i < this.count; i++) {
+      start += bits.eg(this.k[0]);
+      segments.push({ start, shift: unzigzag(bits.eg(this.k[1])) });
+    }
     return { segments, end: this.end };
   }
 }

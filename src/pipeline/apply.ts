@@ -8,8 +8,9 @@ import { CheckFailedError, InvalidInputError } from '../errors.js';
 import { decompressLzma } from '../codec/lzma.js';
 import { Codec, Transform, type PatchHeader } from '../container/header.js';
 import { Layout } from '../delta/program.js';
-import { parsePatch } from '../container/patch-file.js';
-import { parseTables, type PatchTables } from '../container/tables.js';
+import { parsePatch, type ParsedPatch } from '../container/patch-file.js';
+import { parseTables } from '../container/tables.js';
+import { SmallTable } from '../delta/control-table.js';
 import { ProgramApplier } from '../delta/apply.js';
 import { plainSource, type SourceView } from '../delta/source.js';
 import { sha256, toHex } from '../crypto/hash.js';
@@ -23,7 +24,7 @@ const PAYLOAD_CHUNK = 4096;
  * at most 15 bytes of varints, every byte at most one difference and one sparse run header. The decompressor
  * stops past it, so a hostile stream cannot inflate without limit.
  */
-function programBound(header: PatchHeader): number {
+export function programBound(header: PatchHeader): number {
   return 64 + 22 * header.newSize;
 }
 
@@ -38,26 +39,46 @@ export function checkBaseImage(header: PatchHeader, old: Uint8Array): void {
   }
 }
 
-function sourceFor(old: Uint8Array, header: PatchHeader, tables: PatchTables | undefined): SourceView {
-  if (header.transform === Transform.cortexM) return cortexMSource(old, header, tables!);
-  return plainSource(old);
+/**
+ * The program applier for a parsed patch: the tables read and checked, the source view for the transform
+ * (wrapped by `wrap` when a caller wants to watch what copies read), the result going to `sink`.
+ */
+export function prepareApplier(
+  old: Uint8Array,
+  parsed: ParsedPatch,
+  sink: (chunk: Uint8Array) => void,
+  wrap: (source: SourceView) => SourceView = (s) => s,
+): ProgramApplier {
+  const { header } = parsed;
+  const relocation = header.transform === Transform.cortexM;
+  const tables = header.layout === Layout.sectioned || relocation ? parseTables(header, parsed.tables) : undefined;
+  const small = header.layout === Layout.tableFirst ? new SmallTable({ oldSize: header.oldSize, newSize: header.newSize }) : undefined;
+  const flash = (o: number): number => (small ? small.flashShift(o) : tables!.control!.flashShift(o));
+  const source = relocation ? cortexMSource(old, header, tables!, flash) : plainSource(old);
+  return new ProgramApplier(
+    {
+      layout: header.layout,
+      diffCoding: header.diffCoding,
+      oldSize: header.oldSize,
+      newSize: header.newSize,
+      ...(tables?.control && { entries: tables.control.entries() }),
+      ...(small && { smallTable: small }),
+    },
+    wrap(source),
+    sink,
+  );
 }
 
 export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promise<Uint8Array> {
   const parsed = parsePatch(patchBytes);
   const { header, payload } = parsed;
   checkBaseImage(header, old);
-  const tables = header.layout === Layout.sectioned ? parseTables(header, parsed.tables) : undefined;
   const result = new ResultBuffer(header.newSize);
   const hash = createHash('sha256');
-  const applier = new ProgramApplier(
-    { layout: header.layout, diffCoding: header.diffCoding, oldSize: header.oldSize, newSize: header.newSize, ...(tables && { entries: tables.control.entries() }) },
-    sourceFor(old, header, tables),
-    (chunk) => {
-      result.append(chunk);
-      hash.update(chunk);
-    },
-  );
+  const applier = prepareApplier(old, parsed, (chunk) => {
+    result.append(chunk);
+    hash.update(chunk);
+  });
   const pieces = function* (): Generator<Uint8Array> {
     for (let i = 0; i < payload.length; i += PAYLOAD_CHUNK) yield payload.subarray(i, i + PAYLOAD_CHUNK);
   };

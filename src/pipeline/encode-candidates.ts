@@ -79,10 +79,12 @@ export async function encodeSmallest(
   const dictSize = options.dictSize ?? DEFAULT_DICT_SIZE;
   let best: EncodedCandidate | undefined;
   for (const { layout, diffCoding } of plan.variants) {
-    const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding });
+    const segmentFlags = plan.relocation?.segmentFlags;
+    const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding, ...(segmentFlags && { segmentFlags }) });
     // What the leanest settings would need for this program: the true minimum a --max-ram error names.
-    if (leanest) leanest.ram = Math.min(leanest.ram, candidateRam({ lzma: { lc: 0, lp: 0, pb: 0, dictSize: windowFor(MIN_DICT, program.length) } }));
-    const tables = layout === Layout.sectioned ? encodeTables(plan.blocks, plan.relocation) : new Uint8Array(0);
+    if (leanest) leanest.ram = Math.min(leanest.ram, candidateRam({ layout, lzma: { lc: 0, lp: 0, pb: 0, dictSize: windowFor(MIN_DICT, program.length) } }));
+    const tables =
+      layout === Layout.interleaved ? new Uint8Array(0) : encodeTables(plan.blocks, plan.relocation, layout === Layout.sectioned);
     const sets = options.lzma ? [options.lzma] : quick || diffCoding === DiffCoding.raw ? LZMA_CANDIDATES.slice(0, 1) : LZMA_CANDIDATES;
     for (const set of sets) {
       const lzma = { ...set, dictSize: windowFor(dictSize, program.length) };
@@ -96,8 +98,8 @@ export async function encodeSmallest(
 }
 
 /** The device RAM a candidate needs (src/pipeline/ram.ts), before it is compressed. */
-export function candidateRam(c: Pick<EncodedCandidate, 'lzma'>): number {
-  return deviceRam({ codec: Codec.lzma1, lzma: c.lzma, tablesLength: 0 }).total;
+export function candidateRam(c: Pick<EncodedCandidate, 'lzma' | 'layout'>): number {
+  return deviceRam({ codec: Codec.lzma1, lzma: c.lzma, tablesLength: 0, layout: c.layout }).total;
 }
 
 export function assemblePatch(
@@ -115,7 +117,6 @@ export function assemblePatch(
     oldCheck: sha256(oldImage.data).slice(0, OLD_CHECK_LENGTH),
     newSha256: sha256(newImage.data),
     transform: plan.transform,
-    recognize: plan.relocation?.recognize ?? 0,
     layout: encoded.layout,
     diffCoding: encoded.diffCoding,
     codec: Codec.lzma1,

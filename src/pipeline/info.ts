@@ -23,7 +23,7 @@ export interface PatchInfo {
   securityCounter?: number;
   transform: 'plain' | 'cortex-m';
   relocation?: { recognizes: string[]; minSegment: number; flashMapSegments: number; ramMapSegments: number; constantMapSegments: number };
-  program: { layout: 'interleaved' | 'sectioned'; diffCoding: 'raw' | 'sparse'; controlEntries?: number };
+  program: { layout: 'interleaved' | 'sectioned' | 'table-first'; diffCoding: 'raw' | 'sparse'; controlEntries?: number };
   codec: 'none' | 'lzma1' | 'small-lz';
   lzma?: { lc: number; lp: number; pb: number; window: number };
   /** New image size / patch size: how many times smaller than sending the full image. */
@@ -31,6 +31,7 @@ export interface PatchInfo {
   deviceRam: DeviceRam;
 }
 
+const LAYOUT_NAMES = { [Layout.interleaved]: 'interleaved', [Layout.sectioned]: 'sectioned', [Layout.tableFirst]: 'table-first' } as const;
 const CODEC_NAMES = { [Codec.none]: 'none', [Codec.lzma1]: 'lzma1', [Codec.smallLz]: 'small-lz' } as const;
 
 export function patchInfo(bytes: Uint8Array): PatchInfo {
@@ -46,7 +47,7 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
     new: { size: header.newSize, loadAddress: header.newLoadAddress, sha256: toHex(header.newSha256) },
     transform: header.transform === Transform.cortexM ? 'cortex-m' : 'plain',
     program: {
-      layout: header.layout === Layout.sectioned ? 'sectioned' : 'interleaved',
+      layout: LAYOUT_NAMES[header.layout],
       diffCoding: header.diffCoding === DiffCoding.sparse ? 'sparse' : 'raw',
     },
     codec: CODEC_NAMES[header.codec],
@@ -58,15 +59,16 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
   if (header.versionFrom !== undefined) info.versionFrom = header.versionFrom;
   if (header.versionTo !== undefined) info.versionTo = header.versionTo;
   if (header.securityCounter !== undefined) info.securityCounter = header.securityCounter;
-  if (header.layout === Layout.sectioned) {
+  if (header.layout === Layout.sectioned || header.transform === Transform.cortexM) {
     const parsed = parseTables(header, tables);
-    info.program.controlEntries = parsed.control.entryCount;
+    if (parsed.control) info.program.controlEntries = parsed.control.entryCount;
     if (header.transform === Transform.cortexM) {
+      // A table-first program's segments are inside the compressed program: info does not decode it.
       let segments = 0;
-      for (const e of parsed.control.entries()) if (e.segment) segments++;
+      for (const e of parsed.control?.entries() ?? []) if (e.segment) segments++;
       info.relocation = {
-        recognizes: Object.entries(Recognize).filter(([, bit]) => header.recognize & bit).map(([name]) => name),
-        minSegment: parsed.control.minSegment,
+        recognizes: Object.entries(Recognize).filter(([, bit]) => parsed.recognize & bit).map(([name]) => name),
+        minSegment: parsed.control?.minSegment ?? 1,
         flashMapSegments: segments,
         ramMapSegments: parsed.ram.count,
         constantMapSegments: parsed.constants.count,

@@ -7,9 +7,13 @@
  */
 import { lzmaProbabilityCount } from '../codec/lzma.js';
 import { Codec, type PatchHeader } from '../container/header.js';
+import { MAX_TABLE_FIRST_ENTRIES } from '../delta/control-table.js';
+import { Layout } from '../delta/program.js';
 
 /** Applier, decoder and SHA-256 state (device/include/sd_patch.h: SD_PATCH_FIXED_STATE). */
 export const DEVICE_FIXED_STATE = 512;
+/** A table-first program's entries, kept in RAM: 32 of 12 bytes (old start, copy length with the flag, extra length). */
+export const TABLE_FIRST_RAM = MAX_TABLE_FIRST_ENTRIES * 12;
 
 export interface DeviceRam {
   /** A stored patch (the tables read where they are): fixed state + codec. */
@@ -19,19 +23,22 @@ export interface DeviceRam {
   codecModel: number;
   /** The codec's window. */
   codecWindow: number;
+  /** A table-first program's entries (a constant: room for the most it may have). */
+  smallTable: number;
   /** Tables kept in RAM when the patch is applied as it arrives instead of from storage. */
   streamingTables: number;
   streamingTotal: number;
 }
 
 /** The header fields the RAM figure depends on. */
-export type RamRelevantHeader = Pick<PatchHeader, 'codec' | 'lzma' | 'tablesLength'>;
+export type RamRelevantHeader = Pick<PatchHeader, 'codec' | 'lzma' | 'tablesLength' | 'layout'>;
 
 export function deviceRam(header: RamRelevantHeader): DeviceRam {
   const lzma = header.codec === Codec.lzma1 && header.lzma;
   const codecModel = lzma ? 2 * lzmaProbabilityCount(lzma) : 0;
   const codecWindow = lzma ? lzma.dictSize : 0;
   const fixedState = DEVICE_FIXED_STATE;
-  const total = fixedState + codecModel + codecWindow;
-  return { total, fixedState, codecModel, codecWindow, streamingTables: header.tablesLength, streamingTotal: total + header.tablesLength };
+  const smallTable = header.layout === Layout.tableFirst ? TABLE_FIRST_RAM : 0;
+  const total = fixedState + codecModel + codecWindow + smallTable;
+  return { total, fixedState, codecModel, codecWindow, smallTable, streamingTables: header.tablesLength, streamingTotal: total + header.tablesLength };
 }

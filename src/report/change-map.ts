@@ -6,24 +6,14 @@
  * literal (not copied at all). The cells of the map count the last two.
  */
 import { decompressLzma } from '../codec/lzma.js';
-import { Codec, Transform, type PatchHeader } from '../container/header.js';
+import { Codec } from '../container/header.js';
 import { parsePatch } from '../container/patch-file.js';
-import { parseTables, type PatchTables } from '../container/tables.js';
-import { ProgramApplier } from '../delta/apply.js';
-import { Layout } from '../delta/program.js';
-import { plainSource, type SourceView } from '../delta/source.js';
-import { cortexMSource } from '../arch/cortex-m/apply.js';
-import { CheckFailedError, InvalidInputError } from '../errors.js';
-import { checkBaseImage } from '../pipeline/apply.js';
+import type { SourceView } from '../delta/source.js';
+import { CheckFailedError } from '../errors.js';
+import { checkBaseImage, prepareApplier, programBound } from '../pipeline/apply.js';
 import type { ChangeMap, DeliverableKind } from './types.js';
 
 export const DEFAULT_MAP_CELLS = 128;
-
-function sourceFor(old: Uint8Array, header: PatchHeader, tables: PatchTables | undefined): SourceView {
-  if (header.transform === Transform.plain) return plainSource(old);
-  if (header.transform === Transform.cortexM && tables) return cortexMSource(old, header, tables);
-  throw new InvalidInputError(`this build cannot read transform ${header.transform}`);
-}
 
 /** A source view that records what it hands out: predicted[n] and copied[n] per new offset n. */
 function recordingSource(inner: SourceView, predicted: Uint8Array, copied: Uint8Array): SourceView {
@@ -43,21 +33,20 @@ async function tracePatch(old: Uint8Array, patchBytes: Uint8Array): Promise<{ pr
   const parsed = parsePatch(patchBytes);
   const { header, payload } = parsed;
   checkBaseImage(header, old);
-  const tables = header.layout === Layout.sectioned ? parseTables(header, parsed.tables) : undefined;
   const predicted = new Uint8Array(header.newSize);
   const copied = new Uint8Array(header.newSize);
   const output = new Uint8Array(header.newSize);
-  const source = recordingSource(sourceFor(old, header, tables), predicted, copied);
   let written = 0;
-  const applier = new ProgramApplier(
-    { layout: header.layout, diffCoding: header.diffCoding, oldSize: header.oldSize, newSize: header.newSize, ...(tables && { entries: tables.control.entries() }) },
-    source,
+  const applier = prepareApplier(
+    old,
+    parsed,
     (chunk) => {
       output.set(chunk, written);
       written += chunk.length;
     },
+    (source) => recordingSource(source, predicted, copied),
   );
-  if (header.codec === Codec.lzma1) await decompressLzma([payload], header.lzma!, 64 + 22 * header.newSize, (chunk) => applier.push(chunk));
+  if (header.codec === Codec.lzma1) await decompressLzma([payload], header.lzma!, programBound(header), (chunk) => applier.push(chunk));
   else applier.push(payload);
   applier.finish();
   return { predicted, copied, output };

@@ -7,13 +7,14 @@ import type { PatchTables } from '../../container/tables.js';
 import type { SourceView } from '../../delta/source.js';
 import { relocatingSource } from './predict.js';
 
-export function cortexMSource(old: Uint8Array, header: PatchHeader, tables: PatchTables): SourceView {
+/** `flash` answers flashShift: the stored control table's, or a table-first program's small table. */
+export function cortexMSource(old: Uint8Array, header: PatchHeader, tables: PatchTables, flash: (o: number) => number): SourceView {
   return relocatingSource({
     old,
     oldBase: header.oldLoadAddress,
     newBase: header.newLoadAddress,
-    recognize: header.recognize,
-    flash: { shiftAt: (o) => tables.control.flashShift(o) },
+    recognize: tables.recognize,
+    flash: { shiftAt: flash },
     ram: tables.ram,
     ramStart: tables.ram.start,
     ramEnd: tables.ram.end,

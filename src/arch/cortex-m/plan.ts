@@ -4,6 +4,7 @@
  * or three rounds).
  */
 import { Transform } from '../../container/header.js';
+import { MAX_TABLE_FIRST_ENTRIES } from '../../delta/control-table.js';
 import { matchBlocks, type Block, type MatchOptions } from '../../delta/match.js';
 import { DiffCoding, Layout } from '../../delta/program.js';
 import type { ImageInput, RelocationPlan, TransformPlan } from '../../types.js';
@@ -91,7 +92,10 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
       blocks,
       source: relocatingSource(at(base, map)),
       relocation,
-      variants: [{ layout: Layout.sectioned, diffCoding: DiffCoding.sparse }],
+      variants: [
+        { layout: Layout.sectioned, diffCoding: DiffCoding.sparse },
+        ...(blocks.length <= MAX_TABLE_FIRST_ENTRIES ? [{ layout: Layout.tableFirst, diffCoding: DiffCoding.sparse }] : []),
+      ],
     });
   }
   return plans;
