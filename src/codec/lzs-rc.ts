@@ -1,6 +1,6 @@
 /**
  * The binary range coder of codec 2 (docs/LZS.md, "Range coder"): LZMA's coder with 11-bit probabilities and
- * adaptation shift 5, minus LZMA's leading zero byte. The encoder keeps `low` as a float below 2^33 (exact in
+ * adaptation shift 5, minus LZMA's leading zero byte; direct bits are model bits at a fixed probability 1/2. The encoder keeps `low` as a float below 2^33 (exact in
  * a double) so the carry into already-written bytes can be seen; the decoder is resumable at every bit.
  */
 export const PROB_BITS = 11;
@@ -35,10 +35,15 @@ export class RangeEncoder {
     if (this.range < TOP) this.shift();
   }
 
-  /** A bit with fixed probability 1/2 (no model). */
+  /** A "direct" bit: coded like a model bit whose probability stays at 1/2 (PROB_INIT, never updated). */
   direct(bit: number): void {
-    this.range >>>= 1;
-    if (bit) this.low += this.range;
+    const bound = (this.range >>> PROB_BITS) * PROB_INIT;
+    if (bit === 0) {
+      this.range = bound;
+    } else {
+      this.low += bound;
+      this.range -= bound;
+    }
     if (this.range < TOP) this.shift();
   }
 
@@ -123,9 +128,13 @@ export class RangeDecoder {
 
   direct(): number {
     if (!this.normalize()) return NEED_INPUT;
-    this.range >>>= 1;
-    if (this.code < this.range) return 0;
-    this.code -= this.range;
+    const bound = (this.range >>> PROB_BITS) * PROB_INIT;
+    if (this.code < bound) {
+      this.range = bound;
+      return 0;
+    }
+    this.range -= bound;
+    this.code -= bound;
     return 1;
   }
 }
