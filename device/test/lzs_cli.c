@@ -12,6 +12,9 @@
  *     MAX_OUT  largest output chunk
  *     REPEAT   decode REPEAT times and print throughput to stderr
  *   lzs_cli sizes   prints sizeof(sd_lzs_dec) and the work sizes
+ *   lzs_cli batch PARAMS SIZE SEED MAX_IN MAX_OUT IN...
+ *            decodes each IN (exact work area), prints one exit code per line,
+ *            and writes IN.out when it succeeded (one process for many streams)
  *
  * Exit codes: 0 ok, 1 usage/io, 2 SD_LZS_ERR_PARAM, 3 SD_LZS_ERR_DATA,
  * 4 truncated (input ended before the end of the stream), 5 data after the
@@ -129,14 +132,51 @@ static int print_sizes(void) {
   return 0;
 }
 
+static int write_file(const char *path, const uint8_t *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+    fprintf(stderr, "cannot write %s\n", path);
+    return 1;
+  }
+  return 0;
+}
+
+static int run_batch(int argc, char **argv) {
+  struct params p;
+  int i;
+  if (argc < 8) {
+    fprintf(stderr, "usage: lzs_cli batch PARAMS SIZE SEED MAX_IN MAX_OUT IN...\n");
+    return 1;
+  }
+  p.params = (uint8_t)strtoul(argv[2], NULL, 0);
+  p.size = (uint32_t)strtoul(argv[3], NULL, 0);
+  p.work = (size_t)-1;
+  p.seed = (uint32_t)strtoul(argv[4], NULL, 0);
+  p.max_in = strtoul(argv[5], NULL, 0);
+  p.max_out = strtoul(argv[6], NULL, 0);
+  for (i = 7; i < argc; i++) {
+    size_t in_size, out_len;
+    uint8_t *in = read_file(argv[i], &in_size), *out = NULL;
+    char name[4096];
+    int code = 1;
+    if (in) code = decode_all(&p, in, in_size, &out, &out_len);
+    if (code == 0 && snprintf(name, sizeof name, "%s.out", argv[i]) < (int)sizeof name)
+      code = write_file(name, out, out_len);
+    printf("%d\n", code);
+    free(in);
+    free(out);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   struct params p;
   uint8_t *in, *out = NULL;
   size_t in_size, out_len = 0;
   int code, repeat = 1, i;
-  FILE *f;
 
   if (argc == 2 && strcmp(argv[1], "sizes") == 0) return print_sizes();
+  if (argc > 1 && strcmp(argv[1], "batch") == 0) return run_batch(argc, argv);
   if (argc != 9 && argc != 10) {
     fprintf(stderr, "usage: lzs_cli PARAMS SIZE WORK|- SEED MAX_IN MAX_OUT IN OUT [REPEAT]\n");
     return 1;
@@ -168,11 +208,7 @@ int main(int argc, char **argv) {
   }
   free(in);
   if (code == 0) {
-    f = fopen(argv[8], "wb");
-    if (!f || fwrite(out, 1, out_len, f) != out_len || fclose(f) != 0) {
-      fprintf(stderr, "cannot write %s\n", argv[8]);
-      code = 1;
-    }
+    code = write_file(argv[8], out, out_len);
   } else {
     fprintf(stderr, "lzs_cli: exit %d after %lu output bytes\n", code, (unsigned long)out_len);
   }

@@ -1,5 +1,5 @@
 /** Codec 2 (src/codec/lzs*.ts, docs/LZS.md): round trips, streaming, the strict end rules, sizes. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -17,11 +17,7 @@ import {
 import { InvalidInputError } from '../../src/errors.js';
 import { pseudoRandomBytes } from '../device/host-build.js';
 import { craftStream } from './lzs-craft.js';
-
-export const PROGRAMS_DIR = '/work/programs';
-export const programFiles: string[] = existsSync(PROGRAMS_DIR)
-  ? readdirSync(PROGRAMS_DIR).filter((f) => f.endsWith('.prog')).sort()
-  : [];
+import { programFiles, PROGRAMS_DIR } from './lzs-programs.js';
 
 const ALL_PARAMS: SmallLzParams[] = [8, 9, 10, 11, 12].flatMap((windowLog2) => [0, 1].map((literalContext) => ({ windowLog2, literalContext })));
 
