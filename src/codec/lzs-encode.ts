@@ -148,7 +148,7 @@ class Encoder {
     n.rep[cur] = kind === Kind.match ? n.dist[cur]! : n.rep[from]!;
   }
 
-  /** Relaxes every edge out of node cur; returns the length of a match that long it ends the block, or 0. */
+  /** Relaxes every edge out of node cur; returns the length of a match long enough to end the block, or 0. */
   private expand(cur: number, i: number): number {
     const n = this.nodes;
     const data = this.data;

@@ -4,14 +4,16 @@
  * work area size the TypeScript RAM figure announces (allocated to the byte, under ASan).
  * Skips when gcc or make is not on PATH.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compressSmall, decompressSmall, smallLzParamsByte, smallLzRamBytes, type SmallLzParams } from '../../src/codec/lzs.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { craftStream } from '../codec/lzs-craft.js';
 import { programFiles, PROGRAMS_DIR } from '../codec/lzs-programs.js';
-import { buildHostTools, hostToolchainAvailable, pseudoRandomBytes, type HostBuild } from './host-build.js';
+import { buildHostTools, deviceDir, hostToolchainAvailable, onPath, pseudoRandomBytes, type HostBuild } from './host-build.js';
 
 /** lzs_cli exit codes (device/test/lzs_cli.c). */
 const EXIT = { ok: 0, param: 2, data: 3, truncated: 4, trailing: 5 } as const;
@@ -205,5 +207,26 @@ describe.skipIf(!hostToolchainAvailable)('device codec 2 decoder (host build, sa
       });
       expect(verdicts.get(EXIT.data)).toBeGreaterThan(150);
     });
+  });
+});
+
+describe.skipIf(!(onPath('arm-none-eabi-gcc') && onPath('make')))('device codec 2 decoder, Cortex-M4 cross build', () => {
+  it('fits 1.2 KB of flash with no static state, and a small struct', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'smartdelta-lzs-cross-'));
+    try {
+      const r = spawnSync('make', ['-s', '-C', deviceDir, `BUILD=${dir}`, 'cross'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const line = /lzs decoder flash \(.*\) = (\d+) bytes, data\+bss = (\d+)/.exec(r.stdout);
+      expect(line, r.stdout).toBeTruthy();
+      expect(Number(line![1])).toBeLessThanOrEqual(1228);
+      expect(Number(line![2])).toBe(0);
+      expect(Number(/sizeof_sd_lzs_dec = (\d+) bytes/.exec(r.stdout)?.[1])).toBeLessThanOrEqual(96);
+      // -fstack-usage: no function of the decoder takes more than 32 bytes of frame.
+      const frames = [...r.stdout.matchAll(/^src\/sd_lzs\.c:\d+:\d+:(\w+)\t(\d+)\t/gm)].map((m) => Number(m[2]));
+      expect(frames.length).toBeGreaterThanOrEqual(4);
+      expect(Math.max(...frames)).toBeLessThanOrEqual(32);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
