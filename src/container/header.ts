@@ -7,6 +7,7 @@ import { InvalidInputError } from '../errors.js';
 import { ByteReader, ByteWriter } from '../delta/varint.js';
 import { DiffCoding, Layout } from '../delta/program.js';
 import { lzmaParamsFromBytes, lzmaPropsByte, type LzmaParams } from '../codec/lzma.js';
+import { smallLzParamsByte, smallLzParamsFromByte, type SmallLzParams } from '../codec/lzs.js';
 
 export const MAGIC = new Uint8Array([0x53, 0x44]); // "SD"
 export const FORMAT_VERSION = 2;
@@ -47,8 +48,8 @@ export interface PatchHeader {
   codec: Codec;
   /** Codec 1: lc/lp/pb and the decoder's window (dictSize, a power of two from 2^8). */
   lzma?: LzmaParams;
-  /** Codec 2: its one parameter byte (docs/LZS.md). */
-  smallLz?: number;
+  /** Codec 2: its parameters and the program length, which its decoder needs (docs/LZS.md). */
+  smallLz?: { params: SmallLzParams; programLength: number };
   payloadLength: number;
   /** Bytes of the tables section (sectioned layout, or any relocated patch: its value maps); 0 otherwise. */
   tablesLength: number;
@@ -90,7 +91,9 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
     w.byte(lzmaPropsByte(h.lzma));
     w.byte(Math.log2(h.lzma.dictSize));
   } else if (h.codec === Codec.smallLz) {
-    w.byte(h.smallLz ?? 0);
+    if (!h.smallLz) throw new RangeError('small LZ parameters missing');
+    w.byte(smallLzParamsByte(h.smallLz.params));
+    w.uvarint(h.smallLz.programLength);
   }
   w.uvarint(h.payloadLength);
   if (sectioned || relocation) w.uvarint(h.tablesLength);
@@ -144,7 +147,11 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
     }
     header.lzma = lzmaParamsFromBytes(props, windowLog2);
   } else if (codec === Codec.smallLz) {
-    header.smallLz = r.byte('small LZ parameters');
+    const params = smallLzParamsFromByte(r.byte('small LZ parameters'));
+    const programLength = r.uvarint('program length');
+    // The longest program a new image of this size can have (src/pipeline/apply.ts, programBound).
+    if (programLength > 64 + 22 * newSize) throw new InvalidInputError(`a ${programLength}-byte program is implausible for a ${newSize}-byte image`);
+    header.smallLz = { params, programLength };
   }
   header.payloadLength = r.uvarint('payload length');
   if (layout === Layout.sectioned || transform === Transform.cortexM) {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { CheckFailedError, InvalidInputError } from '../errors.js';
 import { decompressLzma } from '../codec/lzma.js';
+import { SmallLzDecoder } from '../codec/lzs.js';
 import { Codec, Transform, type PatchHeader } from '../container/header.js';
 import { Layout } from '../delta/program.js';
 import { parsePatch, type ParsedPatch } from '../container/patch-file.js';
@@ -69,6 +70,25 @@ export function prepareApplier(
   );
 }
 
+/**
+ * Feeds the payload through the header's codec, in device-sized pieces, to `push`. Each codec stops at its
+ * stream's end and refuses bytes after it; LZMA also stops past the longest plausible program.
+ */
+export async function decodePayload(header: PatchHeader, payload: Uint8Array, push: (chunk: Uint8Array) => void): Promise<void> {
+  const pieces = function* (): Generator<Uint8Array> {
+    for (let i = 0; i < payload.length; i += PAYLOAD_CHUNK) yield payload.subarray(i, i + PAYLOAD_CHUNK);
+  };
+  if (header.codec === Codec.lzma1) {
+    await decompressLzma(pieces(), header.lzma!, programBound(header), push);
+  } else if (header.codec === Codec.smallLz) {
+    const decoder = new SmallLzDecoder(header.smallLz!.params, header.smallLz!.programLength, push);
+    for (const piece of pieces()) decoder.push(piece);
+    decoder.finish();
+  } else {
+    for (const piece of pieces()) push(piece);
+  }
+}
+
 export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promise<Uint8Array> {
   const parsed = parsePatch(patchBytes);
   const { header, payload } = parsed;
@@ -79,16 +99,7 @@ export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promi
     result.append(chunk);
     hash.update(chunk);
   });
-  const pieces = function* (): Generator<Uint8Array> {
-    for (let i = 0; i < payload.length; i += PAYLOAD_CHUNK) yield payload.subarray(i, i + PAYLOAD_CHUNK);
-  };
-  if (header.codec === Codec.lzma1) {
-    await decompressLzma(pieces(), header.lzma!, programBound(header), (chunk) => applier.push(chunk));
-  } else if (header.codec === Codec.none) {
-    for (const piece of pieces()) applier.push(piece);
-  } else {
-    throw new InvalidInputError(`this build cannot decode codec ${header.codec}`);
-  }
+  await decodePayload(header, payload, (chunk) => applier.push(chunk));
   applier.finish();
   const digest = new Uint8Array(hash.digest());
   if (!digest.every((b, i) => b === header.newSha256[i])) {

@@ -32,7 +32,11 @@ export interface CreateOptions {
   securityCounter?: number;
   /** Device RAM budget in bytes (docs/FORMAT.md "Device RAM"): the smallest patch that fits is chosen. */
   maxDeviceRam?: number;
+  /** The codec: LZMA (the default), codec 2 (docs/LZS.md), or auto (both, the smaller); auto under --max-ram. */
+  codec?: CodecChoice;
 }
+
+export type CodecChoice = 'lzma' | 'small-lz' | 'auto';
 
 export type Arch = 'auto' | 'cortex-m' | 'none';
 
@@ -73,6 +77,9 @@ export function checkCreateOptions(options: CreateOptions): void {
   const dict = options.dictSize;
   if (dict !== undefined && !(Number.isInteger(Math.log2(dict)) && dict >= 2 ** LZMA_MIN_DICT_LOG2 && dict <= 2 ** LZMA_MAX_DICT_LOG2)) {
     throw new UsageError(`the LZMA dictionary must be a power of two from 4 KiB to 64 MiB, got ${dict}`);
+  }
+  if (options.codec !== undefined && !['lzma', 'small-lz', 'auto'].includes(options.codec)) {
+    throw new UsageError(`the codec must be lzma, small-lz or auto, got ${String(options.codec)}`);
   }
   const lzma = options.lzma;
   if (lzma && !(isIntIn(lzma.lc, 0, 8) && isIntIn(lzma.lp, 0, 4) && isIntIn(lzma.pb, 0, 4) && lzma.lc + lzma.lp <= 4)) {
@@ -122,7 +129,7 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
   const sparseVariants = best.plan.variants.filter((v) => v.diffCoding === DiffCoding.sparse);
   const final =
     plans.length > 1 && sparseVariants.length > 0
-      ? await encodeSmallest({ ...best.plan, variants: sparseVariants }, newImage.data, { ...options, dictSize: best.encoded.lzma.dictSize })
+      ? await encodeSmallest({ ...best.plan, variants: sparseVariants }, newImage.data, { ...options, dictSize: best.encoded.lzma?.dictSize ?? sizes[0] })
       : undefined;
   const encoded = final && candidateSize(final) < candidateSize(best.encoded) ? final : best.encoded;
   return assemblePatch(oldImage, newImage, best.plan, encoded, options);
@@ -140,6 +147,6 @@ function dictionarySizes(options: CreatePatchOptions): number[] {
 function noFitMessage(options: CreatePatchOptions, leanest: number): string {
   return (
     `no patch fits --max-ram ${options.maxDeviceRam} bytes of device RAM: the leanest patch of this pair needs ${leanest} bytes ` +
-    `(${DEVICE_FIXED_STATE} of applier state and LZMA with lc = lp = 0 and its smallest window); raise the budget`
+    `(${DEVICE_FIXED_STATE} of applier state and the codec's smallest model and window); raise the budget`
   );
 }

@@ -5,6 +5,7 @@
  */
 import { sha256 } from '../crypto/hash.js';
 import { compressLzma, type LzmaParams } from '../codec/lzma.js';
+import { compressSmall, LZS_MAX_WINDOW_LOG2, LZS_MIN_WINDOW_LOG2, type SmallLzParams } from '../codec/lzs.js';
 import { Codec, encodeHeader, OLD_CHECK_LENGTH, Transform, type PatchHeader } from '../container/header.js';
 import { encodeTables } from '../container/tables.js';
 import { matchBlocks, type Block } from '../delta/match.js';
@@ -32,7 +33,11 @@ const MIN_DICT = 4096;
 export interface EncodedCandidate {
   layout: Layout;
   diffCoding: DiffCoding;
-  lzma: LzmaParams;
+  codec: Codec;
+  /** Codec 1's settings (the window in dictSize). */
+  lzma?: LzmaParams;
+  /** Codec 2's settings and the program length its decoder needs. */
+  smallLz?: { params: SmallLzParams; programLength: number };
   /** The tables section (empty for the interleaved layout). */
   tables: Uint8Array;
   payload: Uint8Array;
@@ -77,29 +82,71 @@ export async function encodeSmallest(
   leanest?: { ram: number },
 ): Promise<EncodedCandidate | undefined> {
   const dictSize = options.dictSize ?? DEFAULT_DICT_SIZE;
+  const codecs = codecsFor(options);
   let best: EncodedCandidate | undefined;
   for (const { layout, diffCoding } of plan.variants) {
     const segmentFlags = plan.relocation?.segmentFlags;
     const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding, ...(segmentFlags && { segmentFlags }) });
     // What the leanest settings would need for this program: the true minimum a --max-ram error names.
-    if (leanest) leanest.ram = Math.min(leanest.ram, candidateRam({ layout, lzma: { lc: 0, lp: 0, pb: 0, dictSize: windowFor(MIN_DICT, program.length) } }));
+    if (leanest) {
+      const lean = codecs.includes(Codec.smallLz)
+        ? { codec: Codec.smallLz, smallLz: { params: { windowLog2: LZS_MIN_WINDOW_LOG2, literalContext: 0 }, programLength: program.length } }
+        : { codec: Codec.lzma1, lzma: { lc: 0, lp: 0, pb: 0, dictSize: windowFor(MIN_DICT, program.length) } };
+      leanest.ram = Math.min(leanest.ram, candidateRam({ layout, ...lean }));
+    }
     const tables =
       layout === Layout.interleaved ? new Uint8Array(0) : encodeTables(plan.blocks, plan.relocation, layout === Layout.sectioned);
-    const sets = options.lzma ? [options.lzma] : quick || diffCoding === DiffCoding.raw ? LZMA_CANDIDATES.slice(0, 1) : LZMA_CANDIDATES;
-    for (const set of sets) {
-      const lzma = { ...set, dictSize: windowFor(dictSize, program.length) };
-      const candidate: EncodedCandidate = { layout, diffCoding, lzma, tables, payload: new Uint8Array(0) };
-      if (options.maxDeviceRam !== undefined && candidateRam(candidate) > options.maxDeviceRam) continue;
-      candidate.payload = await compressLzma(program, lzma);
-      if (!best || candidateSize(candidate) < candidateSize(best)) best = candidate;
+    const consider = async (candidate: Omit<EncodedCandidate, 'payload'>, compress: () => Promise<Uint8Array>): Promise<void> => {
+      if (options.maxDeviceRam !== undefined && candidateRam(candidate) > options.maxDeviceRam) return;
+      const encoded = { ...candidate, payload: await compress() };
+      if (!best || candidateSize(encoded) < candidateSize(best)) best = encoded;
+    };
+    if (codecs.includes(Codec.lzma1)) {
+      const sets = options.lzma ? [options.lzma] : quick || diffCoding === DiffCoding.raw ? LZMA_CANDIDATES.slice(0, 1) : LZMA_CANDIDATES;
+      for (const set of sets) {
+        const lzma = { ...set, dictSize: windowFor(dictSize, program.length) };
+        await consider({ layout, diffCoding, codec: Codec.lzma1, lzma, tables }, () => compressLzma(program, lzma));
+      }
+    }
+    if (codecs.includes(Codec.smallLz)) {
+      for (const params of smallLzSettings(program.length, layout, options.maxDeviceRam)) {
+        const smallLz = { params, programLength: program.length };
+        await consider({ layout, diffCoding, codec: Codec.smallLz, smallLz, tables }, async () => compressSmall(program, params));
+      }
     }
   }
   return best;
 }
 
 /** The device RAM a candidate needs (src/pipeline/ram.ts), before it is compressed. */
-export function candidateRam(c: Pick<EncodedCandidate, 'lzma' | 'layout'>): number {
-  return deviceRam({ codec: Codec.lzma1, lzma: c.lzma, tablesLength: 0, layout: c.layout }).total;
+export function candidateRam(c: Pick<EncodedCandidate, 'codec' | 'lzma' | 'smallLz' | 'layout'>): number {
+  return deviceRam({ codec: c.codec, ...(c.lzma && { lzma: c.lzma }), ...(c.smallLz && { smallLz: c.smallLz }), tablesLength: 0, layout: c.layout }).total;
+}
+
+/**
+ * Which codecs to try: the one asked for; without a choice LZMA (what device/'s default build links), and
+ * under a RAM budget both, since codec 2 fits where LZMA's probabilities alone would not (docs/LZS.md).
+ */
+function codecsFor(options: CreateOptions): Codec[] {
+  if (options.codec === 'lzma') return [Codec.lzma1];
+  if (options.codec === 'small-lz') return [Codec.smallLz];
+  return options.maxDeviceRam === undefined && options.codec === undefined ? [Codec.lzma1] : [Codec.lzma1, Codec.smallLz];
+}
+
+/**
+ * Codec 2 settings worth trying: with and without the literal context, each with the largest window that is
+ * useful (no larger than the program) and fits the budget.
+ */
+function smallLzSettings(programLength: number, layout: Layout, maxRam: number | undefined): SmallLzParams[] {
+  const settings: SmallLzParams[] = [];
+  for (const literalContext of [1, 0]) {
+    let windowLog2 = LZS_MIN_WINDOW_LOG2;
+    while (windowLog2 < LZS_MAX_WINDOW_LOG2 && 2 ** windowLog2 < programLength) windowLog2++;
+    const ram = (w: number): number => candidateRam({ layout, codec: Codec.smallLz, smallLz: { params: { windowLog2: w, literalContext }, programLength } });
+    while (maxRam !== undefined && windowLog2 > LZS_MIN_WINDOW_LOG2 && ram(windowLog2) > maxRam) windowLog2--;
+    settings.push({ windowLog2, literalContext });
+  }
+  return settings;
 }
 
 export function assemblePatch(
@@ -119,8 +166,9 @@ export function assemblePatch(
     transform: plan.transform,
     layout: encoded.layout,
     diffCoding: encoded.diffCoding,
-    codec: Codec.lzma1,
-    lzma: encoded.lzma,
+    codec: encoded.codec,
+    ...(encoded.lzma && { lzma: encoded.lzma }),
+    ...(encoded.smallLz && { smallLz: encoded.smallLz }),
     payloadLength: encoded.payload.length,
     tablesLength: encoded.tables.length,
   };

@@ -6,6 +6,7 @@
  * without storing it, keeps the tables in RAM (`streamingTotal`).
  */
 import { lzmaProbabilityCount } from '../codec/lzma.js';
+import { smallLzModelBytes } from '../codec/lzs.js';
 import { Codec, type PatchHeader } from '../container/header.js';
 import { MAX_TABLE_FIRST_ENTRIES } from '../delta/control-table.js';
 import { Layout } from '../delta/program.js';
@@ -19,7 +20,7 @@ export interface DeviceRam {
   /** A stored patch (the tables read where they are): fixed state + codec. */
   total: number;
   fixedState: number;
-  /** The codec's model: LZMA probabilities (16-bit each). */
+  /** The codec's model: LZMA's or codec 2's probabilities (16-bit each). */
   codecModel: number;
   /** The codec's window. */
   codecWindow: number;
@@ -31,12 +32,14 @@ export interface DeviceRam {
 }
 
 /** The header fields the RAM figure depends on. */
-export type RamRelevantHeader = Pick<PatchHeader, 'codec' | 'lzma' | 'tablesLength' | 'layout'>;
+export type RamRelevantHeader = Pick<PatchHeader, 'codec' | 'lzma' | 'smallLz' | 'tablesLength' | 'layout'>;
 
 export function deviceRam(header: RamRelevantHeader): DeviceRam {
   const lzma = header.codec === Codec.lzma1 && header.lzma;
-  const codecModel = lzma ? 2 * lzmaProbabilityCount(lzma) : 0;
-  const codecWindow = lzma ? lzma.dictSize : 0;
+  const small = header.codec === Codec.smallLz && header.smallLz;
+  // Codec 2's window need not exceed the program: no distance reaches before its start (docs/LZS.md).
+  const codecModel = lzma ? 2 * lzmaProbabilityCount(lzma) : small ? smallLzModelBytes(small.params) : 0;
+  const codecWindow = lzma ? lzma.dictSize : small ? Math.max(1, Math.min(2 ** small.params.windowLog2, small.programLength)) : 0;
   const fixedState = DEVICE_FIXED_STATE;
   const smallTable = header.layout === Layout.tableFirst ? TABLE_FIRST_RAM : 0;
   const total = fixedState + codecModel + codecWindow + smallTable;

@@ -5,12 +5,10 @@
  * copied and equal to the prediction (costs almost nothing), copied but differing (a difference byte), or
  * literal (not copied at all). The cells of the map count the last two.
  */
-import { decompressLzma } from '../codec/lzma.js';
-import { Codec } from '../container/header.js';
 import { parsePatch } from '../container/patch-file.js';
 import type { SourceView } from '../delta/source.js';
 import { CheckFailedError } from '../errors.js';
-import { checkBaseImage, prepareApplier, programBound } from '../pipeline/apply.js';
+import { checkBaseImage, decodePayload, prepareApplier } from '../pipeline/apply.js';
 import type { ChangeMap, DeliverableKind } from './types.js';
 
 export const DEFAULT_MAP_CELLS = 128;
@@ -46,8 +44,7 @@ async function tracePatch(old: Uint8Array, patchBytes: Uint8Array): Promise<{ pr
     },
     (source) => recordingSource(source, predicted, copied),
   );
-  if (header.codec === Codec.lzma1) await decompressLzma([payload], header.lzma!, programBound(header), (chunk) => applier.push(chunk));
-  else applier.push(payload);
+  await decodePayload(header, payload, (chunk) => applier.push(chunk));
   applier.finish();
   return { predicted, copied, output };
 }
