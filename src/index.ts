@@ -4,7 +4,7 @@
  */
 export * from './errors.js';
 export { createPatch, type CreatePatchOptions } from './pipeline/create-patch.js';
-export type { Arch, CreatedPatch, ImageInput } from './pipeline/create.js';
+export type { Arch, CreatedPatch, ImageInput } from './pipeline/create-patch.js';
 export { applyPatch, checkBaseImage } from './pipeline/apply.js';
 export { patchInfo, type PatchInfo } from './pipeline/info.js';
 export { deviceRam, type DeviceRam } from './pipeline/ram.js';

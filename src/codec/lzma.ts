@@ -15,12 +15,17 @@ export interface LzmaParams {
   lp: number;
   /** Position bits, 0..4. */
   pb: number;
-  /** Dictionary (sliding window) size in bytes: the decoder's largest RAM item. A power of two, 4 KiB..64 MiB. */
+  /**
+   * Dictionary (sliding window) size in bytes: the decoder's largest RAM item. A power of two, 4 KiB..64 MiB
+   * for the encoder; a header may declare a smaller window (down to 256 bytes) when the program is shorter.
+   */
   dictSize: number;
 }
 
 export const LZMA_MIN_DICT_LOG2 = 12;
 export const LZMA_MAX_DICT_LOG2 = 26;
+/** A header may declare a window below the encoder's 4 KiB minimum when the whole program is shorter. */
+export const LZMA_MIN_WINDOW_LOG2 = 8;
 
 /** The classic LZMA properties byte: (pb * 5 + lp) * 9 + lc. */
 export function lzmaPropsByte(p: LzmaParams): number {
@@ -29,8 +34,8 @@ export function lzmaPropsByte(p: LzmaParams): number {
 
 export function lzmaParamsFromBytes(props: number, dictLog2: number): LzmaParams {
   if (props >= 9 * 5 * 5) throw new InvalidInputError(`LZMA properties byte ${props} is out of range (0..224)`);
-  if (dictLog2 < LZMA_MIN_DICT_LOG2 || dictLog2 > LZMA_MAX_DICT_LOG2) {
-    throw new InvalidInputError(`LZMA dictionary 2^${dictLog2} is out of range (2^${LZMA_MIN_DICT_LOG2}..2^${LZMA_MAX_DICT_LOG2})`);
+  if (dictLog2 < LZMA_MIN_WINDOW_LOG2 || dictLog2 > LZMA_MAX_DICT_LOG2) {
+    throw new InvalidInputError(`LZMA window 2^${dictLog2} is out of range (2^${LZMA_MIN_WINDOW_LOG2}..2^${LZMA_MAX_DICT_LOG2})`);
   }
   const lc = props % 9;
   const lp = Math.floor(props / 9) % 5;
@@ -53,7 +58,7 @@ export function lzmaProbabilityCount(p: Pick<LzmaParams, 'lc' | 'lp'>): number {
 }
 
 function encoderOptions(p: LzmaParams): object {
-  return { dictSize: p.dictSize, lc: p.lc, lp: p.lp, pb: p.pb, mode: lzma.MODE_NORMAL, mf: lzma.MF_BT4, niceLen: 273, depth: 0 };
+  return { dictSize: Math.max(p.dictSize, 2 ** LZMA_MIN_DICT_LOG2), lc: p.lc, lp: p.lp, pb: p.pb, mode: lzma.MODE_NORMAL, mf: lzma.MF_BT4, niceLen: 273, depth: 0 };
 }
 
 function filters(p: LzmaParams): object[] {

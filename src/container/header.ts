@@ -1,83 +1,99 @@
 /**
  * The patch header (docs/FORMAT.md, "Header"): everything a device needs to decide before it spends flash or
- * energy, in as few bytes as possible (varints, no padding, optional fields behind flags).
+ * energy, in as few bytes as possible (one flags byte, varints, an 8-byte base check, optional fields behind
+ * flags).
  */
 import { InvalidInputError } from '../errors.js';
 import { ByteReader, ByteWriter } from '../delta/varint.js';
 import { DiffCoding, Layout } from '../delta/program.js';
-import { dictLog2, lzmaParamsFromBytes, lzmaPropsByte, type LzmaParams } from '../codec/lzma.js';
+import { lzmaParamsFromBytes, lzmaPropsByte, type LzmaParams } from '../codec/lzma.js';
 
-export const MAGIC = new Uint8Array([0x53, 0x44, 0x4c, 0x54]); // "SDLT"
-export const FORMAT_VERSION = 1;
+export const MAGIC = new Uint8Array([0x53, 0x44]); // "SD"
+export const FORMAT_VERSION = 2;
+/** Bytes of SHA-256(old image) the header keeps: the base check (docs/FORMAT.md, "The base check"). */
+export const OLD_CHECK_LENGTH = 8;
 
 export const Transform = { plain: 0, cortexM: 1 } as const;
 export type Transform = (typeof Transform)[keyof typeof Transform];
-export const Codec = { none: 0, lzma1: 1 } as const;
+export const Codec = { none: 0, lzma1: 1, smallLz: 2 } as const;
 export type Codec = (typeof Codec)[keyof typeof Codec];
 
 const FLAG_VERSIONS = 0x01;
 const FLAG_SECURITY_COUNTER = 0x02;
-const KNOWN_FLAGS = FLAG_VERSIONS | FLAG_SECURITY_COUNTER;
-const PROGRAM_CONTROL_FIRST = 0x01;
-const PROGRAM_SPARSE = 0x02;
+const FLAG_NEW_ADDRESS = 0x04;
+const FLAG_SECTIONED = 0x08;
+const FLAG_SPARSE = 0x10;
+const FLAG_CORTEX_M = 0x20;
+const CODEC_SHIFT = 6;
 
 /** Limits checked before anything is allocated (docs/SECURITY.md). */
 export const MAX_IMAGE_SIZE = 64 * 1024 * 1024;
 export const MAX_VERSION_LENGTH = 64;
-export const MAX_TRANSFORM_PARAMS = 4096;
-/**
- * Control entries per patch. A device keeps 12 bytes per entry of a control-first table, so more than this is
- * unappliable anyway; real patches have about a thousand (pybv11: 1,018). It also bounds the program length.
- */
-export const MAX_CONTROL_ENTRIES = 1 << 20;
+export const MAX_TABLES_LENGTH = 1 << 24;
+export const MIN_WINDOW_LOG2 = 8;
+export const MAX_WINDOW_LOG2 = 26;
+export const RECOGNIZE_MASK = 0x3f;
 
 export interface PatchHeader {
   oldSize: number;
   newSize: number;
   oldLoadAddress: number;
   newLoadAddress: number;
-  oldSha256: Uint8Array;
+  /** The first OLD_CHECK_LENGTH bytes of SHA-256(old image). */
+  oldCheck: Uint8Array;
   newSha256: Uint8Array;
   transform: Transform;
-  /** Transform parameters, opaque here (src/arch/cortex-m defines them for the relocation transform). */
-  transformParams: Uint8Array;
+  /** Relocation recognizer bits (docs/FORMAT.md); 0 for the plain transform. */
+  recognize: number;
   layout: Layout;
   diffCoding: DiffCoding;
-  entryCount: number;
-  programLength: number;
   codec: Codec;
+  /** Codec 1: lc/lp/pb and the decoder's window (dictSize, a power of two from 2^8). */
   lzma?: LzmaParams;
+  /** Codec 2: its one parameter byte (docs/LZS.md). */
+  smallLz?: number;
   payloadLength: number;
+  /** Sectioned layout: bytes of the tables section; 0 otherwise. */
+  tablesLength: number;
   versionFrom?: string;
   versionTo?: string;
   securityCounter?: number;
 }
 
 export function encodeHeader(h: PatchHeader): Uint8Array {
-  const w = new ByteWriter(256);
+  const w = new ByteWriter(128);
   const hasVersions = h.versionFrom !== undefined || h.versionTo !== undefined;
+  const newAddress = h.newLoadAddress !== h.oldLoadAddress;
+  const sectioned = h.layout === Layout.sectioned;
+  if (h.transform === Transform.cortexM && !sectioned) throw new RangeError('the relocation transform needs the sectioned layout');
   w.bytes(MAGIC);
   w.byte(FORMAT_VERSION);
-  w.byte((hasVersions ? FLAG_VERSIONS : 0) | (h.securityCounter !== undefined ? FLAG_SECURITY_COUNTER : 0));
+  w.byte(
+    (hasVersions ? FLAG_VERSIONS : 0) |
+      (h.securityCounter !== undefined ? FLAG_SECURITY_COUNTER : 0) |
+      (newAddress ? FLAG_NEW_ADDRESS : 0) |
+      (sectioned ? FLAG_SECTIONED : 0) |
+      (h.diffCoding === DiffCoding.sparse ? FLAG_SPARSE : 0) |
+      (h.transform === Transform.cortexM ? FLAG_CORTEX_M : 0) |
+      (h.codec << CODEC_SHIFT),
+  );
   w.uvarint(h.oldSize);
   w.uvarint(h.newSize);
   w.uvarint(h.oldLoadAddress);
-  w.uvarint(h.newLoadAddress);
-  w.bytes(h.oldSha256);
+  if (newAddress) w.uvarint(h.newLoadAddress);
+  if (h.oldCheck.length !== OLD_CHECK_LENGTH) throw new RangeError(`the old check is ${OLD_CHECK_LENGTH} bytes`);
+  w.bytes(h.oldCheck);
   w.bytes(h.newSha256);
-  w.byte(h.transform);
-  w.uvarint(h.transformParams.length);
-  w.bytes(h.transformParams);
-  w.byte((h.layout === Layout.controlFirst ? PROGRAM_CONTROL_FIRST : 0) | (h.diffCoding === DiffCoding.sparse ? PROGRAM_SPARSE : 0));
-  w.uvarint(h.entryCount);
-  w.uvarint(h.programLength);
-  w.byte(h.codec);
   if (h.codec === Codec.lzma1) {
     if (!h.lzma) throw new RangeError('LZMA parameters missing');
     w.byte(lzmaPropsByte(h.lzma));
-    w.byte(dictLog2(h.lzma.dictSize));
+    w.byte(Math.log2(h.lzma.dictSize));
+  } else if (h.codec === Codec.smallLz) {
+    w.byte(h.smallLz ?? 0);
   }
   w.uvarint(h.payloadLength);
+  if (sectioned) w.uvarint(h.tablesLength);
+  if (h.transform === Transform.cortexM) w.byte(h.recognize);
   if (hasVersions) {
     writeString(w, h.versionFrom ?? '');
     writeString(w, h.versionTo ?? '');
@@ -96,46 +112,50 @@ function writeString(w: ByteWriter, s: string): void {
 /** Parses and validates a header; returns it with its encoded length. */
 export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: number } {
   const r = new ByteReader(data, 'patch header');
-  const magic = r.bytes(4, 'magic');
-  if (!magic.every((b, i) => b === MAGIC[i])) throw new InvalidInputError('not a smartdelta patch (bad magic; expected "SDLT")');
+  const magic = r.bytes(2, 'magic');
+  if (magic[0] !== MAGIC[0] || magic[1] !== MAGIC[1]) throw new InvalidInputError('not a smartdelta patch (bad magic; expected "SD")');
   const version = r.byte('format version');
+  if (version === 0x4c && data[3] === 0x54) throw new InvalidInputError(`a format version 1 patch ("SDLT"); this tool reads version ${FORMAT_VERSION}: create it again`);
   if (version !== FORMAT_VERSION) throw new InvalidInputError(`unsupported patch format version ${version} (this tool reads version ${FORMAT_VERSION})`);
   const flags = r.byte('flags');
-  if (flags & ~KNOWN_FLAGS) throw new InvalidInputError(`unknown header flags 0x${flags.toString(16)}`);
+  const codec = flags >> CODEC_SHIFT;
+  if (codec === 3) throw new InvalidInputError('unknown codec id 3');
+  const transform = flags & FLAG_CORTEX_M ? Transform.cortexM : Transform.plain;
+  const layout = flags & FLAG_SECTIONED ? Layout.sectioned : Layout.interleaved;
+  if (transform === Transform.cortexM && layout !== Layout.sectioned) throw new InvalidInputError('corrupt patch: the Cortex-M relocation needs the sectioned layout');
   const oldSize = checkedSize(r.uvarint('old size'), 'old image size');
   const newSize = checkedSize(r.uvarint('new size'), 'new image size');
   const oldLoadAddress = r.uvarint('old load address');
-  const newLoadAddress = r.uvarint('new load address');
+  const newLoadAddress = flags & FLAG_NEW_ADDRESS ? r.uvarint('new load address') : oldLoadAddress;
   checkAddress(oldLoadAddress, oldSize, 'old');
   checkAddress(newLoadAddress, newSize, 'new');
-  const oldSha256 = new Uint8Array(r.bytes(32, 'old SHA-256'));
+  const oldCheck = new Uint8Array(r.bytes(OLD_CHECK_LENGTH, 'old check'));
   const newSha256 = new Uint8Array(r.bytes(32, 'new SHA-256'));
-  const transform = r.byte('transform');
-  if (transform !== Transform.plain && transform !== Transform.cortexM) throw new InvalidInputError(`unknown transform id ${transform}`);
-  const paramLength = r.uvarint('transform parameter length');
-  if (paramLength > MAX_TRANSFORM_PARAMS) throw new InvalidInputError(`transform parameters of ${paramLength} bytes exceed the limit of ${MAX_TRANSFORM_PARAMS}`);
-  const transformParams = new Uint8Array(r.bytes(paramLength, 'transform parameters'));
-  const program = r.byte('program flags');
-  if (program & ~(PROGRAM_CONTROL_FIRST | PROGRAM_SPARSE)) throw new InvalidInputError(`unknown program flags 0x${program.toString(16)}`);
-  const entryCount = r.uvarint('control entry count');
-  const programLength = r.uvarint('program length');
-  if (entryCount > MAX_CONTROL_ENTRIES) throw new InvalidInputError(`${entryCount} control entries exceed the limit of ${MAX_CONTROL_ENTRIES}`);
-  if (entryCount > newSize + 1 || programLength > 2 * newSize + 16 * entryCount + 64) {
-    throw new InvalidInputError(`declared program (${entryCount} entries, ${programLength} bytes) is implausible for a ${newSize}-byte image`);
-  }
-  const codec = r.byte('codec');
-  let lzma: LzmaParams | undefined;
-  if (codec === Codec.lzma1) lzma = lzmaParamsFromBytes(r.byte('LZMA properties'), r.byte('LZMA dictionary size'));
-  else if (codec !== Codec.none) throw new InvalidInputError(`unknown codec id ${codec}`);
-  const payloadLength = r.uvarint('payload length');
   const header: PatchHeader = {
-    oldSize, newSize, oldLoadAddress, newLoadAddress, oldSha256, newSha256,
-    transform, transformParams,
-    layout: program & PROGRAM_CONTROL_FIRST ? Layout.controlFirst : Layout.interleaved,
-    diffCoding: program & PROGRAM_SPARSE ? DiffCoding.sparse : DiffCoding.raw,
-    entryCount, programLength, codec: codec as Codec, payloadLength,
+    oldSize, newSize, oldLoadAddress, newLoadAddress, oldCheck, newSha256,
+    transform, recognize: 0, layout,
+    diffCoding: flags & FLAG_SPARSE ? DiffCoding.sparse : DiffCoding.raw,
+    codec: codec as Codec, payloadLength: 0, tablesLength: 0,
   };
-  if (lzma) header.lzma = lzma;
+  if (codec === Codec.lzma1) {
+    const props = r.byte('LZMA properties');
+    const windowLog2 = r.byte('LZMA window');
+    if (windowLog2 < MIN_WINDOW_LOG2 || windowLog2 > MAX_WINDOW_LOG2) {
+      throw new InvalidInputError(`LZMA window 2^${windowLog2} is out of range (2^${MIN_WINDOW_LOG2}..2^${MAX_WINDOW_LOG2})`);
+    }
+    header.lzma = lzmaParamsFromBytes(props, windowLog2);
+  } else if (codec === Codec.smallLz) {
+    header.smallLz = r.byte('small LZ parameters');
+  }
+  header.payloadLength = r.uvarint('payload length');
+  if (layout === Layout.sectioned) {
+    header.tablesLength = r.uvarint('tables length');
+    if (header.tablesLength > MAX_TABLES_LENGTH) throw new InvalidInputError(`tables of ${header.tablesLength} bytes exceed the limit of ${MAX_TABLES_LENGTH}`);
+  }
+  if (transform === Transform.cortexM) {
+    header.recognize = r.byte('recognizers');
+    if (header.recognize & ~RECOGNIZE_MASK) throw new InvalidInputError(`unknown relocation recognizer flags 0x${header.recognize.toString(16)}`);
+  }
   if (flags & FLAG_VERSIONS) {
     header.versionFrom = readString(r, 'version-from');
     header.versionTo = readString(r, 'version-to');

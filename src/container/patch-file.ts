@@ -1,5 +1,6 @@
 /**
- * The patch file: header, compressed payload, and an optional signature trailer (docs/FORMAT.md).
+ * The patch file: header, tables (sectioned layout), compressed payload, and an optional signature trailer
+ * (docs/FORMAT.md).
  * Signing appends the trailer and changes no other byte, so the bytes a signer covers are the same before and
  * after signing, and a signature made elsewhere (an HSM, a signing service) can be attached later.
  */
@@ -13,7 +14,7 @@ export const SIGNATURE_LENGTH = 64;
 /** type (1) + key id (8) + Ed25519 signature (64). */
 export const SIGNATURE_TRAILER_LENGTH = 1 + KEY_ID_LENGTH + SIGNATURE_LENGTH;
 /** Domain separation for the signed message, so a smartdelta signature cannot be replayed as anything else. */
-export const SIGNING_DOMAIN = new TextEncoder().encode('smartdelta/patch/v1');
+export const SIGNING_DOMAIN = new TextEncoder().encode('smartdelta/patch/v2');
 
 export interface SignatureTrailer {
   type: number;
@@ -24,22 +25,35 @@ export interface SignatureTrailer {
 export interface ParsedPatch {
   header: PatchHeader;
   headerLength: number;
+  /** The tables section (empty in the interleaved layout). */
+  tables: Uint8Array;
   payload: Uint8Array;
-  /** Header and payload: the bytes whose SHA-256 the signature covers. */
+  /** Header, tables and payload: the bytes whose SHA-256 the signature covers. */
   body: Uint8Array;
   signature?: SignatureTrailer;
 }
 
+/** The length of header + tables + payload; throws when the file is shorter. */
+export function bodyLengthOf(bytes: Uint8Array, header: PatchHeader, headerLength: number): number {
+  const bodyLength = headerLength + header.tablesLength + header.payloadLength;
+  if (bytes.length < bodyLength) {
+    throw new InvalidInputError(
+      `patch is truncated: the header declares ${header.tablesLength} bytes of tables and a ${header.payloadLength}-byte payload, ` +
+        `only ${bytes.length - headerLength} bytes follow the header`,
+    );
+  }
+  return bodyLength;
+}
+
 export function parsePatch(bytes: Uint8Array): ParsedPatch {
   const { header, length } = decodeHeader(bytes);
-  const bodyLength = length + header.payloadLength;
-  if (bytes.length < bodyLength) {
-    throw new InvalidInputError(`patch is truncated: header declares a ${header.payloadLength}-byte payload, only ${bytes.length - length} bytes follow the header`);
-  }
+  const bodyLength = bodyLengthOf(bytes, header, length);
+  const payloadStart = length + header.tablesLength;
   const parsed: ParsedPatch = {
     header,
     headerLength: length,
-    payload: bytes.subarray(length, bodyLength),
+    tables: bytes.subarray(length, payloadStart),
+    payload: bytes.subarray(payloadStart, bodyLength),
     body: bytes.subarray(0, bodyLength),
   };
   const trailer = bytes.length - bodyLength;
@@ -61,7 +75,7 @@ export function parsePatch(bytes: Uint8Array): ParsedPatch {
 
 /**
  * The exact message that is signed (docs/FORMAT.md, "Signature"):
- * "smartdelta/patch/v1" || key id (8 bytes) || SHA-256(header || payload). 59 bytes.
+ * "smartdelta/patch/v2" || key id (8 bytes) || SHA-256(header || tables || payload). 59 bytes.
  */
 export function signingMessage(body: Uint8Array, keyId: Uint8Array): Uint8Array {
   if (keyId.length !== KEY_ID_LENGTH) throw new RangeError(`key id must be ${KEY_ID_LENGTH} bytes`);

@@ -9,12 +9,12 @@ import { toHex } from '../crypto/hash.js';
 import { keyId } from '../crypto/keys.js';
 import type { Ed25519PrivateKey } from '../crypto/pkcs8.js';
 import { decodeHeader, type PatchHeader } from './header.js';
-import { KEY_ID_LENGTH, SIGNATURE_TRAILER_LENGTH, SIGNATURE_TYPE_ED25519, parsePatch, signingMessage, withSignature } from './patch-file.js';
+import { bodyLengthOf, KEY_ID_LENGTH, SIGNATURE_TRAILER_LENGTH, SIGNATURE_TYPE_ED25519, parsePatch, signingMessage, withSignature } from './patch-file.js';
 
 /** A patch cut at the end of its payload, without judging what follows (verify reports that as a check). */
 export interface SplitPatch {
   header: PatchHeader;
-  /** Header and payload: the bytes the signature covers. */
+  /** Header, tables and payload: the bytes the signature covers. */
   body: Uint8Array;
   /** Every byte after the payload: empty, a 73-byte signature trailer, or something malformed. */
   trailer: Uint8Array;
@@ -23,10 +23,7 @@ export interface SplitPatch {
 /** Decodes the header and finds the payload's end; throws InvalidInputError when the header or payload is broken. */
 export function splitPatch(bytes: Uint8Array): SplitPatch {
   const { header, length } = decodeHeader(bytes);
-  const bodyLength = length + header.payloadLength;
-  if (bytes.length < bodyLength) {
-    throw new InvalidInputError(`patch is truncated: header declares a ${header.payloadLength}-byte payload, only ${bytes.length - length} bytes follow the header`);
-  }
+  const bodyLength = bodyLengthOf(bytes, header, length);
   return { header, body: bytes.subarray(0, bodyLength), trailer: bytes.subarray(bodyLength) };
 }
 
@@ -51,7 +48,7 @@ export function trailerSignature(trailer: Uint8Array): Uint8Array {
   return trailer.subarray(1 + KEY_ID_LENGTH, SIGNATURE_TRAILER_LENGTH);
 }
 
-/** Signs header || payload with the private key; an existing signature is replaced. */
+/** Signs header || tables || payload with the private key; an existing signature is replaced. */
 export function signPatch(patchBytes: Uint8Array, privateKey: Ed25519PrivateKey): Uint8Array {
   const { body } = parsePatch(patchBytes);
   const id = keyId(privateKey.publicKey);
@@ -60,7 +57,7 @@ export function signPatch(patchBytes: Uint8Array, privateKey: Ed25519PrivateKey)
 
 /**
  * The exact 59 bytes an external signer (HSM, signing service, `openssl pkeyutl -sign -rawin`) must sign
- * for this patch and public key: "smartdelta/patch/v1" || key id || SHA-256(header || payload).
+ * for this patch and public key: "smartdelta/patch/v2" || key id || SHA-256(header || tables || payload).
  */
 export function signingMessageFor(patchBytes: Uint8Array, publicKey: Uint8Array): Uint8Array {
   return signingMessage(parsePatch(patchBytes).body, keyId(publicKey));

@@ -1,8 +1,8 @@
 /**
  * The streaming applier (docs/FORMAT.md, "Applying"): it takes the decompressed delta program in pieces of any
  * size, reads the old image at random through a SourceView, and writes the new image strictly in order. Its
- * state is a few counters, one varint accumulator, two 4 KiB buffers and, for the control-first layout, the
- * control table whose length the patch declares: never anything proportional to the image size.
+ * state is a few counters, one varint accumulator and two 4 KiB buffers; in the sectioned layout the entries
+ * come from the control table, read where the patch is stored. Nothing grows with the image or the table.
  */
 import { InvalidInputError } from '../errors.js';
 import type { Block } from './match.js';
@@ -14,12 +14,9 @@ export interface ProgramParams {
   diffCoding: DiffCoding;
   oldSize: number;
   newSize: number;
-  /** Number of control entries (declared in the header; required for the control-first layout). */
-  entryCount: number;
+  /** Sectioned layout: the control table's entries in order (already checked against the images). */
+  entries?: Iterator<Block>;
 }
-
-/** Builds the SourceView once the control table is known (control-first) or at once (interleaved). */
-export type SourceFactory = (table: readonly Block[] | undefined) => SourceView;
 
 const enum State {
   Seek,
@@ -41,8 +38,6 @@ export class ProgramApplier {
   private varintScale = 1;
   private varintBytes = 0;
   private entry = { seek: 0, copyLen: 0, extraLen: 0 };
-  private readonly table: Block[] = [];
-  private tableTotal = 0;
   private blockIndex = 0;
   private entriesRead = 0;
   private oldPos = 0;
@@ -52,7 +47,6 @@ export class ProgramApplier {
   private copied = 0;
   private runLeft = 0;
   private extraLeft = 0;
-  private source: SourceView | undefined;
   private readonly predicted = new Uint8Array(SOURCE_CHUNK);
   private predictedStart = -1;
   private readonly out = new Uint8Array(OUT_CHUNK);
@@ -61,17 +55,12 @@ export class ProgramApplier {
 
   constructor(
     private readonly params: ProgramParams,
-    private readonly makeSource: SourceFactory,
+    private readonly source: SourceView,
     private readonly sink: (chunk: Uint8Array) => void,
   ) {
-    if (params.layout === Layout.interleaved) this.source = makeSource(undefined);
-    if (params.layout === Layout.controlFirst && params.entryCount === 0 && params.newSize > 0) {
-      this.fail(`the header declares no control entries for a ${params.newSize}-byte image`);
-    }
-    if (params.newSize === 0 && (params.layout === Layout.interleaved || params.entryCount === 0)) {
-      this.source ??= makeSource([]);
-      this.state = State.Done;
-    }
+    if (params.layout === Layout.sectioned && !params.entries) throw new RangeError('the sectioned layout needs the control table');
+    if (params.newSize === 0) this.state = State.Done;
+    else if (params.layout === Layout.sectioned) this.nextTableEntry();
   }
 
   get produced(): number {
@@ -182,36 +171,25 @@ export class ProgramApplier {
     }
   }
 
-  /** Validates a control entry against the images and turns the relative seek into a block. */
+  /** Interleaved layout: validates an entry read from the program and turns the relative seek into a block. */
   private entryDone(): void {
     const { seek, copyLen, extraLen } = this.entry;
     const index = this.entriesRead++;
-    // The header's count bounds the work in both layouts (the interleaved one keeps no table).
-    if (index >= this.params.entryCount) this.fail(`more control entries than the ${this.params.entryCount} the header declares`);
     const oldStart = this.oldPos + seek;
     if (oldStart < 0 || oldStart + copyLen > this.params.oldSize) {
       this.fail(`control entry ${index} copies old bytes [${oldStart}, ${oldStart + copyLen}) outside the old image (${this.params.oldSize} bytes)`);
     }
+    // An empty entry would let a tiny program demand unbounded work; each entry must produce a byte.
+    if (copyLen + extraLen === 0) this.fail(`control entry ${index} is empty`);
     this.oldPos = oldStart + copyLen;
-    const block = { oldStart, copyLen, extraLen };
-    if (this.params.layout === Layout.interleaved) {
-      this.beginBlock(block);
-      return;
-    }
-    // Stop at the first entry that overruns the new image, not after reading (and storing) all N of them.
-    this.tableTotal += copyLen + extraLen;
-    if (this.tableTotal > this.params.newSize) {
-      this.fail(`control entry ${index} takes the control table to ${this.tableTotal} new bytes, past the header's ${this.params.newSize}`);
-    }
-    this.table.push(block);
-    if (this.table.length < this.params.entryCount) {
-      this.state = State.Seek;
-      return;
-    }
-    const total = this.tableTotal;
-    if (total !== this.params.newSize) this.fail(`control table describes ${total} new bytes, the header says ${this.params.newSize}`);
-    this.source = this.makeSource(this.table);
-    this.beginBlock(this.table[0]!);
+    this.beginBlock({ oldStart, copyLen, extraLen });
+  }
+
+  /** Sectioned layout: the next entry of the control table, or the end of the program. */
+  private nextTableEntry(): void {
+    const next = this.params.entries!.next();
+    if (next.done) this.state = State.Done;
+    else this.beginBlock(next.value);
   }
 
   private beginBlock(block: Block): void {
@@ -234,12 +212,8 @@ export class ProgramApplier {
 
   private nextBlock(): void {
     this.blockIndex++;
-    if (this.params.layout === Layout.controlFirst) {
-      if (this.blockIndex < this.table.length) this.beginBlock(this.table[this.blockIndex]!);
-      else this.state = State.Done;
-      return;
-    }
-    this.state = this.newPos === this.params.newSize ? State.Done : State.Seek;
+    if (this.params.layout === Layout.sectioned) this.nextTableEntry();
+    else this.state = this.newPos === this.params.newSize ? State.Done : State.Seek;
   }
 
   private sparseZeros(count: number): void {
@@ -286,7 +260,7 @@ export class ProgramApplier {
     const pieceStart = this.copied - (this.copied % SOURCE_CHUNK);
     if (this.predictedStart !== pieceStart) {
       const n = Math.min(SOURCE_CHUNK, this.block.copyLen - pieceStart);
-      this.source!.read({ oldStart: this.block.oldStart, newStart: this.blockNewStart }, pieceStart, this.predicted.subarray(0, n));
+      this.source.read({ oldStart: this.block.oldStart, newStart: this.blockNewStart }, pieceStart, this.predicted.subarray(0, n));
       this.predictedStart = pieceStart;
     }
     const end = Math.min(SOURCE_CHUNK, this.block.copyLen - pieceStart);

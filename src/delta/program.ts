@@ -1,11 +1,12 @@
 /**
  * The delta program: the uncompressed byte sequence that the codec compresses (docs/FORMAT.md, "Delta program").
  *
- * Each block is a control entry (seek, copyLen, extraLen) followed by its data: copyLen difference bytes
+ * Each block is a control entry (seek, copyLen, extraLen) and its data: copyLen difference bytes
  * (new - predicted old, mod 256) and extraLen literal bytes. Two layouts:
- * - interleaved: entry, data, entry, data... A device needs no table: the smallest RAM.
- * - control-first: all N entries, then all data. Pointer-aware patches need it, because the applier derives
- *   its address map from the whole control table before the first byte is produced.
+ * - interleaved: entry, data, entry, data... in the program. A device applies it as it arrives.
+ * - sectioned: the entries are in the control table (./control-table.ts), outside the compressed program,
+ *   which holds the data only. Pointer-aware patches need it: the device searches the table, where the
+ *   patch is stored, for the flash map.
  * Difference bytes are coded raw, or sparse: (zero run, literal run, literal bytes) pairs, which spares the
  * compressor the long zero runs that dominate small patches.
  */
@@ -13,7 +14,7 @@ import type { Block } from './match.js';
 import type { SourceView } from './source.js';
 import { ByteWriter } from './varint.js';
 
-export const Layout = { interleaved: 0, controlFirst: 1 } as const;
+export const Layout = { interleaved: 0, sectioned: 1 } as const;
 export type Layout = (typeof Layout)[keyof typeof Layout];
 export const DiffCoding = { raw: 0, sparse: 1 } as const;
 export type DiffCoding = (typeof DiffCoding)[keyof typeof DiffCoding];
@@ -33,13 +34,6 @@ export function encodeProgram(blocks: readonly Block[], target: Uint8Array, sour
     out.uvarint(block.copyLen);
     out.uvarint(block.extraLen);
   };
-  if (options.layout === Layout.controlFirst) {
-    let oldPos = 0;
-    for (const block of blocks) {
-      writeEntry(block, oldPos);
-      oldPos = block.oldStart + block.copyLen;
-    }
-  }
   let oldPos = 0;
   let newPos = 0;
   const predicted = new Uint8Array(SOURCE_CHUNK);

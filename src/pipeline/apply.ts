@@ -7,47 +7,52 @@ import { createHash } from 'node:crypto';
 import { CheckFailedError, InvalidInputError } from '../errors.js';
 import { decompressLzma } from '../codec/lzma.js';
 import { Codec, Transform, type PatchHeader } from '../container/header.js';
+import { Layout } from '../delta/program.js';
 import { parsePatch } from '../container/patch-file.js';
-import { ProgramApplier, type SourceFactory } from '../delta/apply.js';
-import { plainSource } from '../delta/source.js';
+import { parseTables, type PatchTables } from '../container/tables.js';
+import { ProgramApplier } from '../delta/apply.js';
+import { plainSource, type SourceView } from '../delta/source.js';
 import { sha256, toHex } from '../crypto/hash.js';
-import { cortexMSourceFactory } from '../arch/cortex-m/apply.js';
+import { cortexMSource } from '../arch/cortex-m/apply.js';
 
 /** Payload pieces handed to the decompressor, as a device would receive them. */
 const PAYLOAD_CHUNK = 4096;
 
-export type SourceFactoryMaker = (old: Uint8Array, header: PatchHeader) => SourceFactory;
-const sourceFactories = new Map<number, SourceFactoryMaker>([
-  [Transform.plain, (old) => () => plainSource(old)],
-  [Transform.cortexM, cortexMSourceFactory],
-]);
+/**
+ * A program can never be longer than this for a given image: every entry produces at least one byte and costs
+ * at most 15 bytes of varints, every byte at most one difference and one sparse run header. The decompressor
+ * stops past it, so a hostile stream cannot inflate without limit.
+ */
+function programBound(header: PatchHeader): number {
+  return 64 + 22 * header.newSize;
+}
 
-/** The precondition: refuse a wrong base image before any work. */
+/** The precondition: refuse a wrong base image before any work (docs/FORMAT.md, "The base check"). */
 export function checkBaseImage(header: PatchHeader, old: Uint8Array): void {
   const actual = sha256(old);
-  if (old.length !== header.oldSize || !actual.every((b, i) => b === header.oldSha256[i])) {
+  if (old.length !== header.oldSize || !header.oldCheck.every((b, i) => b === actual[i])) {
     throw new CheckFailedError(
-      `wrong base image: the patch needs ${header.oldSize} bytes with SHA-256 ${toHex(header.oldSha256)}, ` +
+      `wrong base image: the patch needs ${header.oldSize} bytes whose SHA-256 starts ${toHex(header.oldCheck)}, ` +
         `got ${old.length} bytes with SHA-256 ${toHex(actual)}`,
     );
   }
 }
 
-export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promise<Uint8Array> {
-  const { header, payload } = parsePatch(patchBytes);
-  checkBaseImage(header, old);
-  const maker = sourceFactories.get(header.transform);
-  if (!maker) throw new InvalidInputError(`this build cannot apply transform ${header.transform}`);
+function sourceFor(old: Uint8Array, header: PatchHeader, tables: PatchTables | undefined): SourceView {
+  if (header.transform === Transform.cortexM) return cortexMSource(old, header, tables!);
+  return plainSource(old);
+}
 
-  // Without a codec the payload is the program (docs/FORMAT.md, "Header"): a mismatch needs no work to find.
-  if (header.codec === Codec.none && header.payloadLength !== header.programLength) {
-    throw new InvalidInputError(`corrupt patch: a payload of ${header.payloadLength} bytes without a codec must be the declared ${header.programLength}-byte program`);
-  }
+export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promise<Uint8Array> {
+  const parsed = parsePatch(patchBytes);
+  const { header, payload } = parsed;
+  checkBaseImage(header, old);
+  const tables = header.layout === Layout.sectioned ? parseTables(header, parsed.tables) : undefined;
   const result = new ResultBuffer(header.newSize);
   const hash = createHash('sha256');
   const applier = new ProgramApplier(
-    { layout: header.layout, diffCoding: header.diffCoding, oldSize: header.oldSize, newSize: header.newSize, entryCount: header.entryCount },
-    maker(old, header),
+    { layout: header.layout, diffCoding: header.diffCoding, oldSize: header.oldSize, newSize: header.newSize, ...(tables && { entries: tables.control.entries() }) },
+    sourceFor(old, header, tables),
     (chunk) => {
       result.append(chunk);
       hash.update(chunk);
@@ -56,15 +61,12 @@ export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promi
   const pieces = function* (): Generator<Uint8Array> {
     for (let i = 0; i < payload.length; i += PAYLOAD_CHUNK) yield payload.subarray(i, i + PAYLOAD_CHUNK);
   };
-  let produced: number;
   if (header.codec === Codec.lzma1) {
-    produced = await decompressLzma(pieces(), header.lzma!, header.programLength, (chunk) => applier.push(chunk));
-  } else {
+    await decompressLzma(pieces(), header.lzma!, programBound(header), (chunk) => applier.push(chunk));
+  } else if (header.codec === Codec.none) {
     for (const piece of pieces()) applier.push(piece);
-    produced = payload.length;
-  }
-  if (produced !== header.programLength) {
-    throw new InvalidInputError(`corrupt patch: the program is ${produced} bytes, the header declares ${header.programLength}`);
+  } else {
+    throw new InvalidInputError(`this build cannot decode codec ${header.codec}`);
   }
   applier.finish();
   const digest = new Uint8Array(hash.digest());

@@ -1,35 +1,87 @@
 /**
- * createPatch: the whole creation pipeline (DESIGN section 2): plan the transforms the options allow, rank the
- * plans by a quick compression, encode the best one with every candidate setting, and assemble the container.
- * `--arch auto` keeps the plain plan among the candidates, so it never gives a larger patch than plain mode.
+ * createPatch, the entry of creation (DESIGN section 2): plan the transforms the options allow, rank the plans
+ * by a quick compression, encode the best one with every candidate setting (./encode-candidates.ts), and
+ * assemble the container. `--arch auto` keeps the plain plan among the candidates, so it never gives a larger
+ * patch than plain mode.
  */
 import { planCortexMRounds, type CortexMPlanOptions } from '../arch/cortex-m/plan.js';
 import { looksLikeCortexM } from '../arch/cortex-m/detect.js';
 import { ramMapFromElf } from '../arch/cortex-m/elf-map.js';
+import { LZMA_MAX_DICT_LOG2, LZMA_MIN_DICT_LOG2, type LzmaParams } from '../codec/lzma.js';
+import { MAX_IMAGE_SIZE, MAX_VERSION_LENGTH, type PatchHeader } from '../container/header.js';
 import type { ElfInfo } from '../image/index.js';
 import { matchBlocks } from '../delta/match.js';
 import { DiffCoding } from '../delta/program.js';
-import {
-  assemblePatch,
-  checkCreateOptions,
-  checkImages,
-  encodeSmallest,
-  planPlain,
-  type CreatedPatch,
-  type CreateOptions,
-  type EncodedCandidate,
-  type ImageInput,
-  type TransformPlan,
-  candidateRam,
-  DEFAULT_DICT_SIZE,
-} from './create.js';
-import { CheckFailedError } from '../errors.js';
+import { CheckFailedError, UsageError } from '../errors.js';
+import type { ImageInput, TransformPlan } from '../types.js';
+import { assemblePatch, candidateSize, DEFAULT_DICT_SIZE, encodeSmallest, planPlain, type EncodedCandidate } from './encode-candidates.js';
+import { DEVICE_FIXED_STATE } from './ram.js';
+
+export { DEFAULT_DICT_SIZE };
+export type { ImageInput };
+
+export interface CreateOptions {
+  /** Transform: plain bytes, Cortex-M relocation, or auto (the smaller of the two for Cortex-M images). */
+  arch?: Arch;
+  /** LZMA dictionary size (the device's largest RAM item); default 4 KiB. */
+  dictSize?: number;
+  /** Fix lc/lp/pb instead of trying the candidate sets. */
+  lzma?: Pick<LzmaParams, 'lc' | 'lp' | 'pb'>;
+  versionFrom?: string;
+  versionTo?: string;
+  securityCounter?: number;
+  /** Device RAM budget in bytes (docs/FORMAT.md "Device RAM"): the smallest patch that fits is chosen. */
+  maxDeviceRam?: number;
+}
+
+export type Arch = 'auto' | 'cortex-m' | 'none';
 
 export interface CreatePatchOptions extends CreateOptions {
   cortexM?: CortexMPlanOptions;
   /** ELF files of the two images (or the images themselves when they were ELF): exact RAM map candidates. */
   oldElf?: ElfInfo;
   newElf?: ElfInfo;
+}
+
+export interface CreatedPatch {
+  bytes: Uint8Array;
+  header: PatchHeader;
+}
+
+export function checkImages(oldImage: ImageInput, newImage: ImageInput): void {
+  for (const [name, image] of [['old', oldImage], ['new', newImage]] as const) {
+    if (image.data.length > MAX_IMAGE_SIZE) throw new UsageError(`${name} image is ${image.data.length} bytes; the limit is ${MAX_IMAGE_SIZE}`);
+    if (!Number.isInteger(image.loadAddress) || image.loadAddress < 0 || image.loadAddress + image.data.length > 2 ** 32) {
+      throw new UsageError(`${name} image load address 0x${image.loadAddress.toString(16)} does not fit a 32-bit address space`);
+    }
+  }
+}
+
+/**
+ * Options that would make a header the reader refuses (docs/FORMAT.md, "Header") are usage errors, found
+ * before any work instead of as an exception from the encoder at the end.
+ */
+export function checkCreateOptions(options: CreateOptions): void {
+  for (const [name, value] of [['version-from', options.versionFrom], ['version-to', options.versionTo]] as const) {
+    const bytes = value === undefined ? 0 : new TextEncoder().encode(value).length;
+    if (bytes > MAX_VERSION_LENGTH) throw new UsageError(`--${name} is ${bytes} bytes of UTF-8; the limit is ${MAX_VERSION_LENGTH}`);
+  }
+  const counter = options.securityCounter;
+  if (counter !== undefined && (!Number.isInteger(counter) || counter < 0 || counter > 0xffffffff)) {
+    throw new UsageError(`the security counter must be an integer from 0 to 4294967295, got ${counter}`);
+  }
+  const dict = options.dictSize;
+  if (dict !== undefined && !(Number.isInteger(Math.log2(dict)) && dict >= 2 ** LZMA_MIN_DICT_LOG2 && dict <= 2 ** LZMA_MAX_DICT_LOG2)) {
+    throw new UsageError(`the LZMA dictionary must be a power of two from 4 KiB to 64 MiB, got ${dict}`);
+  }
+  const lzma = options.lzma;
+  if (lzma && !(isIntIn(lzma.lc, 0, 8) && isIntIn(lzma.lp, 0, 4) && isIntIn(lzma.pb, 0, 4) && lzma.lc + lzma.lp <= 4)) {
+    throw new UsageError(`LZMA parameters need lc 0..8, lp 0..4, pb 0..4 and lc + lp <= 4, got lc ${lzma.lc}, lp ${lzma.lp}, pb ${lzma.pb}`);
+  }
+}
+
+function isIntIn(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
 }
 
 export async function createPatch(oldImage: ImageInput, newImage: ImageInput, options: CreatePatchOptions = {}): Promise<CreatedPatch> {
@@ -44,7 +96,8 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
   const sizes = dictionarySizes(options);
   // Start encoding the plain plan first: its large compressions run on the LZMA thread while this thread plans
   // the relocation below.
-  const firstPlain = plainPlan && encodeSmallest(plainPlan, newImage.data, { ...options, dictSize: sizes[0] }, quick);
+  const leanest = { ram: Infinity };
+  const firstPlain = plainPlan && encodeSmallest(plainPlan, newImage.data, { ...options, dictSize: sizes[0] }, quick, leanest);
   firstPlain?.catch(() => undefined);
 
   const plans: TransformPlan[] = plainPlan ? [plainPlan] : [];
@@ -60,18 +113,18 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
   for (const dictSize of sizes) {
     const sized = { ...options, dictSize };
     for (const plan of plans) {
-      const encoded = plan === plainPlan && dictSize === sizes[0] ? await firstPlain : await encodeSmallest(plan, newImage.data, sized, quick);
-      if (encoded && (!best || encoded.payload.length < best.encoded.payload.length)) best = { plan, encoded };
+      const encoded = plan === plainPlan && dictSize === sizes[0] ? await firstPlain : await encodeSmallest(plan, newImage.data, sized, quick, leanest);
+      if (encoded && (!best || candidateSize(encoded) < candidateSize(best.encoded))) best = { plan, encoded };
     }
   }
-  if (!best) throw new CheckFailedError(noFitMessage(plans, options));
+  if (!best) throw new CheckFailedError(noFitMessage(options, leanest.ram));
   // The winner tries the remaining LZMA settings; raw programs were already encoded with their only set.
   const sparseVariants = best.plan.variants.filter((v) => v.diffCoding === DiffCoding.sparse);
   const final =
     plans.length > 1 && sparseVariants.length > 0
       ? await encodeSmallest({ ...best.plan, variants: sparseVariants }, newImage.data, { ...options, dictSize: best.encoded.lzma.dictSize })
       : undefined;
-  const encoded = final && final.payload.length < best.encoded.payload.length ? final : best.encoded;
+  const encoded = final && candidateSize(final) < candidateSize(best.encoded) ? final : best.encoded;
   return assemblePatch(oldImage, newImage, best.plan, encoded, options);
 }
 
@@ -84,11 +137,9 @@ function dictionarySizes(options: CreatePatchOptions): number[] {
   return sizes;
 }
 
-function noFitMessage(plans: readonly TransformPlan[], options: CreatePatchOptions): string {
-  const smallest = Math.min(
-    ...plans.flatMap((plan) =>
-      plan.variants.map((v) => candidateRam(plan, { ...v, lzma: { lc: 0, lp: 0, pb: 0, dictSize: 4096 }, programLength: 4096 })),
-    ),
+function noFitMessage(options: CreatePatchOptions, leanest: number): string {
+  return (
+    `no patch fits --max-ram ${options.maxDeviceRam} bytes of device RAM: the leanest patch of this pair needs ${leanest} bytes ` +
+    `(${DEVICE_FIXED_STATE} of applier state and LZMA with lc = lp = 0 and its smallest window); raise the budget`
   );
-  return `no patch fits --max-ram ${options.maxDeviceRam} bytes of device RAM: the leanest variant needs about ${smallest} bytes (4 KiB dictionary); raise the budget`;
 }

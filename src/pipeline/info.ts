@@ -1,7 +1,8 @@
 /** Everything a patch says about itself, for `smartdelta info` and library callers. */
-import { decodeRelocationParams, Recognize } from '../arch/cortex-m/params.js';
-import { Codec, Transform } from '../container/header.js';
+import { Recognize } from '../arch/cortex-m/params.js';
+import { Codec, FORMAT_VERSION, Transform } from '../container/header.js';
 import { parsePatch } from '../container/patch-file.js';
+import { parseTables } from '../container/tables.js';
 import { DiffCoding, Layout } from '../delta/program.js';
 import { toHex } from '../crypto/hash.js';
 import { deviceRam, type DeviceRam } from './ram.js';
@@ -10,60 +11,67 @@ export interface PatchInfo {
   formatVersion: number;
   patchSize: number;
   headerSize: number;
+  tablesSize: number;
   payloadSize: number;
   signed: boolean;
   keyId?: string;
-  old: { size: number; loadAddress: number; sha256: string };
+  /** The old image's check is the first 8 bytes of its SHA-256 (docs/FORMAT.md, "The base check"). */
+  old: { size: number; loadAddress: number; sha256Prefix: string };
   new: { size: number; loadAddress: number; sha256: string };
   versionFrom?: string;
   versionTo?: string;
   securityCounter?: number;
   transform: 'plain' | 'cortex-m';
   relocation?: { recognizes: string[]; minSegment: number; flashMapSegments: number; ramMapSegments: number; constantMapSegments: number };
-  program: { layout: 'interleaved' | 'control-first'; diffCoding: 'raw' | 'sparse'; controlEntries: number; length: number };
-  codec: 'none' | 'lzma1';
-  lzma?: { lc: number; lp: number; pb: number; dictSize: number };
+  program: { layout: 'interleaved' | 'sectioned'; diffCoding: 'raw' | 'sparse'; controlEntries?: number };
+  codec: 'none' | 'lzma1' | 'small-lz';
+  lzma?: { lc: number; lp: number; pb: number; window: number };
   /** New image size / patch size: how many times smaller than sending the full image. */
   ratio: number;
   deviceRam: DeviceRam;
 }
 
+const CODEC_NAMES = { [Codec.none]: 'none', [Codec.lzma1]: 'lzma1', [Codec.smallLz]: 'small-lz' } as const;
+
 export function patchInfo(bytes: Uint8Array): PatchInfo {
-  const { header, headerLength, signature } = parsePatch(bytes);
+  const { header, headerLength, signature, tables } = parsePatch(bytes);
   const info: PatchInfo = {
-    formatVersion: 1,
+    formatVersion: FORMAT_VERSION,
     patchSize: bytes.length,
     headerSize: headerLength,
+    tablesSize: header.tablesLength,
     payloadSize: header.payloadLength,
     signed: signature !== undefined,
-    old: { size: header.oldSize, loadAddress: header.oldLoadAddress, sha256: toHex(header.oldSha256) },
+    old: { size: header.oldSize, loadAddress: header.oldLoadAddress, sha256Prefix: toHex(header.oldCheck) },
     new: { size: header.newSize, loadAddress: header.newLoadAddress, sha256: toHex(header.newSha256) },
     transform: header.transform === Transform.cortexM ? 'cortex-m' : 'plain',
     program: {
-      layout: header.layout === Layout.controlFirst ? 'control-first' : 'interleaved',
+      layout: header.layout === Layout.sectioned ? 'sectioned' : 'interleaved',
       diffCoding: header.diffCoding === DiffCoding.sparse ? 'sparse' : 'raw',
-      controlEntries: header.entryCount,
-      length: header.programLength,
     },
-    codec: header.codec === Codec.lzma1 ? 'lzma1' : 'none',
+    codec: CODEC_NAMES[header.codec],
     ratio: header.newSize / bytes.length,
     deviceRam: deviceRam(header),
   };
   if (signature) info.keyId = toHex(signature.keyId);
-  if (header.lzma) info.lzma = { ...header.lzma };
+  if (header.lzma) info.lzma = { lc: header.lzma.lc, lp: header.lzma.lp, pb: header.lzma.pb, window: header.lzma.dictSize };
   if (header.versionFrom !== undefined) info.versionFrom = header.versionFrom;
   if (header.versionTo !== undefined) info.versionTo = header.versionTo;
   if (header.securityCounter !== undefined) info.securityCounter = header.securityCounter;
-  if (header.transform === Transform.cortexM) {
-    const params = decodeRelocationParams(header.transformParams);
-    const names = Object.entries(Recognize).filter(([, bit]) => params.recognize & bit).map(([name]) => name);
-    info.relocation = {
-      recognizes: names,
-      minSegment: params.minSegment,
-      flashMapSegments: params.flashSegments,
-      ramMapSegments: params.ram.segments.length,
-      constantMapSegments: params.constants.segments.length,
-    };
+  if (header.layout === Layout.sectioned) {
+    const parsed = parseTables(header, tables);
+    info.program.controlEntries = parsed.control.entryCount;
+    if (header.transform === Transform.cortexM) {
+      let segments = 0;
+      for (const e of parsed.control.entries()) if (e.segment) segments++;
+      info.relocation = {
+        recognizes: Object.entries(Recognize).filter(([, bit]) => header.recognize & bit).map(([name]) => name),
+        minSegment: parsed.control.minSegment,
+        flashMapSegments: segments,
+        ramMapSegments: parsed.ram.count,
+        constantMapSegments: parsed.constants.count,
+      };
+    }
   }
   return info;
 }

@@ -115,12 +115,12 @@ export async function verifyPatch(patchBytes: Uint8Array, options: VerifyOptions
 
 function baseImageCheck(header: PatchHeader, old: Uint8Array): VerifyCheck {
   const digest = sha256(old);
-  if (old.length === header.oldSize && sameBytes(digest, header.oldSha256)) {
+  if (old.length === header.oldSize && sameBytes(digest.subarray(0, header.oldCheck.length), header.oldCheck)) {
     return pass('base-image', `the old image matches (${old.length} bytes, SHA-256 ${short(digest)})`);
   }
   return fail(
     'base-image',
-    `the old image (${old.length} bytes, SHA-256 ${short(digest)}) is not the patch's base (${header.oldSize} bytes, SHA-256 ${short(header.oldSha256)})`,
+    `the old image (${old.length} bytes, SHA-256 ${short(digest)}) is not the patch's base (${header.oldSize} bytes, SHA-256 starting ${toHex(header.oldCheck)})`,
   );
 }
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { looksLikeCortexM } from '../arch/cortex-m/detect.js';
 import { compressLzma } from '../codec/lzma.js';
 import { createPatch } from '../pipeline/create-patch.js';
-import { DEFAULT_DICT_SIZE, type ImageInput } from '../pipeline/create.js';
+import { DEFAULT_DICT_SIZE, type ImageInput } from '../pipeline/create-patch.js';
 import { patchInfo } from '../pipeline/info.js';
 import { CheckFailedError } from '../errors.js';
 import { campaignSettings, checkCampaignOptions, dataRateRows, type CampaignOptions } from './campaign.js';
@@ -49,7 +49,7 @@ function patchDeliverable(kind: DeliverableKind, bytes: Uint8Array, newSize: num
   const info = patchInfo(bytes);
   const d = deliverable(kind, bytes.length, newSize);
   d.patch = { transform: info.transform, signed: info.signed, applyRam: info.deviceRam };
-  if (info.lzma) d.patch.lzma = { ...info.lzma };
+  if (info.lzma) d.patch.lzma = { lc: info.lzma.lc, lp: info.lzma.lp, pb: info.lzma.pb, dictSize: info.lzma.window };
   return d;
 }
 

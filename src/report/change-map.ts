@@ -8,18 +8,20 @@
 import { decompressLzma } from '../codec/lzma.js';
 import { Codec, Transform, type PatchHeader } from '../container/header.js';
 import { parsePatch } from '../container/patch-file.js';
-import { ProgramApplier, type SourceFactory } from '../delta/apply.js';
+import { parseTables, type PatchTables } from '../container/tables.js';
+import { ProgramApplier } from '../delta/apply.js';
+import { Layout } from '../delta/program.js';
 import { plainSource, type SourceView } from '../delta/source.js';
-import { cortexMSourceFactory } from '../arch/cortex-m/apply.js';
+import { cortexMSource } from '../arch/cortex-m/apply.js';
 import { CheckFailedError, InvalidInputError } from '../errors.js';
 import { checkBaseImage } from '../pipeline/apply.js';
 import type { ChangeMap, DeliverableKind } from './types.js';
 
 export const DEFAULT_MAP_CELLS = 128;
 
-function sourceFactory(old: Uint8Array, header: PatchHeader): SourceFactory {
-  if (header.transform === Transform.plain) return () => plainSource(old);
-  if (header.transform === Transform.cortexM) return cortexMSourceFactory(old, header);
+function sourceFor(old: Uint8Array, header: PatchHeader, tables: PatchTables | undefined): SourceView {
+  if (header.transform === Transform.plain) return plainSource(old);
+  if (header.transform === Transform.cortexM && tables) return cortexMSource(old, header, tables);
   throw new InvalidInputError(`this build cannot read transform ${header.transform}`);
 }
 
@@ -38,22 +40,24 @@ function recordingSource(inner: SourceView, predicted: Uint8Array, copied: Uint8
 
 /** Runs the patch's program over `old`; returns the predicted bytes, the copy mask and the output. */
 async function tracePatch(old: Uint8Array, patchBytes: Uint8Array): Promise<{ predicted: Uint8Array; copied: Uint8Array; output: Uint8Array }> {
-  const { header, payload } = parsePatch(patchBytes);
+  const parsed = parsePatch(patchBytes);
+  const { header, payload } = parsed;
   checkBaseImage(header, old);
+  const tables = header.layout === Layout.sectioned ? parseTables(header, parsed.tables) : undefined;
   const predicted = new Uint8Array(header.newSize);
   const copied = new Uint8Array(header.newSize);
   const output = new Uint8Array(header.newSize);
-  const inner = sourceFactory(old, header);
+  const source = recordingSource(sourceFor(old, header, tables), predicted, copied);
   let written = 0;
   const applier = new ProgramApplier(
-    { layout: header.layout, diffCoding: header.diffCoding, oldSize: header.oldSize, newSize: header.newSize, entryCount: header.entryCount },
-    (table) => recordingSource(inner(table), predicted, copied),
+    { layout: header.layout, diffCoding: header.diffCoding, oldSize: header.oldSize, newSize: header.newSize, ...(tables && { entries: tables.control.entries() }) },
+    source,
     (chunk) => {
       output.set(chunk, written);
       written += chunk.length;
     },
   );
-  if (header.codec === Codec.lzma1) await decompressLzma([payload], header.lzma!, header.programLength, (chunk) => applier.push(chunk));
+  if (header.codec === Codec.lzma1) await decompressLzma([payload], header.lzma!, 64 + 22 * header.newSize, (chunk) => applier.push(chunk));
   else applier.push(payload);
   applier.finish();
   return { predicted, copied, output };

@@ -94,12 +94,11 @@ export function ramSection(r: PairReport): string {
     ['item', 'bytes'],
     [
       ['fixed state', bytes(a.fixedState)],
-      ['LZMA probabilities', bytes(a.lzmaProbabilities)],
-      ['LZMA window', bytes(a.lzmaWindow)],
-      ['control table', bytes(a.controlTable)],
-      ['flash map', bytes(a.flashMap)],
-      ['RAM map', bytes(a.ramMap)],
-      ['<b>total</b>', `<b>${bytes(a.total)}</b>`],
+      ['codec model (LZMA probabilities)', bytes(a.codecModel)],
+      ['codec window', bytes(a.codecWindow)],
+      ['<b>total, patch stored in flash</b>', `<b>${bytes(a.total)}</b>`],
+      ['tables, only when applied as it arrives', bytes(a.streamingTables)],
+      ['total, applied as it arrives', bytes(a.streamingTotal)],
     ],
   );
   const sent = r.deliverables.findIndex((d) => d.sent);

@@ -104,8 +104,8 @@ function dataRateLines(r: PairReport, p: Painter): string[] {
 function ramLines(r: PairReport): string[] {
   const a = r.applyRam;
   return [
-    `device RAM to apply the delta: ${bytes(a.total)} bytes (state ${bytes(a.fixedState)}, LZMA probabilities ${bytes(a.lzmaProbabilities)}, window ${bytes(a.lzmaWindow)}, ` +
-      `control table ${bytes(a.controlTable)}, flash map ${bytes(a.flashMap)}, RAM map ${bytes(a.ramMap)})`,
+    `device RAM to apply the delta: ${bytes(a.total)} bytes from a stored patch (state ${bytes(a.fixedState)}, codec model ${bytes(a.codecModel)}, window ${bytes(a.codecWindow)}); ` +
+      `${bytes(a.streamingTotal)} applied as it arrives (tables ${bytes(a.streamingTables)} kept in RAM)`,
     `device RAM to decode the fragments: the "decoder RAM" column (TS004 FragDecoder sized for M fragments and as many losses as coded fragments), plus M x frag bytes of flash`,
   ];
 }

@@ -1,20 +1,23 @@
 /**
- * Address maps old -> new (docs/FORMAT.md, "Cortex-M relocation"). Both are piecewise shifts: a sorted list of
+ * Address maps old -> new (docs/FORMAT.md, "Predicted old bytes"). All are piecewise shifts: a sorted list of
  * segment starts, each with the shift that applies from there up to the next start.
  *
- * The flash map costs no patch bytes: applier and creator derive it from the control table, taking every copy
- * block at least `minSegment` bytes long as a segment (old start -> shift new start - old start). Addresses in
- * gaps take the preceding segment's shift; addresses before the first segment take the first one's.
- * The RAM map is sent in the transform parameters (it is a handful of segments).
+ * The flash map costs almost no patch bytes: its segments are control entries flagged in the control table
+ * (one bit each), so creator and applier read it from the table. A segment is a copy block at least
+ * `minSegment` bytes long; the flagged ones must have increasing old starts, so the table itself is sorted by
+ * them and a device searches it where the patch is stored. Addresses before the first segment do not move.
  */
 import type { Block } from '../../delta/match.js';
+import type { RamMap, ShiftSegment } from '../../delta/value-map.js';
 
-export interface ShiftSegment {
-  start: number;
-  shift: number;
+export type { RamMap, ShiftSegment };
+
+/** What the predictor asks a map: the shift at an address (or old offset). */
+export interface ShiftLookup {
+  shiftAt(address: number): number;
 }
 
-export class ShiftMap {
+export class ShiftMap implements ShiftLookup {
   private readonly starts: Float64Array;
   private readonly shifts: Float64Array;
 
@@ -32,13 +35,12 @@ export class ShiftMap {
     return this.starts.length;
   }
 
-  /** Shift of the last segment starting at or before `address` (the first segment's before that). */
+  /** Shift of the last segment starting at or before `address`; 0 before the first. */
   shiftAt(address: number): number {
     const n = this.starts.length;
-    if (n === 0) return 0;
+    if (n === 0 || address < this.starts[0]!) return 0;
     let lo = 0;
     let hi = n - 1;
-    if (address < this.starts[0]!) return this.shifts[0]!;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       if (this.starts[mid]! <= address) lo = mid;
@@ -59,25 +61,69 @@ export function placeBlocks(table: readonly Block[]): Array<Block & { newStart: 
 }
 
 /**
- * The flash map in image offsets: long copy blocks sorted by old start (ties by table order, which the sort
- * keeps because it is stable).
+ * Which blocks become flash map segments: among the blocks at least `minSegment` long, the subsequence with
+ * increasing old starts that covers the most bytes (a weighted longest increasing subsequence). Blocks left
+ * out are code that moved against the order of the rest; their targets are predicted from the segment before.
  */
-export function countFlashSegments(table: readonly Block[], minSegment: number): number {
-  return table.reduce((n, b) => n + (b.copyLen >= minSegment ? 1 : 0), 0);
+export function segmentFlags(blocks: readonly Block[], minSegment: number): boolean[] {
+  const eligible = blocks.flatMap((b, i) => (b.copyLen >= minSegment ? [i] : []));
+  // best[j]: the largest weight of an increasing run ending at eligible[j]; by start, through a sorted sweep.
+  const order = eligible.map((_, j) => j).sort((a, b) => blocks[eligible[a]!]!.oldStart - blocks[eligible[b]!]!.oldStart || b - a);
+  const tree = new FenwickMax(eligible.length);
+  const best = new Float64Array(eligible.length);
+  const previous = new Int32Array(eligible.length).fill(-1);
+  for (const j of order) {
+    // Runs ending at an earlier table position with a smaller start (equal starts come later in `order`).
+    const [weight, from] = tree.query(j);
+    best[j] = weight + blocks[eligible[j]!]!.copyLen;
+    previous[j] = from;
+    tree.update(j, best[j]!, j);
+  }
+  const flags = new Array<boolean>(blocks.length).fill(false);
+  let end = -1;
+  for (let j = 0; j < eligible.length; j++) if (end < 0 || best[j]! > best[end]!) end = j;
+  for (let j = end; j >= 0; j = previous[j]!) flags[eligible[j]!] = true;
+  return flags;
 }
 
-export function deriveFlashMap(table: readonly Block[], minSegment: number): ShiftMap {
-  const segments = placeBlocks(table)
-    .filter((b) => b.copyLen >= minSegment)
-    .map((b) => ({ start: b.oldStart, shift: b.newStart - b.oldStart }))
-    .sort((a, b) => a.start - b.start);
+/** The flash map in image offsets: the flagged blocks, old start -> new start - old start. */
+export function flashMapOf(blocks: readonly Block[], flags: readonly boolean[]): ShiftMap {
+  const segments = placeBlocks(blocks)
+    .filter((_, i) => flags[i])
+    .map((b) => ({ start: b.oldStart, shift: b.newStart - b.oldStart }));
   return new ShiftMap(segments);
 }
 
-/** A RAM map: segments of absolute addresses, valid in [first start, end). */
-export interface RamMap {
-  segments: ShiftSegment[];
-  end: number;
+/** Prefix maxima over positions [0, i) with the position that holds them. */
+class FenwickMax {
+  private readonly value: Float64Array;
+  private readonly at: Int32Array;
+
+  constructor(size: number) {
+    this.value = new Float64Array(size + 1);
+    this.at = new Int32Array(size + 1).fill(-1);
+  }
+
+  query(end: number): [number, number] {
+    let best = 0;
+    let at = -1;
+    for (let i = end; i > 0; i -= i & -i) {
+      if (this.value[i]! > best) {
+        best = this.value[i]!;
+        at = this.at[i]!;
+      }
+    }
+    return [best, at];
+  }
+
+  update(position: number, value: number, at: number): void {
+    for (let i = position + 1; i < this.value.length; i += i & -i) {
+      if (value > this.value[i]!) {
+        this.value[i] = value;
+        this.at[i] = at;
+      }
+    }
+  }
 }
 
 /** A value map (RAM or constants) ready for lookups, with its valid range [start, end); empty: [0, 0). */

@@ -1,20 +1,24 @@
-/** The applier's side of the relocation transform: the predicted-source view built from the control table. */
+/**
+ * The applier's side of the relocation transform: the predicted-source view whose maps are searched where the
+ * patch is stored (the control table's segments, the value map records), as a device does.
+ */
 import type { PatchHeader } from '../../container/header.js';
-import type { SourceFactory } from '../../delta/apply.js';
-import { InvalidInputError } from '../../errors.js';
-import { countFlashSegments } from './address-map.js';
-import { decodeRelocationParams } from './params.js';
+import type { PatchTables } from '../../container/tables.js';
+import type { SourceView } from '../../delta/source.js';
 import { relocatingSource } from './predict.js';
-import { relocationContext } from './plan.js';
 
-export function cortexMSourceFactory(old: Uint8Array, header: PatchHeader): SourceFactory {
-  const params = decodeRelocationParams(header.transformParams);
-  return (table) => {
-    if (!table) throw new InvalidInputError('corrupt patch: the Cortex-M relocation needs the control-first program layout');
-    const found = countFlashSegments(table, params.minSegment);
-    if (found !== params.flashSegments) {
-      throw new InvalidInputError(`corrupt patch: the control table yields ${found} flash map segments, the header declares ${params.flashSegments}`);
-    }
-    return relocatingSource(relocationContext(old, header.oldLoadAddress, header.newLoadAddress, params, table));
-  };
+export function cortexMSource(old: Uint8Array, header: PatchHeader, tables: PatchTables): SourceView {
+  return relocatingSource({
+    old,
+    oldBase: header.oldLoadAddress,
+    newBase: header.newLoadAddress,
+    recognize: header.recognize,
+    flash: { shiftAt: (o) => tables.control.flashShift(o) },
+    ram: tables.ram,
+    ramStart: tables.ram.start,
+    ramEnd: tables.ram.end,
+    constants: tables.constants,
+    constStart: tables.constants.start,
+    constEnd: tables.constants.end,
+  });
 }

@@ -2,7 +2,7 @@
  * Whether an image looks like Thumb code for a Cortex-M: enough BL instructions whose targets land inside the
  * image. A Thumb-2 image of some size has hundreds; data, or code for another architecture, has almost none.
  */
-import type { ImageInput } from '../../pipeline/create.js';
+import type { ImageInput } from '../../types.js';
 import { branch32Offset, classifyBranch32 } from './thumb2-branch.js';
 import { ThumbKind } from './thumb2-kind.js';
 

@@ -67,7 +67,10 @@ export function ramMapFromVotes(votes: readonly Vote[], minVotes = 2): RamMap {
     while (j < votes.length && votes[j]!.shift === votes[i]!.shift) j++;
     const current = segments[segments.length - 1];
     if (j - i >= minVotes || !current) {
-      if (!current || current.shift !== votes[i]!.shift) segments.push({ start: votes[i]!.address, shift: votes[i]!.shift });
+      // Starts are strictly increasing in the format: a later shift at the same value replaces the earlier one.
+      if (current && current.start === votes[i]!.address) segments.pop();
+      const last = segments[segments.length - 1];
+      if (!last || last.shift !== votes[i]!.shift) segments.push({ start: votes[i]!.address, shift: votes[i]!.shift });
     }
     i = j;
   }

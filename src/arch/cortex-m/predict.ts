@@ -12,7 +12,7 @@
  * Wrong guesses cost patch bytes, never correctness: creator and applier make the same ones.
  */
 import type { SourceView } from '../../delta/source.js';
-import type { ShiftMap } from './address-map.js';
+import type { ShiftLookup } from './address-map.js';
 import { NO_ENCODING } from './halfwords.js';
 import { Recognize } from './params.js';
 import { branch32Offset, classifyBranch32, encodeBranch32 } from './thumb2-branch.js';
@@ -23,14 +23,14 @@ export interface RelocationContext {
   oldBase: number;
   newBase: number;
   recognize: number;
-  /** Flash map over old image offsets. */
-  flash: ShiftMap;
+  /** Flash map over old image offsets (the creator's in memory, a device's searched in the control table). */
+  flash: ShiftLookup;
   /** RAM map over absolute addresses, valid in [ramStart, ramEnd). */
-  ram: ShiftMap;
+  ram: ShiftLookup;
   ramStart: number;
   ramEnd: number;
   /** Constant map over small values, valid in [constStart, constEnd). */
-  constants: ShiftMap;
+  constants: ShiftLookup;
   constStart: number;
   constEnd: number;
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { signPatch } from '../../container/sign.js';
 import { createPatch } from '../../pipeline/create-patch.js';
-import type { Arch } from '../../pipeline/create.js';
+import type { Arch } from '../../pipeline/create-patch.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import { loadElfSymbols, loadImageFile, warnUnknownBase } from '../images.js';

@@ -22,22 +22,22 @@ export function register(program: Command): void {
 function printInfo(i: PatchInfo): void {
   const ram = i.deviceRam;
   const lines = [
-    `patch            ${formatBytes(i.patchSize)} bytes (header ${i.headerSize}, payload ${formatBytes(i.payloadSize)}${i.signed ? ', signature 73' : ''})`,
+    `patch            ${formatBytes(i.patchSize)} bytes (header ${i.headerSize}, tables ${formatBytes(i.tablesSize)}, payload ${formatBytes(i.payloadSize)}${i.signed ? ', signature 73' : ''})`,
     `signed           ${i.signed ? `yes, key id ${i.keyId}` : 'no'}`,
-    `old image        ${formatBytes(i.old.size)} bytes at ${hexAddress(i.old.loadAddress)}, sha256 ${i.old.sha256}`,
+    `old image        ${formatBytes(i.old.size)} bytes at ${hexAddress(i.old.loadAddress)}, sha256 ${i.old.sha256Prefix}... (the first 8 bytes)`,
     `new image        ${formatBytes(i.new.size)} bytes at ${hexAddress(i.new.loadAddress)}, sha256 ${i.new.sha256}`,
   ];
   if (i.versionFrom !== undefined || i.versionTo !== undefined) lines.push(`versions         ${i.versionFrom ?? '?'} -> ${i.versionTo ?? '?'}`);
   if (i.securityCounter !== undefined) lines.push(`security counter ${i.securityCounter}`);
   const r = i.relocation;
   lines.push(`transform        ${i.transform}${r ? ` (${r.recognizes.join(', ')}; min segment ${r.minSegment})` : ''}`);
-  if (r) lines.push(`maps             flash ${r.flashMapSegments} segments (derived), RAM ${r.ramMapSegments}, constants ${r.constantMapSegments}`);
-  lines.push(`program          ${i.program.layout}, ${i.program.diffCoding} diffs, ${formatBytes(i.program.controlEntries)} control entries, ${formatBytes(i.program.length)} bytes`);
-  lines.push(`codec            ${i.codec}${i.lzma ? ` lc=${i.lzma.lc} lp=${i.lzma.lp} pb=${i.lzma.pb} dict=${formatBytes(i.lzma.dictSize)}` : ''}`);
+  if (r) lines.push(`maps             flash ${r.flashMapSegments} segments (flagged in the control table), RAM ${r.ramMapSegments}, constants ${r.constantMapSegments}`);
+  lines.push(`program          ${i.program.layout}, ${i.program.diffCoding} diffs${i.program.controlEntries !== undefined ? `, ${formatBytes(i.program.controlEntries)} control entries` : ''}`);
+  lines.push(`codec            ${i.codec}${i.lzma ? ` lc=${i.lzma.lc} lp=${i.lzma.lp} pb=${i.lzma.pb} window=${formatBytes(i.lzma.window)}` : ''}`);
   lines.push(`ratio            ${i.ratio.toFixed(2)} (new image / patch)`);
   lines.push(
-    `device RAM       ${formatBytes(ram.total)} bytes: state ${ram.fixedState}, LZMA probabilities ${formatBytes(ram.lzmaProbabilities)}, window ${formatBytes(ram.lzmaWindow)}, ` +
-      `control table ${formatBytes(ram.controlTable)}, maps ${formatBytes(ram.flashMap + ram.ramMap + ram.constantMap)}`,
+    `device RAM       ${formatBytes(ram.total)} bytes: state ${ram.fixedState}, codec model ${formatBytes(ram.codecModel)}, window ${formatBytes(ram.codecWindow)} ` +
+      `(applied as it arrives, without storing it: ${formatBytes(ram.streamingTotal)}, the tables kept in RAM)`,
   );
   for (const line of lines) printLine(line);
 }

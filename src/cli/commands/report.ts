@@ -1,7 +1,7 @@
 /** smartdelta report: sizes, ratios, airtime and campaign cost of an upgrade or a fleet (src/report, docs/REPORT.md). */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_DICT_SIZE } from '../../pipeline/create.js';
+import { DEFAULT_DICT_SIZE } from '../../pipeline/create-patch.js';
 import { buildFleetReport, buildPairReport, renderHtml, renderText, reportJson, type NamedImage, type Painter, type Report } from '../../report/index.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { loadImageFile, warnUnknownBase } from '../images.js';

@@ -1,0 +1,116 @@
+/**
+ * Bit streams and exponential-Golomb codes (docs/FORMAT.md, "Integers and bits"): the coding of the control
+ * table, which a device reads where the patch is stored, from any checkpoint, without a model to carry.
+ * Bits go most significant first. eg(k) of v: with x = v + 2^k and n = floor(log2 x), n - k zero bits, then
+ * the n + 1 bits of x.
+ */
+import { InvalidInputError } from '../errors.js';
+
+/** The largest order the format allows; with it, values stay below 2^31. */
+export const MAX_EG_ORDER = 24;
+
+export function zigzag(v: number): number {
+  return v >= 0 ? 2 * v : -2 * v - 1;
+}
+
+export function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/** Bits eg(k) spends on v. */
+export function egLength(v: number, k: number): number {
+  const x = v + 2 ** k;
+  return 2 * Math.floor(Math.log2(x)) + 1 - k;
+}
+
+/** The order 0..MAX_EG_ORDER that codes all values in the fewest bits. */
+export function bestEgOrder(values: readonly number[]): number {
+  let best = 0;
+  let bestBits = Infinity;
+  for (let k = 0; k <= MAX_EG_ORDER; k++) {
+    let bits = 0;
+    for (const v of values) bits += egLength(v, k);
+    if (bits < bestBits) {
+      bestBits = bits;
+      best = k;
+    }
+  }
+  return best;
+}
+
+export class BitWriter {
+  private readonly bytes: number[] = [];
+  private current = 0;
+  private used = 0;
+
+  /** Bits written so far. */
+  get position(): number {
+    return this.bytes.length * 8 + this.used;
+  }
+
+  bit(b: number): void {
+    this.current = (this.current << 1) | (b & 1);
+    if (++this.used === 8) {
+      this.bytes.push(this.current);
+      this.current = 0;
+      this.used = 0;
+    }
+  }
+
+  /** The low `count` bits of value, most significant first (count <= 32). */
+  bits(value: number, count: number): void {
+    for (let i = count - 1; i >= 0; i--) this.bit(Math.floor(value / 2 ** i) % 2);
+  }
+
+  eg(v: number, k: number): void {
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 31 - 2 ** k) throw new RangeError(`eg(${k}) cannot code ${v}`);
+    const x = v + 2 ** k;
+    const n = Math.floor(Math.log2(x));
+    for (let i = k; i < n; i++) this.bit(0);
+    this.bits(x, n + 1);
+  }
+
+  /** The stream, its last byte padded with zero bits. */
+  finish(): Uint8Array {
+    const out = Uint8Array.from(this.used ? [...this.bytes, this.current << (8 - this.used)] : this.bytes);
+    return out;
+  }
+}
+
+/**
+ * Reads bits from any bit position of a byte source (the stored patch on a device). `byteAt` must throw for
+ * offsets outside the stream; `length` is the stream's size in bytes.
+ */
+export class BitReader {
+  constructor(
+    private readonly byteAt: (offset: number) => number,
+    private readonly length: number,
+    public position = 0,
+  ) {}
+
+  get bitsLeft(): number {
+    return this.length * 8 - this.position;
+  }
+
+  bit(): number {
+    if (this.position >= this.length * 8) throw new InvalidInputError('corrupt patch: the control table bit stream ends in the middle of an entry');
+    const b = (this.byteAt(this.position >>> 3) >>> (7 - (this.position & 7))) & 1;
+    this.position++;
+    return b;
+  }
+
+  bits(count: number): number {
+    let value = 0;
+    for (let i = 0; i < count; i++) value = value * 2 + this.bit();
+    return value;
+  }
+
+  eg(k: number): number {
+    let zeros = 0;
+    while (this.bit() === 0) {
+      if (++zeros > 31 - k) throw new InvalidInputError(`corrupt patch: an eg(${k}) code in the control table has more than ${31 - k} leading zeros`);
+    }
+    const rest = this.bits(zeros + k);
+    return 2 ** (zeros + k) + rest - 2 ** k;
+  }
+}

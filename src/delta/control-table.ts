@@ -1,0 +1,252 @@
+/**
+ * The control table of the sectioned layout (docs/FORMAT.md, "Control table"): the entries in exp-Golomb
+ * codes outside the compressed program, so a device reads them where the patch is stored instead of keeping
+ * them in RAM. With the relocation transform, entries can be flash map segments, and checkpoints every G
+ * entries let a device find flashShift(o) by decoding at most G entries.
+ */
+import { InvalidInputError } from '../errors.js';
+import { BitReader, BitWriter, bestEgOrder, MAX_EG_ORDER, unzigzag, zigzag } from './bits.js';
+import type { Block } from './match.js';
+import { ByteReader, ByteWriter } from './varint.js';
+
+export const MAX_TABLE_ENTRIES = 1 << 20;
+/** A checkpoint every 2^7 entries: a lookup decodes 64 on average; pybv11 (1,004 entries) has 7 of them (105 bytes). */
+export const DEFAULT_GROUP_LOG2 = 7;
+const MIN_GROUP_LOG2 = 2;
+const MAX_GROUP_LOG2 = 16;
+const CHECKPOINT_FIELDS = 5;
+
+/** What the relocation transform adds to a table: which entries are flash map segments. */
+export interface SegmentPlan {
+  minSegment: number;
+  /** One flag per block; only blocks with copyLen >= minSegment may be set, with increasing old starts. */
+  flags: readonly boolean[];
+  groupLog2?: number;
+}
+
+/** The state before an entry: what a checkpoint stores. */
+interface TableState {
+  bitPosition: number;
+  oldPos: number;
+  newPos: number;
+  /** 1 + the old start of the last segment so far, or 0. */
+  segmentKey: number;
+  segmentNewStart: number;
+}
+
+export interface TableEntry extends Block {
+  newStart: number;
+  segment: boolean;
+}
+
+export function encodeControlTable(blocks: readonly Block[], segments?: SegmentPlan): Uint8Array {
+  const seeks: number[] = [];
+  let oldPos = 0;
+  for (const b of blocks) {
+    seeks.push(zigzag(b.oldStart - oldPos));
+    oldPos = b.oldStart + b.copyLen;
+  }
+  const kSeek = bestEgOrder(seeks);
+  const kCopy = bestEgOrder(blocks.map((b) => b.copyLen));
+  const kExtra = bestEgOrder(blocks.map((b) => b.extraLen));
+  const bits = new BitWriter();
+  const states: TableState[] = [];
+  const groupLog2 = segments?.groupLog2 ?? DEFAULT_GROUP_LOG2;
+  const state: TableState = { bitPosition: 0, oldPos: 0, newPos: 0, segmentKey: 0, segmentNewStart: 0 };
+  blocks.forEach((b, i) => {
+    if (segments && i > 0 && i % 2 ** groupLog2 === 0) states.push({ ...state, bitPosition: bits.position });
+    bits.eg(seeks[i]!, kSeek);
+    bits.eg(b.copyLen, kCopy);
+    bits.eg(b.extraLen, kExtra);
+    if (segments && b.copyLen >= segments.minSegment) {
+      const flag = segments.flags[i] === true;
+      bits.bit(flag ? 1 : 0);
+      if (flag) {
+        if (b.oldStart < state.segmentKey) throw new RangeError(`segment ${i} does not start after the previous segment`);
+        state.segmentKey = b.oldStart + 1;
+        state.segmentNewStart = state.newPos;
+      }
+    } else if (segments?.flags[i]) throw new RangeError(`block ${i} is too short to be a segment`);
+    state.oldPos = b.oldStart + b.copyLen;
+    state.newPos += b.copyLen + b.extraLen;
+  });
+  const stream = bits.finish();
+  const w = new ByteWriter(64 + stream.length);
+  w.uvarint(blocks.length);
+  w.byte(kSeek);
+  w.byte(kCopy);
+  w.byte(kExtra);
+  if (segments) {
+    const largest = Math.max(bits.position, state.oldPos, state.newPos, ...states.map((s) => Math.max(s.oldPos, s.segmentKey)));
+    const width = Math.max(1, Math.ceil(Math.log2(largest + 1) / 8));
+    w.uvarint(segments.minSegment);
+    w.byte(groupLog2);
+    w.byte(width);
+    w.uvarint(stream.length);
+    for (const s of states) {
+      for (const v of [s.bitPosition, s.oldPos, s.newPos, s.segmentKey, s.segmentNewStart]) writeLE(w, v, width);
+    }
+  } else {
+    w.uvarint(stream.length);
+  }
+  w.bytes(stream);
+  return w.view().slice();
+}
+
+function writeLE(w: ByteWriter, value: number, width: number): void {
+  for (let i = 0; i < width; i++) w.byte(Math.floor(value / 256 ** i) % 256);
+}
+
+function readLE(bytes: Uint8Array, at: number, width: number): number {
+  let v = 0;
+  for (let i = width - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
+  return v;
+}
+
+export interface TableLimits {
+  oldSize: number;
+  newSize: number;
+  relocation: boolean;
+}
+
+/**
+ * A control table read where it is stored (a device's view: nothing but a few counters in memory).
+ * `parse` reads the descriptor; `check` walks every entry once; then `entries` yields them in order and
+ * `flashShift` answers map lookups through the checkpoints.
+ */
+export class ControlTable {
+  private constructor(
+    private readonly tables: Uint8Array,
+    readonly entryCount: number,
+    private readonly k: readonly [number, number, number],
+    readonly minSegment: number,
+    readonly groupLog2: number,
+    private readonly width: number,
+    private readonly checkpointsAt: number,
+    private readonly bitsAt: number,
+    private readonly bitsLength: number,
+    private readonly limits: TableLimits,
+  ) {}
+
+  /** Parses the descriptor at the start of `tables`; returns the table and the offset just past it. */
+  static parse(tables: Uint8Array, limits: TableLimits): { table: ControlTable; end: number } {
+    const r = new ByteReader(tables, 'control table');
+    const entryCount = r.uvarint('entry count');
+    if (entryCount > MAX_TABLE_ENTRIES || entryCount > limits.newSize || (entryCount === 0 && limits.newSize > 0)) {
+      throw new InvalidInputError(`corrupt patch: ${entryCount} control entries for a ${limits.newSize}-byte image`);
+    }
+    const k = [r.byte('k seek'), r.byte('k copy'), r.byte('k extra')] as const;
+    if (k.some((v) => v > MAX_EG_ORDER)) throw new InvalidInputError(`corrupt patch: an exp-Golomb order above ${MAX_EG_ORDER} in the control table`);
+    let minSegment = 0;
+    let groupLog2 = MAX_GROUP_LOG2;
+    let width = 0;
+    if (limits.relocation) {
+      minSegment = r.uvarint('min segment');
+      groupLog2 = r.byte('group log2');
+      width = r.byte('checkpoint width');
+      if (groupLog2 < MIN_GROUP_LOG2 || groupLog2 > MAX_GROUP_LOG2) throw new InvalidInputError(`corrupt patch: checkpoint group log2 ${groupLog2} is outside ${MIN_GROUP_LOG2}..${MAX_GROUP_LOG2}`);
+      if (width < 1 || width > 4) throw new InvalidInputError(`corrupt patch: checkpoint width ${width} is outside 1..4`);
+    }
+    const bitsLength = r.uvarint('bits length');
+    const checkpoints = limits.relocation ? Math.max(0, Math.ceil(entryCount / 2 ** groupLog2) - 1) : 0;
+    const checkpointsAt = r.offset;
+    r.bytes(checkpoints * CHECKPOINT_FIELDS * width, 'checkpoints');
+    const bitsAt = r.offset;
+    r.bytes(bitsLength, 'entry bits');
+    const table = new ControlTable(tables, entryCount, k, minSegment, groupLog2, width, checkpointsAt, bitsAt, bitsLength, limits);
+    return { table, end: r.offset };
+  }
+
+  private reader(position: number): BitReader {
+    return new BitReader((i) => this.tables[this.bitsAt + i]!, this.bitsLength, position);
+  }
+
+  private checkpoint(j: number): TableState {
+    if (j === 0) return { bitPosition: 0, oldPos: 0, newPos: 0, segmentKey: 0, segmentNewStart: 0 };
+    const at = this.checkpointsAt + (j - 1) * CHECKPOINT_FIELDS * this.width;
+    const field = (f: number): number => readLE(this.tables, at + f * this.width, this.width);
+    return { bitPosition: field(0), oldPos: field(1), newPos: field(2), segmentKey: field(3), segmentNewStart: field(4) };
+  }
+
+  /** Decodes one entry at `bits` from `state` and advances the state. */
+  private next(bits: BitReader, state: TableState): TableEntry {
+    const seek = unzigzag(bits.eg(this.k[0]));
+    const copyLen = bits.eg(this.k[1]);
+    const extraLen = bits.eg(this.k[2]);
+    const segment = this.limits.relocation && copyLen >= this.minSegment && bits.bit() === 1;
+    const entry = { oldStart: state.oldPos + seek, copyLen, extraLen, newStart: state.newPos, segment };
+    state.oldPos = entry.oldStart + copyLen;
+    state.newPos += copyLen + extraLen;
+    if (segment) {
+      state.segmentKey = entry.oldStart + 1;
+      state.segmentNewStart = entry.newStart;
+    }
+    return entry;
+  }
+
+  /**
+   * The one sequential pass a reader makes before applying (docs/FORMAT.md, "Applying", step 4): every entry
+   * against the images, segment order, checkpoints, the bit stream's end and the new size.
+   */
+  check(): void {
+    const bits = this.reader(0);
+    const state = this.checkpoint(0);
+    const group = 2 ** this.groupLog2;
+    for (let i = 0; i < this.entryCount; i++) {
+      if (this.limits.relocation && i > 0 && i % group === 0) {
+        const stored = this.checkpoint(i / group);
+        const actual = { ...state, bitPosition: bits.position };
+        for (const key of Object.keys(actual) as Array<keyof TableState>) {
+          if (stored[key] !== actual[key]) this.fail(`checkpoint ${i / group} says ${key} ${stored[key]}, the table gives ${actual[key]}`);
+        }
+      }
+      const previousKey = state.segmentKey;
+      const e = this.next(bits, state);
+      if (e.oldStart < 0 || e.oldStart + e.copyLen > this.limits.oldSize) {
+        this.fail(`control entry ${i} copies old bytes [${e.oldStart}, ${e.oldStart + e.copyLen}) outside the old image (${this.limits.oldSize} bytes)`);
+      }
+      if (e.copyLen + e.extraLen === 0) this.fail(`control entry ${i} is empty`);
+      if (state.newPos > this.limits.newSize) this.fail(`control entry ${i} runs past the new image size ${this.limits.newSize}`);
+      if (e.segment && e.oldStart < previousKey) this.fail(`segment at control entry ${i} does not start after the previous segment`);
+    }
+    if (state.newPos !== this.limits.newSize) this.fail(`the control table describes ${state.newPos} new bytes, the header says ${this.limits.newSize}`);
+    const left = bits.bitsLeft;
+    if (left >= 8 || (left > 0 && bits.bits(left) !== 0)) this.fail(`the control table bit stream has ${left} bits after its last entry`);
+  }
+
+  /** The entries in order, decoded on the fly (call check() first). */
+  *entries(): Generator<TableEntry> {
+    const bits = this.reader(0);
+    const state = this.checkpoint(0);
+    for (let i = 0; i < this.entryCount; i++) yield this.next(bits, state);
+  }
+
+  /** flashShift(o): new start - start of the last segment with start <= o, or 0 (docs/FORMAT.md, "Segments"). */
+  flashShift(o: number): number {
+    const groups = Math.ceil(this.entryCount / 2 ** this.groupLog2);
+    let lo = 0;
+    let hi = Math.max(0, groups - 1);
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.checkpoint(mid).segmentKey <= o + 1) lo = mid;
+      else hi = mid - 1;
+    }
+    const state = this.checkpoint(lo);
+    const bits = this.reader(state.bitPosition);
+    const end = Math.min(this.entryCount, (lo + 1) * 2 ** this.groupLog2);
+    for (let i = lo * 2 ** this.groupLog2; i < end; i++) {
+      const before = { key: state.segmentKey, newStart: state.segmentNewStart };
+      const e = this.next(bits, state);
+      if (e.segment && e.oldStart > o) {
+        state.segmentKey = before.key;
+        state.segmentNewStart = before.newStart;
+        break;
+      }
+    }
+    return state.segmentKey === 0 ? 0 : state.segmentNewStart - (state.segmentKey - 1);
+  }
+
+  private fail(message: string): never {
+    throw new InvalidInputError(`corrupt patch: ${message}`);
+  }
+}
