@@ -31,12 +31,13 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
                   sd_patch_read_fn read_patch, void *user) {
   size_t need, pad, probs;
   uint8_t *w = (uint8_t *)work;
+  int streaming = read_patch == NULL;
   if (c == NULL) return SD_PATCH_ERR_PARAM;
   memset(c, 0, sizeof *c);
   c->status = (uint8_t)-SD_PATCH_ERR_PARAM;
   if (h == NULL || read_old == NULL || write_new == NULL || (work == NULL && work_size > 0))
     return SD_PATCH_ERR_PARAM;
-  need = sd_patch_work_required(h, read_patch == NULL);
+  need = sd_patch_work_required(h, streaming);
   pad = (size_t)(0u - (uintptr_t)work) & 3u;
   if (work_size < pad || work_size - pad < need) {
     c->status = (uint8_t)-SD_PATCH_ERR_NO_MEMORY;
@@ -78,7 +79,7 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
   } else if (h->codec != SD_PATCH_CODEC_NONE) {
     return sd_fail(c, SD_PATCH_ERR_UNSUPPORTED); /* codec 2: sd_lzs.c plugs in here */
   }
-  if (read_patch == NULL) {
+  if (streaming) {
     c->tables.copy = w;
     c->tables_left = h->tables_length;
     c->state = SD_ST_WAIT;
