@@ -41,12 +41,15 @@ void sd_patch_sig_update(sd_patch_sig *s, const uint8_t *data, size_t len) {
 
 int sd_patch_sig_final(sd_patch_sig *s, sd_patch_verify_fn verify, void *verify_user) {
   uint8_t msg[SD_PATCH_MESSAGE_SIZE];
+  unsigned i;
   if (verify == NULL) return SD_PATCH_ERR_PARAM;
   if (s->seen == s->body_length) return SD_PATCH_ERR_SIGNATURE; /* unsigned */
   if (s->seen != s->body_length + SD_PATCH_TRAILER_SIZE || s->trailer[0] != SD_PATCH_SIGNATURE_ED25519)
     return SD_PATCH_ERR_CORRUPT;
   memcpy(msg, domain, sizeof domain);
-  memcpy(msg + sizeof domain, s->trailer + 1, SD_PATCH_KEY_ID_SIZE);
+  /* Byte by byte through volatile: an inlined memcpy to msg + 19 becomes
+   * unaligned LDR/STR on Cortex-M4, which fault when unaligned accesses trap. */
+  for (i = 0; i < SD_PATCH_KEY_ID_SIZE; i++) msg[sizeof domain + i] = ((const volatile uint8_t *)s->trailer)[1 + i];
   sd_sha256_final(&s->sha, msg + sizeof domain + SD_PATCH_KEY_ID_SIZE);
   return verify(msg, s->trailer + 1 + SD_PATCH_KEY_ID_SIZE, s->trailer + 1, verify_user) == 0
              ? SD_PATCH_OK

@@ -67,7 +67,10 @@ static int encode_branch(uint32_t hw1, uint32_t hw2, int32_t imm, uint32_t *word
 
 /* The item at old offset p (its old bytes in b[0..3]), or 0 when none. */
 static int relocate(sd_patch_ctx *c, uint32_t p, const uint8_t *b, uint32_t *word) {
-  uint32_t hw1 = b[0] | ((uint32_t)b[1] << 8), hw2 = b[2] | ((uint32_t)b[3] << 8);
+  /* Byte reads through volatile: b may be odd, and GCC merges plain byte reads
+   * into LDRH/LDR on Cortex-M4, which fault when unaligned accesses trap. */
+  const volatile uint8_t *vb = b;
+  uint32_t hw1 = vb[0] | ((uint32_t)vb[1] << 8), hw2 = vb[2] | ((uint32_t)vb[3] << 8);
   uint32_t v = hw1 | (hw2 << 16);
   if (branch_kind(hw1, hw2) & c->recognizers) {
     /* imm32' = mapFlash(t) - a' - 4, with t = oldBase + p + 4 + imm32 and
