@@ -1,25 +1,30 @@
 /*
- * sd_patch: applies smartdelta patches (docs/FORMAT.md) on a microcontroller.
+ * sd_patch: applies smartdelta patches (docs/FORMAT.md, format version 2) on a
+ * microcontroller.
  *
  * - No dynamic allocation and no libc beyond memcpy/memset. State: one
  *   sd_patch_ctx (at most SD_PATCH_FIXED_STATE bytes on a 32-bit target) plus
- *   one caller-provided work buffer for the tables whose sizes the patch
- *   declares (LZMA probabilities and window, control table, address maps).
+ *   one caller-provided work buffer for the codec (LZMA probabilities and
+ *   window) and, in the streaming mode only, a copy of the tables section.
+ *   Nothing grows with the image or the number of control entries.
  * - The old image is read at random through read_old (it lives in flash);
- *   the payload is fed in chunks of any size as it arrives; the new image is
- *   written strictly in order through write_new, in pieces of any size.
- * - Plain and Cortex-M relocation patches (transform 1), interleaved and
- *   control-first programs, raw and sparse differences, codec none and raw
- *   LZMA1.
+ *   the new image is written strictly in order through write_new.
+ * - Sectioned patches: the control table and value maps are read at random
+ *   where the patch is stored, through read_patch ("stored" mode), or, when
+ *   read_patch is NULL ("streaming" mode), from the copy that sd_patch_feed
+ *   keeps in the work buffer as the tables section streams by.
+ * - Plain and Cortex-M relocation, interleaved and sectioned layouts, raw and
+ *   sparse differences, codec none and raw LZMA1 (codec 2 is refused for now).
  *
  * Typical use (docs/DEVICE.md, "Integrating into a bootloader"):
  *
- *   sd_patch_parse_header(first_bytes, n, &h, &header_len);   // the header
+ *   sd_patch_parse_header(first_bytes, n, &h, &header_len);
  *   sd_patch_check_size(&h, patch_len, &is_signed);          // optional
  *   sd_patch_verify_stored(&h, patch_len, read_patch, ...);  // if signed
  *   sd_patch_check_base(&h, old_len, read_old, user);        // precondition
- *   sd_patch_init(&ctx, &h, work, sizeof work, read_old, write_new, user);
- *   for each payload chunk: sd_patch_feed(&ctx, chunk, len);
+ *   sd_patch_init(&ctx, &h, work, sizeof work, read_old, write_new, read_patch, user);
+ *   stored:    feed the payload (file bytes from header_len + tables_length)
+ *   streaming: feed the file bytes from header_len on (tables, then payload)
  *   sd_patch_finish(&ctx);                                    // postcondition
  */
 #ifndef SD_PATCH_H
@@ -47,29 +52,33 @@ extern "C" {
 #define SD_PATCH_ERR_IO (-7)             /* read_old, write_new or read_patch returned non-zero */
 #define SD_PATCH_ERR_PARAM (-8)          /* API misuse: NULL pointer, call out of order, too many bytes */
 
-/* docs/FORMAT.md, "Device RAM": the context and its small buffers. Also
+/* docs/FORMAT.md "Device RAM": the context and its small buffers. Also
  * DEVICE_FIXED_STATE in src/pipeline/ram.ts. */
 #define SD_PATCH_FIXED_STATE 512u
-/* Most control entries a patch may declare (MAX_CONTROL_ENTRIES in src/container/header.ts). */
+/* Format limits (docs/FORMAT.md, "Header" and "Tables"). */
 #define SD_PATCH_MAX_ENTRIES (1u << 20)
-/* The longest possible header: 6 + 4 x 5 (sizes, addresses) + 64 + 1 + 2 + 4096
- * (parameters) + 1 + 2 x 5 + 3 + 5 + 2 x 65 (versions) + 5 (counter). */
-#define SD_PATCH_HEADER_MAX 4343u
 #define SD_PATCH_MAX_IMAGE (64u * 1024u * 1024u)
-#define SD_PATCH_MAX_PARAMS 4096u
+#define SD_PATCH_MAX_TABLES (1u << 24)
 #define SD_PATCH_MAX_RAM_SEGMENTS 256u
 #define SD_PATCH_MAX_CONST_SEGMENTS 1024u
 #define SD_PATCH_MAX_VERSION 64u
+/* The longest header: 4 + 4 x 5 (sizes, addresses) + 8 + 32 + 2 (LZMA) + 2 x 5
+ * (lengths) + 1 + 2 x 65 (versions) + 5 (counter). Codec 2's parameters will
+ * add theirs. */
+#define SD_PATCH_HEADER_MAX 212u
 
-/* Header values (docs/FORMAT.md, "Header"). */
+/* Header flags (docs/FORMAT.md, "Header"). */
 #define SD_PATCH_FLAG_VERSIONS 0x01u
 #define SD_PATCH_FLAG_COUNTER 0x02u
+#define SD_PATCH_FLAG_NEW_ADDRESS 0x04u
+#define SD_PATCH_FLAG_SECTIONED 0x08u
+#define SD_PATCH_FLAG_SPARSE 0x10u
+#define SD_PATCH_FLAG_CORTEX_M 0x20u
 #define SD_PATCH_TRANSFORM_PLAIN 0u
 #define SD_PATCH_TRANSFORM_CORTEX_M 1u
-#define SD_PATCH_PROGRAM_CONTROL_FIRST 0x01u
-#define SD_PATCH_PROGRAM_SPARSE 0x02u
 #define SD_PATCH_CODEC_NONE 0u
 #define SD_PATCH_CODEC_LZMA1 1u
+#define SD_PATCH_CODEC_LZS 2u /* small LZ (docs/LZS.md): not supported yet */
 
 /* Signature trailer (docs/FORMAT.md, "Signature trailer"). */
 #define SD_PATCH_TRAILER_SIZE 73u
@@ -77,6 +86,7 @@ extern "C" {
 #define SD_PATCH_KEY_ID_SIZE 8u
 #define SD_PATCH_SIGNATURE_SIZE 64u
 #define SD_PATCH_MESSAGE_SIZE 59u
+#define SD_PATCH_OLD_CHECK_SIZE 8u
 
 /* Callbacks return 0 on success; anything else stops with SD_PATCH_ERR_IO.
  * Offsets are image (or patch file) offsets, not addresses. */
@@ -91,70 +101,74 @@ typedef int (*sd_patch_verify_fn)(const uint8_t msg[SD_PATCH_MESSAGE_SIZE],
 typedef struct sd_patch_header {
   uint32_t old_size, new_size;
   uint32_t old_address, new_address; /* load addresses */
-  uint8_t old_sha256[32], new_sha256[32];
-  uint32_t entry_count;    /* N control entries */
-  uint32_t program_length; /* bytes of the decompressed delta program */
-  uint32_t payload_length; /* bytes after the header (before any signature trailer) */
-  uint32_t header_length;  /* bytes of the header itself */
-  uint8_t flags, transform, program_flags, codec;
-  uint8_t lc, lp, pb, dict_log2; /* codec 1 only */
-  /* Transform 1 (Cortex-M relocation) parameters. */
-  uint8_t recognizers;
-  uint32_t min_segment;    /* saturated at 0xFFFFFFFF */
-  uint32_t flash_segments; /* flash map segments the control table yields */
-  uint32_t ram_segments;   /* R */
-  uint32_t const_segments; /* C (recognizer 0x20 only) */
-  /* Points into the buffer given to sd_patch_parse_header: keep that buffer
-   * until sd_patch_init has returned (it decodes the RAM map from here). */
-  const uint8_t *transform_params;
-  uint32_t transform_params_length;
+  uint32_t payload_length;  /* bytes of payload, after the tables */
+  uint32_t tables_length;   /* bytes of the tables section (sectioned layout), else 0 */
+  uint32_t header_length;   /* bytes of the header: the tables start there */
+  uint8_t old_check[SD_PATCH_OLD_CHECK_SIZE]; /* first bytes of SHA-256(old image) */
+  uint8_t new_sha256[32];
+  uint8_t flags;            /* the header's flags byte (SD_PATCH_FLAG_*) */
+  uint8_t transform, codec; /* from flags */
+  uint8_t lc, lp, pb, window_log2; /* codec 1 only */
+  uint8_t recognizers;      /* relocation only */
   /* Optional fields (flags): versions as offsets into the header bytes. */
-  uint16_t version_from_offset, version_to_offset;
+  uint8_t version_from_offset, version_to_offset;
   uint8_t version_from_length, version_to_length;
   uint64_t security_counter;
 } sd_patch_header;
 
-/* One control table entry and one address map segment (work memory). */
-typedef struct sd_patch_block {
-  uint32_t old_start, copy_len, extra_len;
-} sd_patch_block;
-typedef struct sd_patch_segment {
-  uint32_t start, shift; /* shift added modulo 2^32 */
-} sd_patch_segment;
+/* A position in the control table (docs/FORMAT.md, "Control table"): the
+ * state before the next entry, and the last entry decoded. */
+typedef struct sd_patch_cursor {
+  uint32_t bit; /* bit offset in the tables section */
+  uint32_t old_pos, new_pos;
+  uint32_t start, new_start, copy, extra; /* the last entry */
+} sd_patch_cursor;
 
-#define SD_PATCH_BUF 64u   /* old image bytes, predicted and turned into new bytes in place */
-#define SD_PATCH_LZ_OUT 32u /* decompressed program bytes per decoder call */
+/* A RAM or constant map: records in the tables section, searched there. */
+typedef struct sd_patch_vmap {
+  uint32_t offset;     /* of record 0 in the tables section */
+  uint32_t base, last; /* values base..last are mapped */
+  uint16_t count;      /* 0: the map matches no value */
+  uint8_t ws, wh;      /* record field widths */
+} sd_patch_vmap;
+
+#define SD_PATCH_BUF 48u    /* old image bytes, predicted and turned into new bytes in place */
+#define SD_PATCH_LZ_OUT 16u /* decompressed program bytes per decoder call */
+#define SD_PATCH_TCACHE 16u /* tables bytes read at once through read_patch */
 
 /* The applier's state. Treat as opaque. (Field order matters for code size:
  * Thumb-2 has 16-bit loads and stores only for small offsets.) */
 typedef struct sd_patch_ctx {
   uint8_t state, status, mode, recognizers;
-  uint8_t varint_bytes, lzma_done, buf_len, run;
-  uint8_t far_bases; /* old - new load address does not fit 32 signed bits */
-  uint16_t ram_count, const_count;
-  /* program parser */
-  uint32_t varint;   /* value being accumulated */
-  uint32_t entry[3]; /* zigzag seek, copy length, extra length being read */
-  uint32_t entries;  /* control entries read (control-first), then block index */
-  uint32_t old_pos;  /* old position after the last entry */
-  uint32_t new_pos;  /* new bytes covered by the blocks begun so far */
-  uint32_t written;  /* new bytes handed to write_new */
-  /* current block */
-  uint32_t blk_old, blk_len, blk_new, copied, run_left, extra_left;
+  uint8_t varint_bytes, buf_len, run, group_log2;
+  uint8_t cp_width, order[3]; /* exp-Golomb orders: seek, copy, extra */
+  /* A varint being accumulated; in a sparse literal run, the bytes left. */
+  uint32_t varint;
+  /* The entry being applied; while an interleaved entry is read, start holds
+   * its zigzag seek; extra counts down as the literals are written. */
+  sd_patch_cursor seq;
+  uint32_t copied;
+  uint32_t written; /* new bytes handed to write_new */
   /* predicted old bytes: buf holds old[buf_pos, buf_pos + buf_len) */
   uint32_t buf_pos, scan, pending;
   uint32_t old_size, new_size, old_address, new_address;
-  uint32_t entry_count, payload_left;
-  uint32_t min_segment, flash_count;
-  uint32_t ram_last, const_last; /* maps valid in [first start, last] */
-  sd_patch_read_fn read_old;
+  uint32_t payload_left, tables_left;
+  /* tables section */
+  uint32_t tables_length, min_segment, cp_count, bits_start, bits_end;
+  uint32_t fs_lo, fs_hi, fs_shift; /* last flashShift: valid for o in [fs_lo, fs_hi) */
+  /* cache = tables[cache_offset, + SD_PATCH_TCACHE) clipped to the tables;
+   * tables_length when it holds nothing */
+  uint32_t cache_offset;
+  sd_patch_vmap ram, consts;
+  union {
+    uint8_t *copy;   /* streaming mode: the tables' copy in the work buffer */
+    uint32_t offset; /* stored mode: where they are in the patch file */
+  } tables;
+  sd_patch_read_fn read_old, read_patch;
   sd_patch_write_fn write_new;
   void *user;
-  sd_patch_block *table;    /* control-first: N entries */
-  sd_patch_segment *flash;  /* flash map, sorted by start */
-  sd_patch_segment *ram;    /* RAM map, sorted by start */
-  sd_patch_segment *consts; /* constant map, sorted by start */
   uint8_t new_sha256[32];
+  uint8_t cache[SD_PATCH_TCACHE];
   uint8_t buf[SD_PATCH_BUF];
   uint8_t lz_out[SD_PATCH_LZ_OUT];
   sd_lzma_dec lzma;
@@ -163,49 +177,57 @@ typedef struct sd_patch_ctx {
 
 /* Parses and validates the header at the start of a patch (buf holds the
  * first len bytes of the file). On SD_PATCH_OK, *header_len is the header's
- * size (the payload starts there). SD_PATCH_NEED_MORE: call again with more
- * bytes (at most SD_PATCH_HEADER_MAX are ever needed); with the whole file
- * in buf it means the file is truncated. Errors: CORRUPT, UNSUPPORTED. */
+ * size (the tables, then the payload, start there). SD_PATCH_NEED_MORE: call
+ * again with more bytes (at most SD_PATCH_HEADER_MAX are ever needed); with
+ * the whole file in buf it means the file is truncated. Errors: CORRUPT,
+ * UNSUPPORTED. h keeps no pointer into buf. */
 int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, size_t *header_len);
 
-/* docs/FORMAT.md "Device RAM": SD_PATCH_FIXED_STATE + LZMA probabilities +
- * LZMA window + control table + flash map + RAM map, in bytes. The same
- * figure as `smartdelta info` (deviceRam.total). */
-size_t sd_patch_ram_required(const sd_patch_header *h);
+/* docs/FORMAT.md "Device RAM": SD_PATCH_FIXED_STATE + codec state (LZMA
+ * probabilities + 2^window) + in the streaming mode (streaming != 0) the
+ * tables length. The same figure as `smartdelta info`. */
+size_t sd_patch_ram_required(const sd_patch_header *h, int streaming);
 /* The work buffer sd_patch_init needs: the above minus the fixed state. */
-size_t sd_patch_work_required(const sd_patch_header *h);
+size_t sd_patch_work_required(const sd_patch_header *h, int streaming);
 
-/* Checks a stored patch's total length: header + payload, plus nothing or a
- * 73-byte signature trailer (*is_signed, may be NULL). CORRUPT otherwise. */
+/* Checks a stored patch's total length: header + tables + payload, plus
+ * nothing or a 73-byte signature trailer (*is_signed, may be NULL). */
 int sd_patch_check_size(const sd_patch_header *h, uint32_t patch_len, int *is_signed);
 
-/* The precondition: the old image has the patch's old size and SHA-256.
- * old_len is the installed image's size when known (SD_PATCH_SIZE_UNKNOWN:
- * only the first old_size bytes are hashed). Reads old_size bytes in small
- * pieces; about 200 bytes of stack. OK, WRONG_BASE or IO. */
+/* The precondition: the old image has the patch's old size and its SHA-256
+ * starts with the old check. old_len is the installed image's size when
+ * known (SD_PATCH_SIZE_UNKNOWN: only the first old_size bytes are hashed).
+ * OK, WRONG_BASE or IO. */
 #define SD_PATCH_SIZE_UNKNOWN 0xFFFFFFFFu
 int sd_patch_check_base(const sd_patch_header *h, uint32_t old_len, sd_patch_read_fn read_old,
                         void *user);
 
-/* Prepares the applier. work: at least sd_patch_work_required(h) bytes; it
- * is used from its first 4-byte aligned address. h->transform_params must
- * still be valid; h itself may be discarded afterwards. Callbacks get user. */
+/* Prepares the applier. work: at least sd_patch_work_required(h, read_patch
+ * == NULL) bytes, used from its first 4-byte aligned address; h may be
+ * discarded afterwards. read_patch reads the stored patch file (the tables
+ * are at h->header_length); NULL selects the streaming mode, where
+ * sd_patch_feed gets the tables before the payload. In the stored mode a
+ * sectioned patch's tables are checked here, completely, before anything is
+ * written (docs/FORMAT.md "Applying", step 4); in the streaming mode, when
+ * their last byte is fed. Callbacks get user. */
 int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t work_size,
-                  sd_patch_read_fn read_old, sd_patch_write_fn write_new, void *user);
+                  sd_patch_read_fn read_old, sd_patch_write_fn write_new,
+                  sd_patch_read_fn read_patch, void *user);
 
-/* Feeds the next len payload bytes (the bytes after the header, in any
- * chunking; never the signature trailer). The new image is written as the
- * program allows. OK, or a sticky error. */
+/* Feeds the next len bytes in any chunking: stored mode, the payload;
+ * streaming mode, the tables section then the payload (the file from the end
+ * of the header on). Never the signature trailer. The new image is written
+ * as the program allows. OK, or a sticky error. */
 int sd_patch_feed(sd_patch_ctx *c, const uint8_t *data, size_t len);
 
-/* After the last payload byte: checks that the payload, the decompressed
- * program and the new image are complete, and the new image's SHA-256.
- * Only SD_PATCH_OK means the written image may be used. */
+/* After the last payload byte: checks that the payload, the program and the
+ * codec stream are complete, and the new image's SHA-256. Only SD_PATCH_OK
+ * means the written image may be used. */
 int sd_patch_finish(sd_patch_ctx *c);
 
 /* Signature verification (docs/FORMAT.md, "Signature trailer"). Streaming:
  * init, then update with the patch file's bytes from offset 0 in any
- * chunking (header, payload, trailer), then final, which builds the 59-byte
+ * chunking (header, tables, payload, trailer), then final, which builds the 59-byte
  * message and calls verify. Returns OK, SIGNATURE (unsigned patch or
  * rejected) or CORRUPT (length or signature type wrong). */
 typedef struct sd_patch_sig {

@@ -4,8 +4,7 @@
 
 #include "sd_patch.h"
 
-/* Bounds-checked reader of header and parameter bytes. Running out sets err
- * to short_err (NEED_MORE for the header, CORRUPT inside the parameters);
+/* Bounds-checked reader of header bytes. Running out sets err to short_err;
  * the first error sticks and later reads return 0. */
 typedef struct sd_reader {
   const uint8_t *p, *end;
@@ -18,36 +17,46 @@ int sd_equal(const uint8_t *a, const uint8_t *b, size_t n);
 /* LEB128, at most 5 bytes, minimal encoding (docs/FORMAT.md, "Integers"). */
 uint64_t sd_read_uvarint(sd_reader *r);
 
-/* Cortex-M relocation parameters (docs/FORMAT.md, "Cortex-M relocation
- * parameters"). Writes the RAM map to ram when it is not NULL. */
-typedef struct sd_value_map {
-  uint32_t count;
-  uint64_t end; /* valid in [first start, end) */
-} sd_value_map;
-typedef struct sd_reloc_params {
-  uint8_t recognizers;
-  uint32_t min_segment, flash_segments;
-  sd_value_map ram, consts;
-} sd_reloc_params;
-/* Accepts at most ram_limit / const_limit segments and writes them to ram /
- * consts when those are not NULL. */
-int sd_decode_reloc(const uint8_t *p, uint32_t len, sd_reloc_params *out, uint32_t ram_limit,
-                    sd_patch_segment *ram, uint32_t const_limit, sd_patch_segment *consts);
+/* Records rc (< 0) as the context's sticky error unless one is there; returns rc. */
+int sd_fail(sd_patch_ctx *c, int rc);
+
+/* Tables section (sd_patch_tables.c). Errors go to c->status (sd_fail);
+ * reads after an error return 0, so callers check c->status once. */
+/* Checks the whole tables section once (docs/FORMAT.md "Applying", step 4)
+ * and leaves c->seq before entry 0. */
+void sd_tables_check(sd_patch_ctx *c);
+/* Applies an entry (zigzag seek z, k->copy, k->extra) to cursor k, checking
+ * it against the images; sets k->start and k->new_start. */
+void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z);
+/* Decodes the control entry at cursor k and steps; returns its segment flag. */
+uint32_t sd_tables_entry(sd_patch_ctx *c, sd_patch_cursor *k);
+/* flashShift(o) (docs/FORMAT.md, "Checkpoints"). */
+uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o);
+/* A RAM or constant map: 1 and *word = v + shift(v) when the map covers v. */
+int sd_map_value(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t v, uint32_t *word);
+
+/* Program parser (sd_patch_program.c). */
+/* Starts the program: the first block, or the end of an empty one. */
+int sd_program_start(sd_patch_ctx *c);
+/* Program bytes in any chunking. */
+int sd_program_push(sd_patch_ctx *c, const uint8_t *d, size_t len);
+#define SD_ST_DONE 8u /* sd_patch_ctx.state: the program is complete */
+#define SD_ST_WAIT 9u /* the tables are not checked yet */
 
 /* Relocation predictor (sd_reloc.c). */
 #define SD_SCAN_DONE 0xFFFFFFFFu
 /* Predicts the items whose 4 bytes are in buf, from c->scan up to end. */
 void sd_reloc_scan(sd_patch_ctx *c, uint32_t end);
-/* Sorts the flash map by start, stable. */
-void sd_reloc_sort(sd_patch_segment *a, uint32_t n);
 
-/* Program modes (sd_patch_ctx.mode). */
-#define SD_MODE_CONTROL_FIRST 0x01u
+/* Modes (sd_patch_ctx.mode). */
+#define SD_MODE_SECTIONED 0x01u
 #define SD_MODE_SPARSE 0x02u
 #define SD_MODE_RELOC 0x04u
-#define SD_MODE_LZMA 0x08u
+#define SD_MODE_LZMA 0x08u      /* codec 1 */
+#define SD_MODE_LZMA_DONE 0x10u /* its end marker is decoded */
+#define SD_MODE_FAR_BASES 0x20u /* old - new load address does not fit 32 signed bits */
 
-/* Recognizer bits (docs/FORMAT.md, "Cortex-M relocation parameters"). */
+/* Recognizer bits (docs/FORMAT.md, "Header"). */
 #define SD_REC_BL 0x01u
 #define SD_REC_BW 0x02u
 #define SD_REC_BCOND 0x04u

@@ -1,7 +1,7 @@
 /*
- * Signature check (docs/FORMAT.md, "Signature trailer"): SHA-256 over header
- * and payload as they stream by, then the 59-byte signed message
- * "smartdelta/patch/v1" || key id || SHA-256(header || payload), handed to
+ * Signature check (docs/FORMAT.md, "Signature trailer"): SHA-256 over header,
+ * tables and payload as they stream by, then the 59-byte signed message
+ * "smartdelta/patch/v2" || key id || SHA-256(header || tables || payload), handed to
  * the integrator's Ed25519 verify hook. Kept out of sd_patch.c so a
  * bootloader without signatures does not link it.
  */
@@ -10,10 +10,10 @@
 #include "sd_patch_internal.h"
 
 static const uint8_t domain[19] = {'s', 'm', 'a', 'r', 't', 'd', 'e', 'l', 't', 'a',
-                                   '/', 'p', 'a', 't', 'c', 'h', '/', 'v', '1'};
+                                   '/', 'p', 'a', 't', 'c', 'h', '/', 'v', '2'};
 
 void sd_patch_sig_init(sd_patch_sig *s, const sd_patch_header *h) {
-  uint64_t body = (uint64_t)h->header_length + h->payload_length;
+  uint64_t body = (uint64_t)h->header_length + h->tables_length + h->payload_length;
   sd_sha256_init(&s->sha);
   s->body_length = body > 0xFFFFFF00u ? 0xFFFFFF00u : (uint32_t)body; /* too long for any device */
   s->seen = 0;
@@ -23,7 +23,7 @@ void sd_patch_sig_update(sd_patch_sig *s, const uint8_t *data, size_t len) {
   while (len > 0) {
     size_t n = len;
     uint32_t at = s->seen - s->body_length;
-    if (s->seen < s->body_length) { /* header and payload: hashed */
+    if (s->seen < s->body_length) { /* header, tables and payload: hashed */
       if (n > s->body_length - s->seen) n = s->body_length - s->seen;
       sd_sha256_update(&s->sha, data, n);
     } else if (at < SD_PATCH_TRAILER_SIZE) { /* the trailer: kept */
@@ -41,12 +41,15 @@ void sd_patch_sig_update(sd_patch_sig *s, const uint8_t *data, size_t len) {
 
 int sd_patch_sig_final(sd_patch_sig *s, sd_patch_verify_fn verify, void *verify_user) {
   uint8_t msg[SD_PATCH_MESSAGE_SIZE];
+  unsigned i;
   if (verify == NULL) return SD_PATCH_ERR_PARAM;
   if (s->seen == s->body_length) return SD_PATCH_ERR_SIGNATURE; /* unsigned */
   if (s->seen != s->body_length + SD_PATCH_TRAILER_SIZE || s->trailer[0] != SD_PATCH_SIGNATURE_ED25519)
     return SD_PATCH_ERR_CORRUPT;
   memcpy(msg, domain, sizeof domain);
-  memcpy(msg + sizeof domain, s->trailer + 1, SD_PATCH_KEY_ID_SIZE);
+  /* Byte by byte through volatile: an inlined memcpy to msg + 19 becomes
+   * unaligned LDR/STR on Cortex-M4, which fault when unaligned accesses trap. */
+  for (i = 0; i < SD_PATCH_KEY_ID_SIZE; i++) msg[sizeof domain + i] = ((const volatile uint8_t *)s->trailer)[1 + i];
   sd_sha256_final(&s->sha, msg + sizeof domain + SD_PATCH_KEY_ID_SIZE);
   return verify(msg, s->trailer + 1 + SD_PATCH_KEY_ID_SIZE, s->trailer + 1, verify_user) == 0
              ? SD_PATCH_OK

@@ -3,7 +3,9 @@
  * old image as it would read after moving to the new layout. The scan walks a
  * copy block's old bytes in c->buf from c->scan on, rewriting 4-byte items in
  * place: BL / B.W / B<c>.W re-encoded with their mapped target (ARMv7-M ARM
- * A7.7.12, A7.7.18), flash and RAM pointers mapped. Instruction starts are
+ * A7.7.12, A7.7.18), flash pointers, RAM values and constants mapped. The
+ * maps are looked up in the tables section (sd_patch_tables.c); a failed
+ * lookup sets c->status, which the caller checks. Instruction starts are
  * judged from the run of 32-bit-prefix halfwords before p (A5.1), tracked
  * incrementally in c->run from the old bytes, so no look-behind is buffered.
  */
@@ -15,29 +17,6 @@
 /* Two's complement reading of a 32-bit value (free with gcc). */
 static int32_t signed32(uint32_t u) {
   return u >= 0x80000000u ? -(int32_t)(~u) - 1 : (int32_t)u;
-}
-
-/* Index of the last segment with start <= key; 0 when key is below all. */
-static uint32_t segment_at(const sd_patch_segment *s, uint32_t n, uint32_t key) {
-  uint32_t lo = 0, hi = n - 1u;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo + 1u) / 2u;
-    if (s[mid].start <= key) lo = mid;
-    else hi = mid - 1u;
-  }
-  return lo;
-}
-
-/* flashShift(o) for an old image offset o. */
-static uint32_t flash_shift(const sd_patch_ctx *c, uint32_t o) {
-  return c->flash_count > 0 ? c->flash[segment_at(c->flash, c->flash_count, o)].shift : 0u;
-}
-
-/* A RAM or constant map: v + shift(v) for first start <= v <= last. */
-static int map_value(const sd_patch_segment *s, uint32_t n, uint32_t last, uint32_t v, uint32_t *word) {
-  if (n == 0 || v < s[0].start || v > last) return 0;
-  *word = v + s[segment_at(s, n, v)].shift; /* modulo 2^32 */
-  return 1;
 }
 
 /* Which 32-bit branch hw1:hw2 is, as its recognizer bit (0: none). */
@@ -87,8 +66,11 @@ static int encode_branch(uint32_t hw1, uint32_t hw2, int32_t imm, uint32_t *word
 }
 
 /* The item at old offset p (its old bytes in b[0..3]), or 0 when none. */
-static int relocate(const sd_patch_ctx *c, uint32_t p, const uint8_t *b, uint32_t *word) {
-  uint32_t hw1 = b[0] | ((uint32_t)b[1] << 8), hw2 = b[2] | ((uint32_t)b[3] << 8);
+static int relocate(sd_patch_ctx *c, uint32_t p, const uint8_t *b, uint32_t *word) {
+  /* Byte reads through volatile: b may be odd, and GCC merges plain byte reads
+   * into LDRH/LDR on Cortex-M4, which fault when unaligned accesses trap. */
+  const volatile uint8_t *vb = b;
+  uint32_t hw1 = vb[0] | ((uint32_t)vb[1] << 8), hw2 = vb[2] | ((uint32_t)vb[3] << 8);
   uint32_t v = hw1 | (hw2 << 16);
   if (branch_kind(hw1, hw2) & c->recognizers) {
     /* imm32' = mapFlash(t) - a' - 4, with t = oldBase + p + 4 + imm32 and
@@ -97,11 +79,11 @@ static int relocate(const sd_patch_ctx *c, uint32_t p, const uint8_t *b, uint32_
      *   (n - s) - 4, every term below 2^27;
      * - t elsewhere (not moved): imm32' = (oldBase - newBase) + imm32 - (n - s),
      *   which wraps into the encodable range only if it is exact, that is
-     *   when oldBase - newBase fits 32 signed bits (c->far_bases otherwise). */
-    uint32_t off = (uint32_t)branch_offset(hw1, hw2), place = c->blk_new - c->blk_old;
+     *   when oldBase - newBase fits 32 signed bits (SD_MODE_FAR_BASES otherwise). */
+    uint32_t off = (uint32_t)branch_offset(hw1, hw2), place = c->seq.new_start - c->seq.start;
     uint32_t o = p + 4u + off, imm;
-    if (signed32(o) >= 0 && o <= c->old_size) imm = o + flash_shift(c, o) - p - place - 4u;
-    else if (!c->far_bases) imm = c->old_address - c->new_address + off - place;
+    if (signed32(o) >= 0 && o <= c->old_size) imm = o + sd_flash_shift(c, o) - p - place - 4u;
+    else if (!(c->mode & SD_MODE_FAR_BASES)) imm = c->old_address - c->new_address + off - place;
     else imm = 1u; /* odd: not encodable */
     if (!encode_branch(hw1, hw2, signed32(imm), word)) *word = v;
     return 1;
@@ -109,11 +91,11 @@ static int relocate(const sd_patch_ctx *c, uint32_t p, const uint8_t *b, uint32_
   if ((c->old_address + p) & 3u) return 0;
   if ((c->recognizers & SD_REC_FLASH) && v - c->old_address <= c->old_size && v >= c->old_address) {
     /* mapFlash(v) modulo 2^32 */
-    *word = c->new_address + (v - c->old_address) + flash_shift(c, v - c->old_address);
+    *word = c->new_address + (v - c->old_address) + sd_flash_shift(c, v - c->old_address);
     return 1;
   }
-  if ((c->recognizers & SD_REC_RAM) && map_value(c->ram, c->ram_count, c->ram_last, v, word)) return 1;
-  return (c->recognizers & SD_REC_CONST) && map_value(c->consts, c->const_count, c->const_last, v, word);
+  /* An absent map has count 0 and matches nothing. */
+  return sd_map_value(c, &c->ram, v, word) || sd_map_value(c, &c->consts, v, word);
 }
 
 /* The prefix run before p + 2, from the one before p and p's high byte. */
@@ -144,21 +126,5 @@ void sd_reloc_scan(sd_patch_ctx *c, uint32_t end) {
       c->run = next_run(c->run, b[1]);
       c->scan = p + 2u;
     }
-  }
-}
-
-/*
- * docs/FORMAT.md, "Flash map": segments sorted by start with a stable sort
- * (equal starts keep table order). Insertion sort is stable, needs no extra
- * memory and is linear on the nearly sorted tables a matcher produces (copy
- * blocks mostly advance through the old image); its worst case, quadratic, is
- * bounded by the table the device could allocate.
- */
-void sd_reloc_sort(sd_patch_segment *a, uint32_t n) {
-  uint32_t i, j;
-  for (i = 1; i < n; i++) {
-    sd_patch_segment t = a[i];
-    for (j = i; j > 0 && a[j - 1u].start > t.start; j--) a[j] = a[j - 1u];
-    a[j] = t;
   }
 }

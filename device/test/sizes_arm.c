@@ -7,4 +7,6 @@ char sizeof_sd_lzma_dec[sizeof(sd_lzma_dec)];
 char sizeof_sd_sha256_ctx[sizeof(sd_sha256_ctx)];
 char sizeof_sd_patch_ctx[sizeof(sd_patch_ctx)];
 char sizeof_sd_patch_header[sizeof(sd_patch_header)];
+char sizeof_sd_patch_cursor[sizeof(sd_patch_cursor)];
+char sizeof_sd_patch_vmap[sizeof(sd_patch_vmap)];
 char sizeof_sd_patch_sig[sizeof(sd_patch_sig)];

@@ -1,25 +1,27 @@
 /**
  * The device patch applier (device/src/sd_patch*.c, docs/DEVICE.md) against the CLI's own patches: the host
  * build (sanitizers on) applies every patch createPatch makes for the fixture pairs and, when ../shared is
- * there, the corpus pairs, plain and relocated, with several dictionary sizes, feeding the payload in random
- * chunk sizes; the result must be byte-exact and the driver's RAM figure must equal `smartdelta info`'s.
- * Corrupted, truncated and extended patches must be refused exactly when the TypeScript applier refuses
- * them, with the right result code, and never leave an output file. Skips when gcc or make is absent.
+ * there, the corpus pairs, plain and relocated, with several dictionary sizes, in both of the device's modes:
+ * stored (the tables read at random through read_patch) and streaming (the tables fed before the payload and
+ * kept in the work buffer), feeding the bytes in random chunk sizes. The result must be byte-exact and the
+ * driver's RAM figure must equal `smartdelta info`'s (deviceRam.total, deviceRam.streamingTotal). Corrupted,
+ * truncated and extended patches must be refused exactly when the TypeScript applier refuses them, with the
+ * right result code, and never leave an output file. Skips when gcc or make is absent.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Codec } from '../../src/container/header.js';
+import { Codec, OLD_CHECK_LENGTH } from '../../src/container/header.js';
 import { signingMessage, withSignature } from '../../src/container/patch-file.js';
 import { DiffCoding, Layout } from '../../src/delta/program.js';
 import { CheckFailedError, InvalidInputError } from '../../src/errors.js';
 import { applyPatch } from '../../src/pipeline/apply.js';
 import { createPatch, type CreatePatchOptions } from '../../src/pipeline/create-patch.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import type { ImageInput } from '../../src/pipeline/create.js';
+import type { ImageInput } from '../../src/types.js';
 import { patchInfo } from '../../src/pipeline/info.js';
 import { buildHostTools, hostToolchainAvailable, pseudoRandomBytes, repoRoot, sharedDir, type HostBuild } from './host-build.js';
-import { buildPatch, loadImage, variantName, type Variant } from './patch-builders.js';
+import { buildPatch, FLAG_SECTIONED, FLAGS_OFFSET, loadImage, variantName, type Variant } from './patch-builders.js';
 
 /** apply_cli result names (its exit code is the index). */
 const RESULTS = ['ok', 'wrong-base', 'corrupt', 'unsupported', 'no-memory', 'result-hash', 'signature', 'io', 'param'] as const;
@@ -89,9 +91,10 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     return file;
   }
 
-  function apply(old: Uint8Array, patch: Uint8Array, seed: number, extra: string[] = []) {
+  /** apply_cli in the stored mode, or the streaming mode (`-s`). */
+  function apply(old: Uint8Array, patch: Uint8Array, seed: number, extra: string[] = [], streaming = false) {
     const out = path.join(build.dir, `out-${counter++}.bin`);
-    const r = build.run('apply_cli', [fileOf(old), fileOf(patch), out, String(seed), ...extra], 60_000);
+    const r = build.run('apply_cli', [fileOf(old), fileOf(patch), out, String(seed), ...(streaming ? ['-s'] : []), ...extra], 60_000);
     const result = /^result=(\S+)$/m.exec(r.stdout)?.[1] as Result | undefined;
     const ram = /^ram=(\d+)$/m.exec(r.stdout)?.[1];
     expect(r.stderr, 'sanitizer or driver complaint').toBe('');
@@ -99,13 +102,17 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     return { result: result!, ram: ram === undefined ? undefined : Number(ram), stdout: r.stdout, output: existsSync(out) ? readFileSync(out) : undefined };
   }
 
+  /** Stored and streaming, each seed: byte-exact, and the RAM figure of `smartdelta info` for the mode. */
   function expectApplies(c: Case, seeds: number[]): void {
-    const expectedRam = patchInfo(c.patch).deviceRam.total;
+    const { total, streamingTotal } = patchInfo(c.patch).deviceRam;
     for (const seed of seeds) {
-      const r = apply(c.old.data, c.patch, seed);
-      expect(r.result, `${c.name}, seed ${seed}`).toBe('ok');
-      expect(r.ram, `${c.name}: ram= vs smartdelta info`).toBe(expectedRam);
-      expect(Buffer.compare(r.output!, c.new.data), `${c.name}, seed ${seed}`).toBe(0);
+      for (const streaming of [false, true]) {
+        const what = `${c.name}, seed ${seed}, ${streaming ? 'streaming' : 'stored'}`;
+        const r = apply(c.old.data, c.patch, seed, [], streaming);
+        expect(r.result, what).toBe('ok');
+        expect(r.ram, `${what}: ram= vs smartdelta info`).toBe(streaming ? streamingTotal : total);
+        expect(Buffer.compare(r.output!, c.new.data), what).toBe(0);
+      }
     }
   }
 
@@ -114,7 +121,7 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     for (const [i, c] of fixtureCases.entries()) expectApplies(c, [0, 1000 + i, 2000 + i]);
   });
 
-  it('applies every program layout, difference coding and codec, and the optional header fields; refuses interleaved relocation', async () => {
+  it('applies every layout, difference coding and codec, and the optional header fields; refuses interleaved relocation', async () => {
     const pairs: Array<[string, ImageInput, ImageInput]> = [
       ['v1.1.0 -> v1.2.0', fixture('v1.1.0'), fixture('v1.2.0')],
       ['v1.2.0 -> v2.0.0', fixture('v1.2.0'), fixture('v2.0.0')],
@@ -122,19 +129,25 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     let seed = 1;
     for (const [name, oldImage, newImage] of pairs) {
       for (const relocate of [false, true]) {
-        for (const layout of [Layout.interleaved, Layout.controlFirst]) {
+        for (const layout of [Layout.interleaved, Layout.sectioned]) {
           for (const diffCoding of [DiffCoding.raw, DiffCoding.sparse]) {
             for (const codec of [Codec.none, Codec.lzma1]) {
               const v: Variant = { relocate, layout, diffCoding, codec };
               if (seed % 3 === 0) Object.assign(v, { versions: ['1.0.0', 'ünïcode 2 ✓'], securityCounter: 0x1_2345_6789 });
-              const c = { name: `${name} ${variantName(v)}`, old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, v) };
               if (relocate && layout === Layout.interleaved) {
-                // The flash map needs the whole control table first: both appliers refuse this.
-                expect(await tsVerdict(oldImage.data, c.patch), c.name).toBe('invalid');
-                const r = apply(oldImage.data, c.patch, seed++);
-                expect([r.result, r.output], c.name).toEqual(['corrupt', undefined]);
+                // The flash map lives in the tables: a relocated patch whose header claims the interleaved
+                // layout (the creator cannot write one) is refused by both appliers.
+                const patch = await buildPatch(oldImage, newImage, { ...v, layout: Layout.sectioned });
+                patch[FLAGS_OFFSET]! &= ~FLAG_SECTIONED;
+                const name2 = `${name} ${variantName(v)}`;
+                expect(await tsVerdict(oldImage.data, patch), name2).toBe('invalid');
+                for (const streaming of [false, true]) {
+                  const r = apply(oldImage.data, patch, seed++, [], streaming);
+                  expect([r.result, r.output], name2).toEqual(['corrupt', undefined]);
+                }
                 continue;
               }
+              const c = { name: `${name} ${variantName(v)}`, old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, v) };
               expect(await tsVerdict(oldImage.data, c.patch), `${c.name}: the TypeScript applier`).toBe('ok');
               expectApplies(c, [0, seed++]);
             }
@@ -144,7 +157,7 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     }
   }, 60_000);
 
-  it('applies patches between empty and tiny images (empty program, no LZMA window)', async () => {
+  it('applies patches between empty and tiny images (empty program, 256-byte window)', async () => {
     const f = fixture('v1.0.0').data;
     const pairs: Array<[string, Uint8Array, Uint8Array]> = [
       ['to empty', f, new Uint8Array(0)],
@@ -159,7 +172,7 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
       const cases = await cliCases(name, oldImage, newImage, [{ arch: 'none' }, { arch: 'cortex-m' }]);
       for (const relocate of [false, true]) {
         for (const codec of [Codec.none, Codec.lzma1]) {
-          const v: Variant = { relocate, layout: relocate ? Layout.controlFirst : Layout.interleaved, diffCoding: DiffCoding.sparse, codec };
+          const v: Variant = { relocate, layout: relocate ? Layout.sectioned : Layout.interleaved, diffCoding: DiffCoding.sparse, codec };
           cases.push({ name: `${name} ${variantName(v)}`, old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, v) });
         }
       }
@@ -168,9 +181,10 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
   });
 
   /** Applies a damaged patch with both appliers: same accept/refuse decision, right code, no output. */
-  async function expectSameVerdict(c: Case, damaged: Uint8Array, what: string, expected?: Result[]): Promise<Result> {
+  async function expectSameVerdict(c: Case, damaged: Uint8Array, what: string, expected?: Result[], streaming = false): Promise<Result> {
     const ts = await tsVerdict(c.old.data, damaged);
-    const r = apply(c.old.data, damaged, counter);
+    const r = apply(c.old.data, damaged, counter, [], streaming);
+    what = `${what}${streaming ? ' (streaming)' : ''}`;
     const where = `${c.name}: ${what} -> C ${r.result}, TypeScript ${ts}`;
     if (ts === 'ok') {
       // A change that does not matter (a load address of a plain patch, a larger dictionary...).
@@ -199,34 +213,48 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
       fixtureCases.find((c) => c.name === 'v1.2.0 -> v2.0.0 cortex-m dict 16384')!,
       // Codec none: damage reaches the program parser directly.
       { name: 'plain interleaved raw none', old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, { relocate: false, layout: Layout.interleaved, diffCoding: DiffCoding.raw, codec: Codec.none }) },
-      { name: 'cortex-m control-first sparse none', old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, { relocate: true, layout: Layout.controlFirst, diffCoding: DiffCoding.sparse, codec: Codec.none }) },
+      { name: 'cortex-m sectioned sparse none', old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, { relocate: true, layout: Layout.sectioned, diffCoding: DiffCoding.sparse, codec: Codec.none }) },
     ];
     for (const [k, c] of cases.entries()) {
       const info = patchInfo(c.patch);
       const headerLength = info.headerSize;
-      const oldHash = Buffer.from(c.patch).indexOf(Buffer.from(sha256(c.old.data)));
+      const tablesEnd = headerLength + info.tablesSize;
+      const oldCheck = Buffer.from(c.patch).indexOf(Buffer.from(sha256(c.old.data).subarray(0, OLD_CHECK_LENGTH)));
       const newHash = Buffer.from(c.patch).indexOf(Buffer.from(sha256(c.new.data)));
-      expect(oldHash).toBeGreaterThan(5);
+      expect(oldCheck).toBeGreaterThan(4);
+      expect(info.tablesSize > 0, c.name).toBe(k !== 1);
       // Every header byte of the first patch (every other byte of the rest), with a mask that varies by position.
       for (let at = k % 2; at < headerLength; at += k === 0 ? 1 : 2) {
         const mask = [0x01, 0x80, 0xff, 0x10, 0x04][at % 5]!;
         let expected: Result[] | undefined;
-        if (at < 4) expected = ['corrupt'];
-        else if (at === 4) expected = ['unsupported'];
-        else if (at >= oldHash && at < oldHash + 32) expected = ['wrong-base'];
+        if (at < 2) expected = ['corrupt'];
+        else if (at === 2) expected = ['unsupported'];
+        else if (at >= oldCheck && at < oldCheck + OLD_CHECK_LENGTH) expected = ['wrong-base'];
         else if (at >= newHash && at < newHash + 32) expected = ['result-hash'];
         await expectSameVerdict(c, flipped(c.patch, at, mask), `header byte ${at} ^ 0x${mask.toString(16)}`, expected);
+      }
+      // Tables bytes (both modes): corrupt (checked before anything is written) or a wrong result (a changed
+      // flash map segment flag or map shift), or accepted by both (a map record no item uses).
+      const tablePicks = pseudoRandomBytes(96, tablesEnd);
+      for (let i = 0; i < (info.tablesSize > 0 ? 48 : 0); i++) {
+        const at = headerLength + ((tablePicks[2 * i]! << 8) | tablePicks[2 * i + 1]!) % info.tablesSize;
+        await expectSameVerdict(c, flipped(c.patch, at, 1 << (i % 8)), `tables byte ${at}`, ['ok', 'corrupt', 'result-hash'], i % 2 === 1);
       }
       // Payload bytes: corrupt (LZMA, program) or a wrong result, never accepted.
       const picks = pseudoRandomBytes(64, headerLength);
       for (let i = 0; i < 32; i++) {
-        const at = headerLength + ((picks[2 * i]! << 8) | picks[2 * i + 1]!) % info.payloadSize;
-        await expectSameVerdict(c, flipped(c.patch, at, 1 << (i % 8)), `payload byte ${at}`, ['corrupt', 'result-hash']);
+        const at = tablesEnd + ((picks[2 * i]! << 8) | picks[2 * i + 1]!) % info.payloadSize;
+        await expectSameVerdict(c, flipped(c.patch, at, 1 << (i % 8)), `payload byte ${at}`, ['corrupt', 'result-hash'], i % 2 === 1);
       }
-      // Truncated anywhere (inside the header and the payload) and extended.
-      for (let i = 0; i < 24; i++) {
-        const cut = i < 8 ? Math.floor((headerLength * i) / 8) : headerLength + Math.floor((info.payloadSize * (i - 8)) / 16);
-        await expectSameVerdict(c, c.patch.subarray(0, cut), `truncated to ${cut} bytes`, ['corrupt']);
+      // Truncated anywhere (inside the header, the tables and the payload) and extended.
+      for (let i = 0; i < 32; i++) {
+        const cut =
+          i < 8
+            ? Math.floor((headerLength * i) / 8)
+            : i < 16
+              ? headerLength + Math.floor((info.tablesSize * (i - 8)) / 8)
+              : tablesEnd + Math.floor((info.payloadSize * (i - 16)) / 16);
+        await expectSameVerdict(c, c.patch.subarray(0, cut), `truncated to ${cut} bytes`, ['corrupt'], i % 2 === 1);
       }
       await expectSameVerdict(c, c.patch.subarray(0, c.patch.length - 1), 'last byte missing', ['corrupt']);
       for (const extra of [1, 72, 74]) {
@@ -237,12 +265,16 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     }
   }, 120_000);
 
-  it('reports no-memory for a work buffer one byte short, and applies with exactly the figure', () => {
+  it('reports no-memory for a work buffer one byte short, and applies with exactly the figure (both modes)', () => {
     const c = fixtureCases.find((x) => x.name === 'v1.1.0 -> v1.2.0 cortex-m dict 16384')!;
-    const work = patchInfo(c.patch).deviceRam.total - 512;
-    expect(apply(c.old.data, c.patch, 5, ['-w', String(work - 1)]).result).toBe('no-memory');
-    expect(apply(c.old.data, c.patch, 5, ['-w', '0']).result).toBe('no-memory');
-    expect(apply(c.old.data, c.patch, 5, ['-w', String(work)]).result).toBe('ok');
+    const ram = patchInfo(c.patch).deviceRam;
+    expect(ram.streamingTables).toBeGreaterThan(0);
+    for (const streaming of [false, true]) {
+      const work = (streaming ? ram.streamingTotal : ram.total) - ram.fixedState;
+      expect(apply(c.old.data, c.patch, 5, ['-w', String(work - 1)], streaming).result).toBe('no-memory');
+      expect(apply(c.old.data, c.patch, 5, ['-w', '0'], streaming).result).toBe('no-memory');
+      expect(apply(c.old.data, c.patch, 5, ['-w', String(work)], streaming).result).toBe('ok');
+    }
   });
 
   it('refuses a base image that is not the patch base', () => {

@@ -33,7 +33,7 @@ describe.skipIf(!available)('device library, Cortex-M4 cross build', () => {
       // Issue 8: applier + LZMA + SHA-256 without signature verification within 8 KB of flash, both as the
       // sum of the objects and as linked with --gc-sections; the context within the fixed state of the
       // RAM formula (docs/FORMAT.md, "Device RAM").
-      for (const name of ['sd_patch', 'sd_patch_header', 'sd_reloc', 'sd_patch_sig']) {
+      for (const name of ['sd_patch', 'sd_patch_header', 'sd_patch_tables', 'sd_patch_program', 'sd_reloc', 'sd_patch_sig']) {
         const s = sizes.get(name);
         expect(s, name).toBeTruthy();
         expect(s!.data + s!.bss, name).toBe(0);

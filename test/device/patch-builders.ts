@@ -1,23 +1,18 @@
 /**
  * Patches for the device applier tests: the CLI's own (createPatch), and hand-assembled ones for the
- * program variants createPatch does not pick on small pairs (interleaved relocation, raw differences,
- * codec none, optional header fields), built from the same TypeScript parts so the format is the
- * project's, not the test's.
+ * variants createPatch does not pick on small pairs (each layout and difference coding, codec none, optional
+ * header fields), built from the same TypeScript parts (plans, encodeTables, encodeProgram, encodeHeader) so
+ * the format is the project's, not the test's.
  */
 import { readFileSync } from 'node:fs';
-import { relocationContext } from '../../src/arch/cortex-m/plan.js';
-import { inferRamMap } from '../../src/arch/cortex-m/infer-ram.js';
-import { NO_MAP } from '../../src/arch/cortex-m/infer-constants.js';
-import { encodeRelocationParams, RECOGNIZE_ALL, Recognize } from '../../src/arch/cortex-m/params.js';
 import { planCortexMRounds } from '../../src/arch/cortex-m/plan.js';
-import { predictWholeImage, relocatingSource } from '../../src/arch/cortex-m/predict.js';
 import { compressLzma, type LzmaParams } from '../../src/codec/lzma.js';
-import { Codec, encodeHeader, Transform, type PatchHeader } from '../../src/container/header.js';
-import { matchBlocks } from '../../src/delta/match.js';
+import { Codec, encodeHeader, OLD_CHECK_LENGTH, type PatchHeader } from '../../src/container/header.js';
+import { encodeTables } from '../../src/container/tables.js';
 import { DiffCoding, encodeProgram, Layout } from '../../src/delta/program.js';
-import { plainSource } from '../../src/delta/source.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import type { ImageInput } from '../../src/pipeline/create.js';
+import { planPlain, windowFor } from '../../src/pipeline/encode-candidates.js';
+import type { ImageInput } from '../../src/types.js';
 
 /** A firmware file as a plain Uint8Array (a Buffer's slice() shares memory, which the creator must not see). */
 export function loadImage(file: string, loadAddress: number): ImageInput {
@@ -25,81 +20,59 @@ export function loadImage(file: string, loadAddress: number): ImageInput {
 }
 
 export interface Variant {
+  /** The Cortex-M relocation transform (sectioned layout only). */
   relocate: boolean;
   layout: Layout;
   diffCoding: DiffCoding;
   codec: Codec;
-  lzma?: LzmaParams;
+  lzma?: Omit<LzmaParams, 'dictSize'> & { dictSize?: number };
   versions?: [string, string];
   securityCounter?: number;
 }
 
+/** The header's flags byte and its sectioned-layout bit (docs/FORMAT.md, "Header"). */
+export const FLAGS_OFFSET = 3;
+export const FLAG_SECTIONED = 0x08;
+
 export function variantName(v: Variant): string {
   return [
     v.relocate ? 'cortex-m' : 'plain',
-    v.layout === Layout.controlFirst ? 'control-first' : 'interleaved',
+    v.layout === Layout.sectioned ? 'sectioned' : 'interleaved',
     v.diffCoding === DiffCoding.sparse ? 'sparse' : 'raw',
     v.codec === Codec.lzma1 ? 'lzma' : 'none',
     ...(v.versions ? ['versions'] : []),
   ].join('/');
 }
 
-/** Blocks, predicted source and transform parameters for one variant. */
-function plan(oldImage: ImageInput, newImage: ImageInput, v: Variant) {
-  if (!v.relocate) {
-    return { transform: Transform.plain, params: new Uint8Array(0), blocks: matchBlocks(oldImage.data, newImage.data), source: plainSource(oldImage.data) };
-  }
-  if (v.layout === Layout.controlFirst) {
-    const rounds = planCortexMRounds(oldImage, newImage);
-    const last = rounds[rounds.length - 1]!;
-    return { transform: Transform.cortexM, params: last.transformParams, blocks: last.blocks, source: last.source };
-  }
-  // Interleaved: no table up front, so an empty flash map (0 segments declared). The format refuses this
-  // combination (docs/FORMAT.md, "Layouts"); the tests check that both appliers do.
-  const old = oldImage.data;
-  const params = {
-    recognize: RECOGNIZE_ALL & ~Recognize.constants,
-    minSegment: 32,
-    flashSegments: 0,
-    ram: inferRamMap(old, newImage.data, matchBlocks(old, newImage.data), oldImage.loadAddress, newImage.loadAddress),
-    constants: NO_MAP,
-  };
-  const ctx = relocationContext(old, oldImage.loadAddress, newImage.loadAddress, params, []);
-  return {
-    transform: Transform.cortexM,
-    params: encodeRelocationParams(params),
-    blocks: matchBlocks(predictWholeImage(ctx), newImage.data),
-    source: relocatingSource(ctx),
-  };
-}
-
 export async function buildPatch(oldImage: ImageInput, newImage: ImageInput, v: Variant): Promise<Uint8Array> {
-  const p = plan(oldImage, newImage, v);
-  const program = encodeProgram(p.blocks, newImage.data, p.source, { layout: v.layout, diffCoding: v.diffCoding });
-  const lzma = v.lzma ?? { lc: 0, lp: 2, pb: 2, dictSize: 4096 };
+  if (v.relocate && v.layout !== Layout.sectioned) throw new RangeError('relocation needs the sectioned layout');
+  const plan = v.relocate ? planCortexMRounds(oldImage, newImage).at(-1)! : planPlain(oldImage, newImage);
+  const program = encodeProgram(plan.blocks, newImage.data, plan.source, { layout: v.layout, diffCoding: v.diffCoding });
+  const tables = v.layout === Layout.sectioned ? encodeTables(plan.blocks, plan.relocation) : new Uint8Array(0);
+  const lzma: LzmaParams = { lc: 0, lp: 2, pb: 2, ...v.lzma, dictSize: windowFor(v.lzma?.dictSize ?? 4096, program.length) };
   const payload = v.codec === Codec.lzma1 ? await compressLzma(program, lzma) : program;
   const header: PatchHeader = {
     oldSize: oldImage.data.length,
     newSize: newImage.data.length,
     oldLoadAddress: oldImage.loadAddress,
     newLoadAddress: newImage.loadAddress,
-    oldSha256: sha256(oldImage.data),
+    oldCheck: sha256(oldImage.data).slice(0, OLD_CHECK_LENGTH),
     newSha256: sha256(newImage.data),
-    transform: p.transform,
-    transformParams: p.params,
+    transform: plan.transform,
+    recognize: plan.relocation?.recognize ?? 0,
     layout: v.layout,
     diffCoding: v.diffCoding,
-    entryCount: p.blocks.length,
-    programLength: program.length,
     codec: v.codec,
     payloadLength: payload.length,
+    tablesLength: tables.length,
   };
   if (v.codec === Codec.lzma1) header.lzma = lzma;
   if (v.versions) [header.versionFrom, header.versionTo] = v.versions;
   if (v.securityCounter !== undefined) header.securityCounter = v.securityCounter;
   const head = encodeHeader(header);
-  const bytes = new Uint8Array(head.length + payload.length);
+  const bytes = new Uint8Array(head.length + tables.length + payload.length);
   bytes.set(head, 0);
-  bytes.set(payload, head.length);
+  bytes.set(tables, head.length);
+  bytes.set(payload, head.length + tables.length);
   return bytes;
 }
