@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { signPatch } from '../../container/sign.js';
 import { createPatch } from '../../pipeline/create-patch.js';
-import type { Arch } from '../../pipeline/create-patch.js';
+import type { Arch, CodecChoice } from '../../pipeline/create-patch.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import { loadElfSymbols, loadImageFile, warnUnknownBase } from '../images.js';
@@ -19,6 +19,7 @@ interface DiffOptions {
   arch: string;
   dictSize: string;
   maxRam?: string;
+  codec?: string;
   versionFrom?: string;
   versionTo?: string;
   securityCounter?: string;
@@ -30,6 +31,7 @@ interface DiffOptions {
 }
 
 const ARCHES: readonly Arch[] = ['auto', 'cortex-m', 'none'];
+const CODECS: readonly CodecChoice[] = ['lzma', 'small-lz', 'auto'];
 
 export function register(program: Command): void {
   program
@@ -45,7 +47,8 @@ export function register(program: Command): void {
     .option('--old-elf <file>', 'ELF file of a .bin/.hex <old>: its symbols give an exact RAM map')
     .option('--new-elf <file>', 'ELF file of a .bin/.hex <new>')
     .option('--dict-size <bytes>', 'LZMA dictionary: the largest RAM item on the device (4K..64M, power of two)', '4K')
-    .option('--max-ram <bytes>', 'device RAM budget: choose the smallest patch a device can apply within it (e.g. 24K)')
+    .option('--max-ram <bytes>', 'device RAM budget: the smallest patch a device applies within it, either codec unless --codec (e.g. 8K)')
+    .option('--codec <codec>', 'lzma (default: what device/ links by default) | small-lz (codec 2, about 2 KB of RAM) | auto (the smaller)')
     .option('--version-from <version>', 'firmware version string of <old>, recorded in the header')
     .option('--version-to <version>', 'firmware version string of <new>, recorded in the header')
     .option('--security-counter <n>', 'anti-rollback counter recorded in the header')
@@ -62,6 +65,9 @@ Examples:
     )
     .action(async (oldPath: string, newPath: string, opts: DiffOptions) => {
       if (!ARCHES.includes(opts.arch as Arch)) throw new UsageError(`--arch must be one of ${ARCHES.join(', ')}, got "${opts.arch}"`);
+      if (opts.codec !== undefined && !CODECS.includes(opts.codec as CodecChoice)) {
+        throw new UsageError(`--codec must be one of ${CODECS.join(', ')}, got "${opts.codec}"`);
+      }
       const dictSize = parseSize(opts.dictSize, '--dict-size', 4096, 64 * 1024 * 1024);
       const maxDeviceRam = opts.maxRam !== undefined ? parseSize(opts.maxRam, '--max-ram', 1, 2 ** 32 - 1) : undefined;
       if (!Number.isInteger(Math.log2(dictSize))) throw new UsageError(`--dict-size must be a power of two, got ${opts.dictSize}`);
@@ -90,6 +96,7 @@ Examples:
         ...(oldElf && newElf && { oldElf, newElf }),
         dictSize,
         ...(maxDeviceRam !== undefined && { maxDeviceRam }),
+        ...(opts.codec !== undefined && { codec: opts.codec as CodecChoice }),
         ...(opts.versionFrom !== undefined && { versionFrom: opts.versionFrom }),
         ...(opts.versionTo !== undefined && { versionTo: opts.versionTo }),
         ...(securityCounter !== undefined && { securityCounter }),
@@ -104,6 +111,6 @@ Examples:
       }
       printLine(`${opts.output}: ${formatBytes(info.patchSize)} bytes, ${info.transform} transform`);
       printLine(`  new image ${formatBytes(info.new.size)} bytes; ratio ${info.ratio.toFixed(2)} (new image / patch)`);
-      printLine(`  device RAM to apply: ${formatBytes(info.deviceRam.total)} bytes`);
+      printLine(`  device RAM to apply: ${formatBytes(info.deviceRam.total)} bytes (codec ${info.codec})`);
     });
 }
