@@ -16,6 +16,7 @@ import { measureLarge, renderLarge } from './lib/large.js';
 import { ARCHES, AUTO_WITH_ELF, BenchFailure, coldCli, loadLibrary, measureArch, writeImages } from './lib/smartdelta.js';
 import { sameBytes } from './lib/stats.js';
 import { checkTargets } from './lib/targets.js';
+import { budgetChecks, measureBudgets, renderBudgets } from './lib/budgets.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const corpusDir = path.resolve(root, '../shared/corpus');
@@ -99,6 +100,7 @@ async function measurePair(lib, pair, runs, found, tmpDir, loadLog) {
       else console.log(`  ${id.padEnd(19)} ${String(r.size).padStart(7)} B  create ${formatMs(r.createMs)}, apply ${formatMs(r.applyMs)}${r.roundTrip ? '' : '  ROUND TRIP FAILED'}`);
     }
   });
+  result.budgets = await measureBudgets(lib, pair.id, images);
   if (pair.group === 'corpus') result.published = PUBLISHED_SIZES[pair.id];
   return { result, autoPatch, newData: images.new.data };
 }
@@ -181,11 +183,11 @@ async function main() {
       coldCli: cold,
       device,
       large,
-      targets: checkTargets(measured, { coldCli: cold, device, busy }),
+      targets: [...checkTargets(measured, { coldCli: cold, device, busy }), ...budgetChecks(measured)],
       otherBenches: otherBenches(),
     };
     writeAtomically(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeAtomically(path.join(import.meta.dirname, 'RESULTS.md'), `${renderReport(results)}\n${renderLarge(large).join('\n')}`);
+    writeAtomically(path.join(import.meta.dirname, 'RESULTS.md'), `${renderReport(results)}\n${renderBudgets(measured).join('\n')}\n\n${renderLarge(large).join('\n')}`);
     console.log(`\nbench: wrote bench/RESULTS.md and bench/results.json in ${results.durationSeconds.toFixed(0)} s`);
     const missed = results.targets.filter((t) => t.pass === false && !t.goal);
     for (const t of missed) console.log(`bench: not met: ${t.what} (${t.measured}, limit ${t.limit})`);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { sameBytes } from './stats.js';
 
 /** The applier without signature verification (device/Makefile CORE_SRC): the 8 KB budget of issue 8. */
-export const CORE_OBJECTS = ['sd_patch', 'sd_patch_header', 'sd_reloc', 'sd_lzma', 'sd_sha256'];
+export const CORE_OBJECTS = ['sd_patch', 'sd_patch_header', 'sd_patch_tables', 'sd_patch_program', 'sd_reloc', 'sd_lzma', 'sd_sha256'];
 const SIGNATURE_OBJECT = 'sd_patch_sig';
 /** apply_cli's chunk-size seed: the patch is fed in pseudo-random chunks, as over a radio link. */
 const CHUNK_SEED = '9';
