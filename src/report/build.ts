@@ -99,7 +99,9 @@ export async function buildPairReport(oldInput: NamedImage, newInput: NamedImage
   sent.sent = true;
   if (!options.patch && sent.patch && !sent.patch.signed) notes.push('the deltas built here are unsigned; a signature adds 73 bytes (docs/SIGNING.md)');
 
-  const lzma = sent.patch?.lzma ?? FALLBACK_LZMA;
+  // The delta's lc/lp/pb; its window may be smaller than its dictionary (a short program): the full image
+  // gets the dictionary asked for, as `diff` would use on it.
+  const lzma = sent.patch?.lzma ? { ...sent.patch.lzma, dictSize: Math.max(sent.patch.lzma.dictSize, dictSize) } : FALLBACK_LZMA;
   if (!sent.patch?.lzma) notes.push(`the delta sent is not LZMA-compressed: the full image uses lc=${lzma.lc} lp=${lzma.lp} pb=${lzma.pb}`);
   const compressed = deliverable('compressed', (await compressLzma(newImage.data, lzma)).length, newSize);
   compressed.lzma = { ...lzma };

@@ -96,6 +96,7 @@ export function ramSection(r: PairReport): string {
       ['fixed state', bytes(a.fixedState)],
       ['codec model (LZMA probabilities)', bytes(a.codecModel)],
       ['codec window', bytes(a.codecWindow)],
+      ['table-first entries', bytes(a.smallTable)],
       ['<b>total, patch stored in flash</b>', `<b>${bytes(a.total)}</b>`],
       ['tables, only when applied as it arrives', bytes(a.streamingTables)],
       ['total, applied as it arrives', bytes(a.streamingTotal)],

@@ -36,7 +36,11 @@ function pairLines(r: PairReport, p: Painter): string[] {
 
 function sizeLines(r: PairReport, p: Painter): string[] {
   const rows = r.deliverables.map((d): Cell[] => {
-    const detail = d.lzma ? `LZMA1 ${lzmaText(d.lzma)}, the delta's settings` : d.patch ? `${d.patch.transform} transform${d.patch.signed ? ', signed' : ''}` : '';
+    const detail = d.lzma
+      ? `LZMA1 ${lzmaText(d.lzma)}, the delta's settings`
+      : d.patch
+        ? `${d.patch.transform} transform${d.patch.signed ? ', signed' : ''}, device RAM ${bytes(d.patch.applyRam.total)}`
+        : '';
     const mark = d.sent ? { text: 'sent', paint: p.good } : '';
     return [d.label, bytes(d.size), ratio(d.ratio), mark, detail];
   });
@@ -104,7 +108,8 @@ function dataRateLines(r: PairReport, p: Painter): string[] {
 function ramLines(r: PairReport): string[] {
   const a = r.applyRam;
   return [
-    `device RAM to apply the delta: ${bytes(a.total)} bytes from a stored patch (state ${bytes(a.fixedState)}, codec model ${bytes(a.codecModel)}, window ${bytes(a.codecWindow)}); ` +
+    `device RAM to apply the delta: ${bytes(a.total)} bytes from a stored patch (state ${bytes(a.fixedState)}, codec model ${bytes(a.codecModel)}, ` +
+      `window ${bytes(a.codecWindow)}${a.smallTable ? `, table-first entries ${bytes(a.smallTable)}` : ''}); ` +
       `${bytes(a.streamingTotal)} applied as it arrives (tables ${bytes(a.streamingTables)} kept in RAM)`,
     `device RAM to decode the fragments: the "decoder RAM" column (TS004 FragDecoder sized for M fragments and as many losses as coded fragments), plus M x frag bytes of flash`,
   ];

@@ -36,7 +36,7 @@ function printInfo(i: PatchInfo): void {
   lines.push(`codec            ${i.codec}${i.lzma ? ` lc=${i.lzma.lc} lp=${i.lzma.lp} pb=${i.lzma.pb} window=${formatBytes(i.lzma.window)}` : ''}`);
   lines.push(`ratio            ${i.ratio.toFixed(2)} (new image / patch)`);
   lines.push(
-    `device RAM       ${formatBytes(ram.total)} bytes: state ${ram.fixedState}, codec model ${formatBytes(ram.codecModel)}, window ${formatBytes(ram.codecWindow)} ` +
+    `device RAM       ${formatBytes(ram.total)} bytes: state ${ram.fixedState}, codec model ${formatBytes(ram.codecModel)}, window ${formatBytes(ram.codecWindow)}${ram.smallTable ? `, table-first entries ${ram.smallTable}` : ''} ` +
       `(applied as it arrives, without storing it: ${formatBytes(ram.streamingTotal)}, the tables kept in RAM)`,
   );
   for (const line of lines) printLine(line);
