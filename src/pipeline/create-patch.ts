@@ -147,6 +147,6 @@ function dictionarySizes(options: CreatePatchOptions): number[] {
 function noFitMessage(options: CreatePatchOptions, leanest: number): string {
   return (
     `no patch fits --max-ram ${options.maxDeviceRam} bytes of device RAM: the leanest patch of this pair needs ${leanest} bytes ` +
-    `(${DEVICE_FIXED_STATE} of applier state and the codec's smallest model and window); raise the budget`
+    `(${DEVICE_FIXED_STATE} of applier state, the program stored without a codec); raise the budget`
   );
 }

@@ -28,7 +28,6 @@ const LZMA_CANDIDATES: ReadonlyArray<Pick<LzmaParams, 'lc' | 'lp' | 'pb'>> = [
 ];
 /** The smallest window a header declares (docs/FORMAT.md, "Header"), and the smallest dictionary the encoder uses. */
 const MIN_WINDOW = 256;
-const MIN_DICT = 4096;
 
 export interface EncodedCandidate {
   layout: Layout;
@@ -87,13 +86,8 @@ export async function encodeSmallest(
   for (const { layout, diffCoding } of plan.variants) {
     const segmentFlags = plan.relocation?.segmentFlags;
     const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding, ...(segmentFlags && { segmentFlags }) });
-    // What the leanest settings would need for this program: the true minimum a --max-ram error names.
-    if (leanest) {
-      const lean = codecs.includes(Codec.smallLz)
-        ? { codec: Codec.smallLz, smallLz: { params: { windowLog2: LZS_MIN_WINDOW_LOG2, literalContext: 0 }, programLength: program.length } }
-        : { codec: Codec.lzma1, lzma: { lc: 0, lp: 0, pb: 0, dictSize: windowFor(MIN_DICT, program.length) } };
-      leanest.ram = Math.min(leanest.ram, candidateRam({ layout, ...lean }));
-    }
+    // The leanest this variant can be (no codec): the true minimum a --max-ram error names.
+    if (leanest) leanest.ram = Math.min(leanest.ram, candidateRam({ layout, codec: Codec.none }));
     const tables =
       layout === Layout.interleaved ? new Uint8Array(0) : encodeTables(plan.blocks, plan.relocation, layout === Layout.sectioned);
     const consider = async (candidate: Omit<EncodedCandidate, 'payload'>, compress: () => Promise<Uint8Array>): Promise<void> => {
@@ -107,6 +101,10 @@ export async function encodeSmallest(
         const lzma = { ...set, dictSize: windowFor(dictSize, program.length) };
         await consider({ layout, diffCoding, codec: Codec.lzma1, lzma, tables }, () => compressLzma(program, lzma));
       }
+    }
+    // Under a budget below any codec's state, the program itself (codec 0) is the last resort.
+    if (options.maxDeviceRam !== undefined) {
+      await consider({ layout, diffCoding, codec: Codec.none, tables }, async () => program.slice());
     }
     if (codecs.includes(Codec.smallLz)) {
       for (const params of smallLzSettings(program.length, layout, options.maxDeviceRam)) {
