@@ -162,7 +162,11 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
     header.versionFrom = readString(r, 'version-from');
     header.versionTo = readString(r, 'version-to');
   }
-  if (flags & FLAG_SECURITY_COUNTER) header.securityCounter = r.uvarint('security counter');
+  if (flags & FLAG_SECURITY_COUNTER) {
+    // 32 bits, as a bootloader stores it: a wider value would wrap there and defeat the rollback check.
+    header.securityCounter = r.uvarint('security counter');
+    if (header.securityCounter > 0xffffffff) throw new InvalidInputError(`security counter ${header.securityCounter} exceeds 32 bits`);
+  }
   return { header, length: r.offset };
 }
 

@@ -104,6 +104,8 @@ export class ByteReader {
       value += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) {
         if (b === 0 && i > 0) throw new InvalidInputError(`${this.what}: ${field} at offset ${start} is not a minimal varint`);
+        // docs/FORMAT.md "Integers and bits": every field is below 2^32, as a device's 32-bit reader sees it.
+        if (value > 0xffffffff) throw new InvalidInputError(`${this.what}: ${field} at offset ${start} exceeds 32 bits`);
         return value;
       }
       scale *= 0x80;
