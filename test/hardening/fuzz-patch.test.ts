@@ -1,8 +1,9 @@
 /**
- * Fuzzing the patch container and the applier (issue 7): every mutation of a valid patch (plain and Cortex-M,
- * both layouts, raw and sparse differences, codec none and LZMA, versions, counter, signed) is either
- * refused with exit code 3 (1 for a base image the mutated header no longer matches) and a one-line message,
- * or applies to exactly the right image. A signed patch with any changed byte never verifies.
+ * Fuzzing the patch container and the applier (issue 7, format version 2): every mutation of a valid patch
+ * (interleaved plain, sectioned plain, sectioned relocated with checkpoints and RAM and constant maps,
+ * table-first relocated; raw and sparse differences; codec none, LZMA and codec 2; versions, counter, signed)
+ * is either refused with exit code 3 (1 for a base image the mutated header no longer matches) and a one-line
+ * message, or applies to exactly the right image. A signed patch with any changed byte never verifies.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { requireValidSignature, verifyPatch } from '../../src/pipeline/verify.js
 import { expectRejection, FuzzTally, fuzzRuns, timedAsync, timedSync } from './harness.js';
 import { applyMutations, mutationsArb, sameBytes } from './mutate.js';
 import { buildPatchSeeds, type PatchSeed } from './patch-seeds.js';
-import { patchWith, rawHeaderOf } from './malformed-inputs.js';
+import { controlTableOf, entriesOf, patchWith, rawPatchOf, rawTablesOf, recordsOf, valueMapOf, writeTables } from './malformed-inputs.js';
 
 let seeds: PatchSeed[] = [];
 let key: Ed25519PrivateKey;
@@ -67,6 +68,22 @@ async function checkMutant(seed: PatchSeed, mutant: Uint8Array): Promise<void> {
 }
 
 describe('patch container and applier under mutation', () => {
+  it('the seeds cover every layout with every codec, both value maps, checkpoints, signed and unsigned', () => {
+    const kinds = new Set<string>();
+    for (const seed of seeds) {
+      const { header } = parsePatch(seed.bytes);
+      kinds.add(`${header.layout}/${header.transform}/${header.codec}`);
+      kinds.add(`signed ${seed.signedBy !== undefined}`);
+      const { tables } = rawTablesOf(seed.bytes);
+      if (tables.control?.checkpoints.length) kinds.add('control checkpoints');
+      if ((tables.ram?.count as number) > 0) kinds.add('RAM map');
+      if (tables.constants?.checkpoints.length) kinds.add('constant map checkpoints');
+    }
+    // Layout 0 interleaved, 1 sectioned, 2 table-first; transform 0 plain, 1 Cortex-M; codec 0 none, 1 LZMA, 2 small LZ.
+    for (const layout of ['0/0', '1/0', '1/1', '2/1']) for (const codec of [0, 1, 2]) expect(kinds).toContain(`${layout}/${codec}`);
+    for (const kind of ['signed true', 'signed false', 'control checkpoints', 'RAM map', 'constant map checkpoints']) expect(kinds).toContain(kind);
+  });
+
   it('every seed applies and verifies unmutated', async () => {
     for (const seed of seeds) {
       expect(sameBytes(await applyPatch(seed.old, seed.bytes), seed.new), seed.name).toBe(true);
@@ -87,19 +104,19 @@ describe('patch container and applier under mutation', () => {
     );
   });
 
-  it('payload edits with a header that follows them: bytes appended, the tail cut or replaced', async () => {
+  it('payload and tables edits with a header that follows them: bytes appended, the tail cut or replaced', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.constantFrom('append', 'cut', 'replace'), fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 40 }), async (pick, edit, bytes) => {
+      fc.asyncProperty(fc.nat(), fc.constantFrom('payload', 'tables'), fc.constantFrom('append', 'cut', 'replace'), fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 40 }), async (pick, part, edit, bytes) => {
         const seed = seeds[pick % seeds.length]!;
-        const { payload } = rawHeaderOf(seed.bytes);
-        const cut = Math.min(bytes.length, payload.length);
+        const { tables, payload } = rawPatchOf(seed.bytes);
+        const original = part === 'tables' ? tables : payload;
+        const cut = Math.min(bytes.length, original.length);
         const edited =
-          edit === 'append' ? Uint8Array.from([...payload, ...bytes])
-          : edit === 'cut' ? payload.subarray(0, payload.length - cut)
-          : Uint8Array.from([...payload.subarray(0, payload.length - cut), ...bytes.slice(0, cut)]);
-        // The payload length always follows; the program length too when the payload is the program.
-        const codecNone = parsePatch(seed.bytes).header.codec === 0;
-        const mutant = patchWith(seed.bytes, { payloadLength: edited.length, ...(codecNone && pick % 2 === 0 ? { programLength: edited.length } : {}) }, edited);
+          edit === 'append' ? Uint8Array.from([...original, ...bytes])
+          : edit === 'cut' ? original.subarray(0, original.length - cut)
+          : Uint8Array.from([...original.subarray(0, original.length - cut), ...bytes.slice(0, cut)]);
+        // The length in the header always follows (for tables, only where the header has a tables length).
+        const mutant = patchWith(seed.bytes, {}, { [part]: edited });
         tally.add('patch');
         if (sameBytes(mutant, seed.bytes)) return;
         const { signedBy: _signer, ...unsigned } = seed; // the rebuilt patch has no trailer
@@ -109,7 +126,48 @@ describe('patch container and applier under mutation', () => {
     );
   });
 
-  it('boundary integers in every header, parameter and program field', async () => {
+  it('one control entry or value map record changed, the table re-encoded with checkpoints that follow it', async () => {
+    const withTables = seeds.filter((s) => { const { tables } = rawTablesOf(s.bytes); return tables.control || tables.ram || tables.constants; });
+    expect(withTables.length).toBeGreaterThan(8);
+    const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(-(2 ** 20), 2 ** 20, 0x7fff_ffff, -0x7fff_ffff, 65536));
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.constantFrom('control', 'ram', 'constants'), fc.nat(), fc.nat({ max: 3 }), value, async (pick, part, index, which, delta) => {
+        const seed = withTables[pick % withTables.length]!;
+        const { tables } = rawTablesOf(seed.bytes);
+        const control = tables.control;
+        const map = part === 'ram' ? tables.ram : tables.constants;
+        let mutant: Uint8Array;
+        try {
+          if (part === 'control' && control) {
+            const entries = entriesOf(control);
+            const e = entries[index % entries.length]!;
+            if (which === 0) e.seek += delta;
+            else if (which === 1) e.copy = Math.max(0, e.copy + delta);
+            else if (which === 2) e.extra = Math.max(0, e.extra + delta);
+            else e.segment = !e.segment;
+            tables.control = controlTableOf(entries, control);
+          } else if (part !== 'control' && map && (map.count as number) > 0) {
+            const records = recordsOf(map);
+            const r = records[index % records.length]!;
+            if (which % 2 === 0) r.delta = Math.max(0, r.delta + delta);
+            else r.shift += delta;
+            tables[part] = valueMapOf(records, map);
+          } else return;
+          mutant = patchWith(seed.bytes, {}, { tables: writeTables(tables) });
+        } catch (err) {
+          if (err instanceof RangeError) return; // a value exp-Golomb cannot code
+          throw err;
+        }
+        tally.add('patch');
+        if (sameBytes(mutant, seed.bytes)) return;
+        const { signedBy: _signer, ...unsigned } = seed;
+        await checkMutant(unsigned, mutant);
+      }),
+      { numRuns: fuzzRuns(150) },
+    );
+  });
+
+  it('boundary integers in every header, tables and program field', async () => {
     await fc.assert(
       fc.asyncProperty(fc.nat(), fc.nat(), fc.constantFrom(0, 1, 2, 0x7f, 0x80, 0x3fff, 0x4000, 0x3ffffff, 0x4000000, 0x4000001, 0x7fffffff, 0xffffffff, 2 ** 32, 2 ** 35 - 1), fc.constantFrom(0, 0, 1), async (pick, fieldPick, value, overlong) => {
         const seed = seeds[pick % seeds.length]!;

@@ -5,14 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compressLzma, decompressLzma, type LzmaParams } from '../../src/codec/lzma.js';
-import { Codec, encodeHeader, MAX_IMAGE_SIZE, Transform, type PatchHeader } from '../../src/container/header.js';
+import { compressSmall, SmallLzDecoder } from '../../src/codec/lzs.js';
+import { Codec, encodeHeader, MAX_IMAGE_SIZE, OLD_CHECK_LENGTH, Transform, type PatchHeader } from '../../src/container/header.js';
+import { parsePatch } from '../../src/container/patch-file.js';
+import { encodeTables } from '../../src/container/tables.js';
 import { ProgramApplier } from '../../src/delta/apply.js';
+import { SmallTable } from '../../src/delta/control-table.js';
 import { DiffCoding, Layout } from '../../src/delta/program.js';
 import { plainSource } from '../../src/delta/source.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { parseIntelHex } from '../../src/image/intel-hex.js';
 import { parseFragmentFile, reassemble } from '../../src/lorawan/index.js';
-import { applyPatch, ResultBuffer } from '../../src/pipeline/apply.js';
+import { applyPatch, prepareApplier, ResultBuffer } from '../../src/pipeline/apply.js';
 import { sha256 } from '../../src/crypto/hash.js';
 
 const lzmaParams: LzmaParams = { lc: 3, lp: 0, pb: 2, dictSize: 1 << 16 };
@@ -43,28 +47,26 @@ describe('LZMA decompression stops at the declared size', () => {
   });
 });
 
-/** A patch header and program, written without the encoder's checks. */
-function craftPatch(fields: Partial<PatchHeader> & { program: Uint8Array; old: Uint8Array }): Uint8Array {
-  const { program, old, ...overrides } = fields;
+/** A patch header, tables and program, written without the encoder's checks. */
+function craftPatch(fields: Partial<PatchHeader> & { program: Uint8Array; old: Uint8Array; tables?: Uint8Array }): Uint8Array {
+  const { program, old, tables = new Uint8Array(0), ...overrides } = fields;
   const header: PatchHeader = {
     oldSize: old.length,
     newSize: 64,
     oldLoadAddress: 0,
     newLoadAddress: 0,
-    oldSha256: sha256(old),
+    oldCheck: sha256(old).slice(0, OLD_CHECK_LENGTH),
     newSha256: new Uint8Array(32),
     transform: Transform.plain,
-    transformParams: new Uint8Array(0),
     layout: Layout.interleaved,
     diffCoding: DiffCoding.raw,
-    entryCount: 1,
-    programLength: program.length,
     codec: Codec.none,
     payloadLength: program.length,
+    tablesLength: tables.length,
     ...overrides,
   };
   const head = encodeHeader(header);
-  return Uint8Array.from([...head, ...program]);
+  return Uint8Array.from([...head, ...tables, ...program]);
 }
 
 describe('applying allocates what the program really produces, not what the header declares', () => {
@@ -72,7 +74,7 @@ describe('applying allocates what the program really produces, not what the head
     const old = new Uint8Array(16).fill(7);
     // Interleaved entry: seek 0, copy 16, extra 0, then 16 difference bytes; then a copy outside the old image.
     const program = Uint8Array.from([0, 16, 0, ...new Array(16).fill(0), 0, 0x7f, 0]);
-    const patch = craftPatch({ old, newSize: MAX_IMAGE_SIZE, entryCount: 2, program });
+    const patch = craftPatch({ old, newSize: MAX_IMAGE_SIZE, program });
     expect(patch.length).toBeLessThan(150);
     const before = process.memoryUsage().arrayBuffers;
     await expect(applyPatch(old, patch)).rejects.toThrow(/control entry 1 copies old bytes \[16, 143\) outside the old image/);
@@ -93,27 +95,58 @@ describe('applying allocates what the program really produces, not what the head
     expect(() => result.append(Uint8Array.of(4))).toThrow(InvalidInputError);
   });
 
-  it('a codec-none payload that is not the declared program is refused before any work', async () => {
+  it('a codec 2 header that declares a 1 GB program costs its window (at most 4 KiB), not the program', async () => {
     const old = new Uint8Array(16).fill(7);
-    const program = Uint8Array.from([0, 16, 0, ...new Array(16).fill(0)]);
-    const patch = craftPatch({ old, newSize: 16, programLength: program.length - 1, program });
-    await expect(applyPatch(old, patch)).rejects.toThrow(
-      'corrupt patch: a payload of 19 bytes without a codec must be the declared 18-byte program',
-    );
+    const params = { windowLog2: 12, literalContext: 1 };
+    // 64 KiB of zeros: the program's first entry (seek 0, copy 0, extra 0) is empty.
+    const stream = compressSmall(new Uint8Array(1 << 16), params);
+    const patch = craftPatch({ old, newSize: MAX_IMAGE_SIZE, codec: Codec.smallLz, smallLz: { params, programLength: 1_000_000_000 }, program: stream });
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(applyPatch(old, patch)).rejects.toThrow('corrupt patch: control entry 0 is empty');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('the codec 2 decoder stops at the declared program length: a 64 KiB stream declared as 1,000 bytes delivers 1,000 at most', () => {
+    const params = { windowLog2: 10, literalContext: 0 };
+    const stream = compressSmall(new Uint8Array(1 << 16).fill(0x55), params);
+    let delivered = 0;
+    const decoder = new SmallLzDecoder(params, 1000, (piece) => {
+      delivered += piece.length;
+    });
+    expect(() => decoder.push(stream)).toThrow(/^corrupt patch: LZS stream: a \d+-byte match passes the declared size 1000$/);
+    expect(delivered).toBeLessThanOrEqual(1000);
+    // The decoder stays failed: no further input is decoded.
+    expect(() => decoder.push(stream)).toThrow(InvalidInputError);
+    expect(() => decoder.finish()).toThrow(InvalidInputError);
   });
 });
 
-describe('the control-first table is checked as it arrives', () => {
-  it('an entry that takes the table past the new size is refused at once, not after all N declared entries', () => {
+describe('the tables are checked in full before anything is applied', () => {
+  it('a control table whose last entry runs past the new size is refused before the first byte is produced', () => {
+    const old = Uint8Array.from({ length: 4096 }, (_, i) => (i * 37) & 0xff);
+    const blocks = Array.from({ length: 300 }, (_, i) => ({ oldStart: (i * 13) % 4000, copyLen: 10, extraLen: 0 }));
+    blocks[299] = { oldStart: 0, copyLen: 10, extraLen: 1 };
+    const tables = encodeTables(blocks, undefined);
+    const patch = craftPatch({ old, newSize: 3000, layout: Layout.sectioned, tables, program: new Uint8Array(3001) });
+    let produced = 0;
+    expect(() => prepareApplier(old, parsePatch(patch), (chunk) => { produced += chunk.length; })).toThrow(
+      'corrupt patch: control entry 299 runs past the new image size 3000',
+    );
+    expect(produced).toBe(0);
+  });
+});
+
+describe('the table-first table is checked as it arrives', () => {
+  it('an entry that takes the table past the new size is refused at once, not after all the declared entries', () => {
     const chunks: Uint8Array[] = [];
     const applier = new ProgramApplier(
-      { layout: Layout.controlFirst, diffCoding: DiffCoding.raw, oldSize: 16, newSize: 10, entryCount: 11 },
-      () => plainSource(new Uint8Array(16)),
+      { layout: Layout.tableFirst, diffCoding: DiffCoding.raw, oldSize: 16, newSize: 10, smallTable: new SmallTable({ oldSize: 16, newSize: 10 }) },
+      plainSource(new Uint8Array(16)),
       (c) => chunks.push(c),
     );
-    // Entries (seek 0, copy 8, extra 0) and (seek -8, copy 8, extra 0): 16 bytes for a 10-byte image.
-    // Before the fix the applier stored entries until the 11th and then failed on the total.
-    expect(() => applier.push(Uint8Array.of(0, 8, 0, 15, 8, 0))).toThrow('corrupt patch: control entry 1 takes the control table to 16 new bytes, past the header\'s 10');
+    // 11 entries declared; entries (seek 0, copy 8, extra 0) and (seek -8, copy 8, extra 0): 16 bytes for a 10-byte image.
+    expect(() => applier.push(Uint8Array.of(11, 0, 16, 0, 15, 16, 0))).toThrow('corrupt patch: control entry 1 runs past the new image size 10');
+    expect(chunks).toEqual([]);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * The malformed-input suite (issue 7): distinct damaged inputs for every parser (patch header, trailer and
- * payload, delta program, relocation parameters, Intel HEX, ELF, raw images, keys, fragment files) and bad
- * command lines, each run through the real CLI entry (main(argv) in this process). Each case pins the exit
- * code and the exact one-line message, and checks that no output file and no temporary file exists afterwards.
+ * The malformed-input suite (issue 7): distinct damaged inputs for every parser (patch header, tables, payload
+ * and trailer, delta program, both codecs, Intel HEX, ELF, raw images, keys, fragment files) and bad command
+ * lines, each run through the real CLI entry (main(argv) in this process). Each case pins the exit code and the
+ * exact one-line message, and checks that no output file and no temporary file exists afterwards. The patch
+ * cases follow format version 2 (docs/FORMAT.md): one case per rule a reader enforces.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,24 @@ import { fragmentFile, serializeSession } from '../../src/lorawan/index.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
 import { runCli, tempFilesIn } from './cli-run.js';
 import { REPO } from './harness.js';
-import { hexLine, patchWith, rawHeaderOf } from './malformed-inputs.js';
+import {
+  controlTableOf,
+  entriesOf,
+  FLAG,
+  hexLine,
+  patchWith,
+  rawPatchOf,
+  rawTablesOf,
+  recordsOf,
+  valueMapOf,
+  writeTables,
+  type RawEntry,
+  type RawHeader,
+  type RawRecord,
+  type RawTables,
+} from './malformed-inputs.js';
 import { encodeUvarint } from './mutate.js';
-import { fixtureBin, uncompressed } from './patch-seeds.js';
+import { fixtureBin, relocatedWithEverything, sectionedPlain, uncompressed } from './patch-seeds.js';
 
 type Bytes = Uint8Array | string;
 type Library = Record<string, Uint8Array>;
@@ -40,20 +56,34 @@ const lib: Library = {};
 const te = (s: string): Uint8Array => new TextEncoder().encode(s);
 const sha = (n: number): Uint8Array => new Uint8Array(32).fill(n);
 
+/** test/golden/v1.0.0-v1.0.1.plain.sdp as format version 1 wrote it (commit 08822fb^): "SDLT", version 1. */
+const V1_PATCH = Buffer.from(
+  '53444c540100987e987e808080408080' + '80402fed9ab79866a39a9cc5ebea6fdd' + '42251129962cf58db02fe9c331468ff7' + 'ac51ab0bf79e56029109b5a68f290287' +
+    'f5004ef4180dcd4db3c1e182fd114c04' + 'd539000002011501' + '6c0c1f0000260f27c5417f1a09f356bb' + 'ac677484b205dd0851c893b6471ffd49fc00',
+  'hex',
+);
+
 beforeAll(async () => {
   const old = fixtureBin('v1.0.0');
   const neu = fixtureBin('v1.0.1');
+  const v2 = fixtureBin('v2.0.0');
   const image = (data: Uint8Array): { data: Uint8Array; loadAddress: number } => ({ data, loadAddress: 0x0800_0000 });
   const key = generatePrivateKey();
+  // Interleaved plain, sparse, LZMA, with version strings and a security counter.
   const lzma = (await createPatch(image(old), image(neu), { arch: 'none', versionFrom: '1.0.0', versionTo: '1.0.1', securityCounter: 2 })).bytes;
-  const cortex = (await createPatch(image(old), image(neu), { arch: 'cortex-m' })).bytes;
+  const smallLz = (await createPatch(image(old), image(neu), { arch: 'none', codec: 'small-lz' })).bytes;
+  const tableFirst = (await createPatch(image(old), image(neu), { arch: 'cortex-m' })).bytes;
   const session = fragmentFile(lzma, { fragSize: 40, redundancy: 4 });
   Object.assign(lib, {
     'old.bin': old,
     'new.bin': neu,
     'lzma.sdp': lzma,
+    'small-lz.sdp': smallLz,
     'plain.sdp': await uncompressed(lzma),
-    'cortex.sdp': await uncompressed(cortex),
+    'table-first.sdp': await uncompressed(tableFirst),
+    'sectioned.sdp': await uncompressed(await sectionedPlain(old, v2)),
+    // Sectioned relocated: control table with a checkpoint every 4 entries, a RAM map, a 20-record constant map.
+    'relocated.sdp': await uncompressed(await relocatedWithEverything(old, v2)),
     'signed.sdp': signPatch(lzma, key),
     'key.pem': te(encodePrivateKeyPem(key.seed)),
     'pub.pem': te(encodePublicKeyPem(key.publicKey)),
@@ -69,23 +99,17 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 // ---- patch inputs ------------------------------------------------------------------------------------------
 
 const apply = (patch: string, extra: string[] = []): string[] => ['apply', 'old.bin', patch, '-o', 'out.bin', ...extra];
-/** A patch case: the plain codec-none patch with one header change, applied to the right base image. */
-const header = (name: string, change: Parameters<typeof patchWith>[1], code: number, message: string | RegExp, base = 'plain.sdp'): Case => ({
+type HeaderChange = Partial<RawHeader> | ((raw: RawHeader) => Partial<RawHeader>);
+const changeOf = (patch: Uint8Array, change: HeaderChange): Partial<RawHeader> => (typeof change === 'function' ? change(rawPatchOf(patch).raw) : change);
+/** A patch case: a valid patch (codec none, interleaved plain by default) with a changed header, applied to the right base image. */
+const header = (name: string, change: HeaderChange, code: number, message: string | RegExp, base = 'plain.sdp'): Case => ({
   name,
-  files: (l) => ({ 'old.bin': l['old.bin']!, 'bad.sdp': patchWith(l[base]!, change) }),
+  files: (l) => ({ 'old.bin': l['old.bin']!, 'bad.sdp': patchWith(l[base]!, changeOf(l[base]!, change)) }),
   args: apply('bad.sdp'),
   code,
   message,
 });
-/** A program case: the plain codec-none patch with a replaced delta program (the header's lengths follow it). */
-const program = (name: string, bytes: number[], message: string | RegExp, change: Parameters<typeof patchWith>[1] = {}): Case => ({
-  name,
-  // Interleaved raw unless the case says otherwise; one entry declared (informative for interleaved).
-  files: (l) => ({ 'old.bin': l['old.bin']!, 'bad.sdp': patchWith(l['plain.sdp']!, { programFlags: 0, entries: 1, programLength: bytes.length, payloadLength: bytes.length, ...change }, Uint8Array.from(bytes)) }),
-  args: apply('bad.sdp'),
-  code: 3,
-  message,
-});
+/** A patch case whose bytes are made from the library. */
 const withBytes = (name: string, make: (l: Library) => Uint8Array, args: string[], code: number, message: string | RegExp, stdout = false): Case => ({
   name,
   files: (l) => ({ 'old.bin': l['old.bin']!, 'pub.pem': l['pub.pem']!, 'key.pem': l['key.pem']!, 'bad.sdp': make(l) }),
@@ -94,57 +118,146 @@ const withBytes = (name: string, make: (l: Library) => Uint8Array, args: string[
   message,
   stdout,
 });
+/** A patch case with another payload (the header's payload length follows it). */
+const payload = (name: string, base: string, edit: (payload: Uint8Array) => Uint8Array | number[], message: string | RegExp, change: HeaderChange = {}): Case =>
+  withBytes(name, (l) => patchWith(l[base]!, changeOf(l[base]!, change), { payload: Uint8Array.from(edit(rawPatchOf(l[base]!).payload)) }), apply('bad.sdp'), 3, message);
+/** A program case: the interleaved plain codec-none patch with another delta program, raw or sparse. */
+const program = (name: string, bytes: number[], message: string | RegExp, sparse = false): Case =>
+  payload(name, 'plain.sdp', () => bytes, message, (raw) => ({ flags: (raw.flags & ~FLAG.sparse) | (sparse ? FLAG.sparse : 0) }));
+/** A tables case: a sectioned patch (relocated by default) whose tables are edited (the tables length follows). */
+const tables = (name: string, edit: (t: RawTables) => void, message: string | RegExp, base = 'relocated.sdp', change: HeaderChange = {}): Case =>
+  withBytes(name, (l) => {
+    const { tables: t } = rawTablesOf(l[base]!);
+    edit(t);
+    return patchWith(l[base]!, changeOf(l[base]!, change), { tables: writeTables(t) });
+  }, apply('bad.sdp'), 3, message);
+/** A tables case that changes the control entries (the table re-encoded, its checkpoints following). */
+const entries = (name: string, edit: (e: RawEntry[]) => RawEntry[] | void, message: string | RegExp, base = 'sectioned.sdp', extraBits: number[] = []): Case =>
+  tables(name, (t) => {
+    const list = entriesOf(t.control!);
+    t.control = controlTableOf(edit(list) ?? list, t.control!, extraBits);
+  }, message, base);
+/** A tables case that changes the records of the RAM map or the constant map (checkpoints following). */
+const records = (name: string, map: 'ram' | 'constants', edit: (r: RawRecord[]) => void, message: string | RegExp, extraBits: number[] = []): Case =>
+  tables(name, (t) => {
+    const list = recordsOf(t[map]!);
+    edit(list);
+    t[map] = valueMapOf(list, t[map]!, extraBits);
+  }, message);
+/** A table-first case: the relocated table-first patch with another program (count, entries, data). */
+const tableFirst = (name: string, bytes: number[], message: string | RegExp): Case => payload(name, 'table-first.sdp', () => bytes, message);
 const trailer = (l: Library, bytes: number[]): Uint8Array => Uint8Array.from([...l['lzma.sdp']!, ...bytes]);
-const cortexParams = (name: string, params: number[], message: string | RegExp): Case => header(name, { params: Uint8Array.from(params) }, 3, message, 'cortex.sdp');
+const v = encodeUvarint;
+const NEW = 16152; // bytes of v1.0.1 (and of v1.0.0)
+const NEW2 = 18568; // bytes of v2.0.0
 
-const PATCH_CASES: Case[] = [
-  withBytes('empty patch file', () => new Uint8Array(0), ['info', 'bad.sdp'], 3, 'patch header is truncated: magic at offset 0 needs 4 byte(s), 0 left'),
-  withBytes('bad magic', (l) => Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...l['plain.sdp']!.subarray(4)]), ['info', 'bad.sdp'], 3, 'not a smartdelta patch (bad magic; expected "SDLT")'),
-  header('format version 2', { version: 2 }, 3, 'unsupported patch format version 2 (this tool reads version 1)'),
-  header('unknown header flag', { flags: 0x04 }, 3, 'unknown header flags 0x4'),
+const HEADER_CASES: Case[] = [
+  withBytes('empty patch file', () => new Uint8Array(0), ['info', 'bad.sdp'], 3, 'patch header is truncated: magic at offset 0 needs 2 byte(s), 0 left'),
+  withBytes('bad magic', (l) => Uint8Array.from([0x50, 0x4b, ...l['plain.sdp']!.subarray(2)]), ['info', 'bad.sdp'], 3, 'not a smartdelta patch (bad magic; expected "SD")'),
+  withBytes('a format version 1 patch ("SDLT")', () => V1_PATCH, apply('bad.sdp'), 3, 'a format version 1 patch ("SDLT"); this tool reads version 2: create it again'),
+  header('format version 3', { version: 3 }, 3, 'unsupported patch format version 3 (this tool reads version 2)'),
+  header('codec 3', { codec: 3 }, 3, 'unknown codec id 3'),
+  withBytes('header cut in the old check', (l) => l['plain.sdp']!.subarray(0, 14), ['info', 'bad.sdp'], 3, 'patch header is truncated: old check at offset 12 needs 8 byte(s), 2 left'),
   header('old size above 64 MiB', { oldSize: 64 * 1024 * 1024 + 1 }, 3, 'old image size 67108865 exceeds the limit of 67108864 bytes'),
-  header('new size of 4 GiB', { newSize: 2 ** 32 }, 3, 'new image size 4294967296 exceeds the limit of 67108864 bytes'),
-  header('non-minimal varint', { oldSize: [0x98, 0xfe, 0x00] }, 3, 'patch header: old size at offset 6 is not a minimal varint'),
-  header('varint longer than 5 bytes', { newLoad: [0x80, 0x80, 0x80, 0x80, 0x80, 0x01] }, 3, /^patch header: new load address at offset \d+ is longer than 5 bytes$/),
-  header('load address past 4 GiB', { oldLoad: 0xffff_ff00 }, 3, 'old image at 0xffffff00 (16152 bytes) does not fit a 32-bit address space'),
-  header('unknown transform', { transform: 2 }, 3, 'unknown transform id 2'),
-  header('transform parameters above 4 KiB', { paramLength: 4097 }, 3, 'transform parameters of 4097 bytes exceed the limit of 4096'),
-  header('unknown program flags', { programFlags: 0x04 }, 3, 'unknown program flags 0x4'),
-  header('entry count above new size + 1', { entries: 16153 + 1000 }, 3, /^declared program \(17153 entries, \d+ bytes\) is implausible for a 16152-byte image$/),
-  header('program length implausible', { programLength: 2 ** 31 }, 3, /^declared program \(\d+ entries, 2147483648 bytes\) is implausible for a 16152-byte image$/),
-  header('unknown codec', { codec: 7 }, 3, 'unknown codec id 7'),
-  header('LZMA properties out of range', { codec: 1, lzma: [225, 14] }, 3, 'LZMA properties byte 225 is out of range (0..224)'),
-  header('LZMA lc + lp above 4', { codec: 1, lzma: [8, 14] }, 3, 'LZMA lc + lp = 8 exceeds 4 (the decoder\'s probability table would be too large)'),
-  header('LZMA dictionary above 64 MiB', { codec: 1, lzma: [93, 27] }, 3, 'LZMA dictionary 2^27 is out of range (2^12..2^26)'),
-  header('version string above 64 bytes', { flags: 1, versions: [te('x'.repeat(65)), te('')] }, 3, 'version-from string of 65 bytes exceeds 64'),
-  header('version string not UTF-8', { flags: 1, versions: [Uint8Array.of(0xc3, 0x28), te('')] }, 3, 'version-from string is not valid UTF-8'),
-  withBytes('payload cut short', (l) => l['lzma.sdp']!.subarray(0, l['lzma.sdp']!.length - 10), apply('bad.sdp'), 3, /^patch is truncated: header declares a \d+-byte payload, only \d+ bytes follow the header$/),
+  header('new size above 64 MiB', { newSize: 64 * 1024 * 1024 + 1 }, 3, 'new image size 67108865 exceeds the limit of 67108864 bytes'),
+  header('a header varint of 2^32', { oldLoad: 2 ** 32 }, 3, 'patch header: old load address at offset 8 exceeds 32 bits'),
+  header('non-minimal varint', { oldSize: [0x98, 0xfe, 0x00] }, 3, 'patch header: old size at offset 4 is not a minimal varint'),
+  header('varint longer than 5 bytes', (raw) => ({ flags: raw.flags | FLAG.newAddress, newLoad: [0x80, 0x80, 0x80, 0x80, 0x80, 0x01] }), 3, /^patch header: new load address at offset \d+ is longer than 5 bytes$/),
+  header('old load address: image past 4 GiB', { oldLoad: 0xffff_ff00 }, 3, `old image at 0xffffff00 (${NEW} bytes) does not fit a 32-bit address space`),
+  header('new load address: image past 4 GiB', (raw) => ({ flags: raw.flags | FLAG.newAddress, newLoad: 0xffff_ff00 }), 3, `new image at 0xffffff00 (${NEW} bytes) does not fit a 32-bit address space`),
+  header('wrong base image: old check (exit 1)', { oldCheck: new Uint8Array(8).fill(0x22) }, 1, new RegExp(`^wrong base image: the patch needs ${NEW} bytes whose SHA-256 starts (22){8}, got ${NEW} bytes with SHA-256 2fed9ab79866a39a[0-9a-f]{48}$`)),
+  header('wrong base image: old size (exit 1)', { oldSize: NEW - 1 }, 1, new RegExp(`^wrong base image: the patch needs ${NEW - 1} bytes whose SHA-256 starts 2fed9ab79866a39a, got ${NEW} bytes with SHA-256 2fed9ab79866a39a[0-9a-f]{48}$`)),
+  header('result hash differs from the header', { newSha: sha(0x11) }, 3, /^corrupt patch: the result's SHA-256 [0-9a-f]{64} differs from the expected (11){32}$/),
+  header('LZMA properties out of range', { lzma: [225, 12] }, 3, 'LZMA properties byte 225 is out of range (0..224)', 'lzma.sdp'),
+  header('LZMA lc + lp above 4', { lzma: [8, 12] }, 3, "LZMA lc + lp = 8 exceeds 4 (the decoder's probability table would be too large)", 'lzma.sdp'),
+  header('LZMA window above 2^26', { lzma: [0, 27] }, 3, 'LZMA window 2^27 is out of range (2^8..2^26)', 'lzma.sdp'),
+  header('LZMA window below 2^8', { lzma: [0, 7] }, 3, 'LZMA window 2^7 is out of range (2^8..2^26)', 'lzma.sdp'),
+  header('codec 2: window above 2^12', (raw) => ({ smallLz: [0x05, raw.smallLz![1]] }), 3, 'LZS parameter byte 0x5 is invalid', 'small-lz.sdp'),
+  header('codec 2: parameter bits 4-7 set', (raw) => ({ smallLz: [0x18, raw.smallLz![1]] }), 3, 'LZS parameter byte 0x18 is invalid', 'small-lz.sdp'),
+  header('codec 2: program length implausible', { smallLz: [0x08, 64 + 22 * NEW + 1] }, 3, `a ${64 + 22 * NEW + 1}-byte program is implausible for a ${NEW}-byte image`, 'small-lz.sdp'),
+  header('tables length above 2^24', { tablesLength: 2 ** 24 + 1 }, 3, 'tables of 16777217 bytes exceed the limit of 16777216', 'relocated.sdp'),
+  header('payload length past the end of the file', (raw) => ({ payloadLength: (raw.payloadLength as number) + 1 }), 3, /^patch is truncated: the header declares 0 bytes of tables and a 22-byte payload, only 21 bytes follow the header$/),
+  withBytes('payload cut short', (l) => l['relocated.sdp']!.subarray(0, l['relocated.sdp']!.length - 10), apply('bad.sdp'), 3, /^patch is truncated: the header declares \d+ bytes of tables and a \d+-byte payload, only \d+ bytes follow the header$/),
   withBytes('10 bytes after the payload', (l) => trailer(l, new Array(10).fill(1)), apply('bad.sdp'), 3, 'patch has 10 bytes after its payload; a signature block is exactly 73 bytes (truncated or extended file?)'),
   withBytes('unknown signature type', (l) => trailer(l, [2, ...new Array(72).fill(0)]), apply('bad.sdp'), 3, 'unknown signature type 2 (1 = Ed25519)'),
-  withBytes('LZMA payload of garbage', (l) => patchWith(l['lzma.sdp']!, {}, rawHeaderOf(l['lzma.sdp']!).payload.map((b, i) => (i > 4 ? b ^ 0x5a : b))), apply('bad.sdp'), 3, 'corrupt patch: LZMA stream: Data is corrupt'),
-  withBytes('bytes after the LZMA end marker', (l) => { const { payload } = rawHeaderOf(l['lzma.sdp']!); return patchWith(l['lzma.sdp']!, { payloadLength: payload.length + 2 }, Uint8Array.from([...payload, 7, 7])); }, apply('bad.sdp'), 3, /^corrupt patch: 2 payload byte\(s\) after the end of the LZMA stream \(offset \d+\)$/),
-  header('result hash differs from the header', { newSha: sha(0x11) }, 3, /^corrupt patch: the result's SHA-256 [0-9a-f]{64} differs from the expected (11){32}$/),
-  header('codec-none payload differs from the program length', { programLength: 200 }, 3, /^corrupt patch: a payload of \d+ bytes without a codec must be the declared 200-byte program$/),
-  header('wrong base image (a check, exit 1)', { oldSha: sha(0x22) }, 1, /^wrong base image: the patch needs 16152 bytes with SHA-256 (22){32}, got 16152 bytes with SHA-256 [0-9a-f]{64}$/),
-  program('copy outside the old image', [0x00, ...encodeUvarint(20000), 0x00], 'corrupt patch: control entry 0 copies old bytes [0, 20000) outside the old image (16152 bytes)'),
-  program('entry past the new image size', [0x00, 0x10, ...encodeUvarint(17000)], 'corrupt patch: control entry 0 runs past the new image size 16152'),
-  program('program ends early', [0x00, 0x10, 0x00, 1, 2, 3], 'corrupt patch: delta program ends early: 3 of 16152 new bytes produced'),
+  header('version string above 64 bytes', { versions: [te('x'.repeat(65)), te('')] }, 3, 'version-from string of 65 bytes exceeds 64'),
+  header('version string not UTF-8', { versions: [Uint8Array.of(0xc3, 0x28), te('')] }, 3, 'version-from string is not valid UTF-8'),
+  header('security counter longer than 5 bytes', { counter: [0xff, 0xff, 0xff, 0xff, 0xff, 0x01] }, 3, 'patch header: security counter at offset 65 is longer than 5 bytes'),
+  header('security counter of 2^32', { counter: 2 ** 32 }, 3, 'patch header: security counter at offset 65 exceeds 32 bits'),
+];
+
+const TABLES_CASES: Case[] = [
+  withBytes('tables: relocated patch without a recognizer byte', (l) => patchWith(l['relocated.sdp']!, {}, { tables: new Uint8Array(0) }), apply('bad.sdp'), 3, 'corrupt patch: the tables section has no recognizer byte'),
+  tables('tables: unknown recognizer bit 0x40', (t) => { t.recognize! |= 0x40; }, 'unknown relocation recognizer flags 0x7f'),
+  tables('tables: a byte after the last map', (t) => { t.trailing = [0]; }, 'corrupt patch: the tables section has 1 unexpected trailing byte(s)'),
+  tables('control table: 0 entries for a non-empty image', (t) => { t.control!.count = 0; }, `corrupt patch: 0 control entries for a ${NEW2}-byte image`),
+  tables('control table: more entries than new bytes', (t) => { t.control!.count = NEW2 + 1; }, `corrupt patch: ${NEW2 + 1} control entries for a ${NEW2}-byte image`),
+  tables('control table: more than 2^20 entries', (t) => { t.control!.count = 2 ** 20 + 1; }, 'corrupt patch: 1048577 control entries for a 2097152-byte image', 'relocated.sdp', { newSize: 2 ** 21 }),
+  tables('control table: exp-Golomb order 25', (t) => { t.control!.k[1] = 25; }, 'corrupt patch: an exp-Golomb order above 24 in the control table'),
+  tables('control table: group log2 1', (t) => { t.control!.groupLog2 = 1; }, 'corrupt patch: checkpoint group log2 1 is outside 2..16'),
+  tables('control table: group log2 17', (t) => { t.control!.groupLog2 = 17; }, 'corrupt patch: checkpoint group log2 17 is outside 2..16'),
+  tables('control table: checkpoint width 0', (t) => { t.control!.width = 0; }, 'corrupt patch: checkpoint width 0 is outside 1..4'),
+  tables('control table: checkpoint width 5', (t) => { t.control!.width = 5; }, 'corrupt patch: checkpoint width 5 is outside 1..4'),
+  tables('control table: bits length past the tables', (t) => { t.control!.bitsLength = t.control!.bits.length + 1000; }, /^control table is truncated: entry bits at offset \d+ needs 1205 byte\(s\), \d+ left$/),
+  tables('control table: a wrong checkpoint', (t) => { t.control!.checkpoints[2]![1]! += 1; }, 'corrupt patch: checkpoint 3 says oldPos 2981, the table gives 2980'),
+  entries('control table: a segment that does not start after the previous one', (e) => { e[6]!.seek = -e[5]!.copy; }, 'corrupt patch: segment at control entry 6 does not start after the previous segment', 'relocated.sdp'),
+  entries('control table: 8 bits after the last entry', () => {}, 'corrupt patch: the control table bit stream has 14 bits after its last entry', 'sectioned.sdp', [0, 0, 0, 0, 0, 0, 0, 0]),
+  entries('control table: a padding bit set', () => {}, 'corrupt patch: the control table bit stream has 6 bits after its last entry', 'sectioned.sdp', [1]),
+  tables('control table: bit stream one byte short', (t) => { t.control!.bits = t.control!.bits.slice(0, -1); }, 'corrupt patch: the control table bit stream ends in the middle of an entry', 'sectioned.sdp'),
+  tables('control table: an exp-Golomb code of 32 zero bits', (t) => { t.control!.bits.fill(0, 0, 4); }, 'corrupt patch: an eg(6) code in the control table has more than 25 leading zeros', 'sectioned.sdp'),
+  entries('control table: an entry outside the old image', (e) => { e[0]!.seek = NEW - e[0]!.copy + 1; }, 'corrupt patch: control entry 0 copies old bytes [15573, 16153) outside the old image (16152 bytes)'),
+  entries('control table: an empty entry', (e) => { e.splice(1, 0, { seek: 0, copy: 0, extra: 0 }); }, 'corrupt patch: control entry 1 is empty'),
+  entries('control table: an entry past the new image size', (e) => { e[e.length - 1]!.extra += 1; }, `corrupt patch: control entry 58 runs past the new image size ${NEW2}`),
+  entries('control table: entries short of the new size', (e) => { e[e.length - 1]!.copy -= 1; }, `corrupt patch: the control table describes ${NEW2 - 1} new bytes, the header says ${NEW2}`),
+  tables('RAM map: 257 records', (t) => { t.ram!.count = 257; }, 'corrupt patch: 257 RAM map segments exceed the limit of 256'),
+  tables('constant map: 1025 records', (t) => { t.constants!.count = 1025; }, 'corrupt patch: 1025 constant map segments exceed the limit of 1024'),
+  tables('RAM map: span 0', (t) => { t.ram!.span = 0; }, 'corrupt patch: RAM map [0x20000000, +0) is not a range of 32-bit values'),
+  tables('RAM map: end past 2^32', (t) => { t.ram!.base = 0xffff_0100; }, 'corrupt patch: RAM map [0xffff0100, +65501) is not a range of 32-bit values'),
+  tables('RAM map: exp-Golomb order 25', (t) => { t.ram!.k[0] = 25; }, 'corrupt patch: an exp-Golomb order above 24 in the RAM map'),
+  tables('RAM map: group log2 17', (t) => { t.ram!.groupLog2 = 17; }, 'corrupt patch: RAM map group log2 17 or checkpoint width 2 out of range'),
+  tables('constant map: checkpoint width 0', (t) => { t.constants!.width = 0; }, 'corrupt patch: constant map group log2 4 or checkpoint width 0 out of range'),
+  records('RAM map: a record that does not start after the previous one', 'ram', (r) => { r[3]!.delta = 0; }, 'corrupt patch: RAM map: record 3 does not start after the previous one'),
+  records('RAM map: first record not at the base', 'ram', (r) => { r[0]!.delta = 4; }, 'corrupt patch: RAM map: record 0 does not start after the previous one'),
+  tables('RAM map: a record past the span', (t) => { t.ram!.span = recordsOf(t.ram!).reduce((n, r) => n + r.delta, 0); }, "corrupt patch: RAM map: record 6 starts past the map's end"),
+  tables('constant map: a wrong checkpoint', (t) => { t.constants!.checkpoints[0]![1]! += 4; }, 'corrupt patch: constant map: checkpoint 1 does not match record 16'),
+  records('RAM map: 8 bits after the last record', 'ram', () => {}, /^corrupt patch: RAM map: \d+ bits after the last record$/, [0, 0, 0, 0, 0, 0, 0, 0]),
+  tables('RAM map: bits length past the tables', (t) => { t.ram!.bitsLength = 5000; }, /^RAM map is truncated: RAM map bits at offset \d+ needs 5000 byte\(s\), \d+ left$/),
+  tables('RAM map: record bits one byte short', (t) => { t.ram!.bits = t.ram!.bits.slice(0, -1); }, 'corrupt patch: the control table bit stream ends in the middle of an entry'),
+];
+
+const PROGRAM_CASES: Case[] = [
+  payload('table-first: 0 entries', 'table-first.sdp', (p) => [0, ...p.subarray(1)], 'corrupt patch: a table-first program declares 0 entries (1 to 32)'),
+  payload('table-first: 33 entries', 'table-first.sdp', (p) => [33, ...p.subarray(1)], 'corrupt patch: a table-first program declares 33 entries (1 to 32)'),
+  tableFirst('table-first: a segment flag on an entry without copy', [1, 0, 1, ...v(NEW), ...new Array(NEW).fill(0)], 'corrupt patch: control entry 0 is a segment that does not start after the previous segment'),
+  tableFirst('table-first: a segment that does not start after the previous one', [2, 0, ...v(2 * 100 + 1), 0, ...v(2 * 100 - 1), ...v(2 * (NEW - 100) + 1), 0], 'corrupt patch: control entry 1 is a segment that does not start after the previous segment'),
+  tableFirst('table-first: an entry outside the old image', [1, ...v(2 * 1), ...v(2 * NEW), 0], `corrupt patch: control entry 0 copies old bytes [1, ${NEW + 1}) outside the old image (${NEW} bytes)`),
+  tableFirst('table-first: an empty entry', [2, 0, 0, 0, 0, ...v(2 * NEW), 0], 'corrupt patch: control entry 0 is empty'),
+  tableFirst('table-first: an entry past the new image size', [1, 0, ...v(2 * NEW), 1], `corrupt patch: control entry 0 runs past the new image size ${NEW}`),
+  tableFirst('table-first: entries short of the new size', [1, 0, ...v(2 * (NEW - 1)), 0], `corrupt patch: the control table describes ${NEW - 1} new bytes, the header says ${NEW}`),
+  program('copy outside the old image', [0, ...v(20000), 0], `corrupt patch: control entry 0 copies old bytes [0, 20000) outside the old image (${NEW} bytes)`),
+  program('entry past the new image size', [0, 0x10, ...v(17000)], `corrupt patch: control entry 0 runs past the new image size ${NEW}`),
+  program('an empty entry', [0, 0, 0], 'corrupt patch: control entry 0 is empty'),
+  program('program ends early', [0, 0x10, 0, 1, 2, 3], `corrupt patch: delta program ends early: 3 of ${NEW} new bytes produced`),
   program('varint longer than 5 bytes in the program', [0x80, 0x80, 0x80, 0x80, 0x80, 0x00], 'corrupt patch: varint longer than 5 bytes in the delta program'),
   program('non-minimal varint in the program', [0x80, 0x00, 0x00], 'corrupt patch: non-minimal varint in the delta program'),
-  program('control table over the new size', [0x00, ...encodeUvarint(16000), 0x00, ...encodeUvarint(31999), ...encodeUvarint(16000), 0x00], "corrupt patch: control entry 1 takes the control table to 32000 new bytes, past the header's 16152", { programFlags: 1, entries: 2 }),
-  program('control table under the new size', [0x00, 0x10, 0x00], 'corrupt patch: control table describes 16 new bytes, the header says 16152', { programFlags: 1, entries: 1 }),
-  program('sparse zero run past its copy', [0x00, 0x10, 0x00, 0x11], 'corrupt patch: sparse zero run of 17 bytes does not fit its copy block', { programFlags: 2 }),
-  program('sparse literal run of 0', [0x00, 0x10, 0x00, 0x01, 0x00], 'corrupt patch: sparse run of 0 bytes does not fit its copy block', { programFlags: 2 }),
-  program('data after the end of the program', [0x00, ...encodeUvarint(16152), 0x00, ...encodeUvarint(16152), 0x07], /^corrupt patch: unexpected data after the end of the delta program \(program offset \d+\)$/, { programFlags: 3, entries: 1 }),
-  cortexParams('relocation: unknown recognizer bits', [0x40, 0x20, 0x01, 0x00], 'unknown relocation recognizer flags 0x40'),
-  cortexParams('relocation: trailing parameter bytes', [0x1f, 0x20, 0x01, 0x00, 0x99], 'relocation parameters have 1 unexpected trailing byte(s)'),
-  cortexParams('relocation: RAM map of 257 segments', [0x1f, 0x20, 0x01, ...encodeUvarint(257)], '257 RAM map segments exceed the limit of 256'),
-  cortexParams('relocation: RAM map end past 4 GiB', [0x1f, 0x20, 0x01, 0x01, 0x00, 0x00, ...encodeUvarint(2 ** 32 + 1)], 'RAM map end is out of the 32-bit range'),
-  cortexParams('relocation: flash segment count mismatch', [0x0f, 0x20, 0x63, 0x00], /^corrupt patch: the control table yields \d+ flash map segments, the header declares 99$/),
-  cortexParams('relocation: parameters cut short', [0x1f, 0x20], 'relocation parameters is truncated: flash segment count at offset 2 needs 1 byte(s), 0 left'),
-  header('relocation with the interleaved layout', { programFlags: 2 }, 3, 'corrupt patch: the Cortex-M relocation needs the control-first program layout', 'cortex.sdp'),
+  program('a program value of 2^32', [0, 0x80, 0x80, 0x80, 0x80, 0x10, 0], 'corrupt patch: value 4294967296 out of range'),
+  program('sparse zero run past its copy', [0, 0x10, 0, 0x11], 'corrupt patch: sparse zero run of 17 bytes does not fit its copy block', true),
+  program('sparse literal run of 0', [0, 0x10, 0, 0x01, 0x00], 'corrupt patch: sparse run of 0 bytes does not fit its copy block', true),
+  program('sparse literal run past its copy', [0, 0x10, 0, 0x01, 0x10], 'corrupt patch: sparse run of 16 bytes does not fit its copy block', true),
+  payload('data after the end of the program', 'plain.sdp', (p) => [...p, 7], 'corrupt patch: unexpected data after the end of the delta program (program offset 21)'),
+  payload('sectioned: program cut short', 'sectioned.sdp', (p) => p.subarray(0, p.length - 1), /^corrupt patch: delta program ends early: \d+ of 18568 new bytes produced$/),
+  payload('codec 2: stream truncated', 'small-lz.sdp', (p) => p.subarray(0, p.length - 1), /^corrupt patch: LZS stream: truncated after \d+ of 21 bytes$/),
+  payload('codec 2: bytes after the stream', 'small-lz.sdp', (p) => [...p, 7, 7], 'corrupt patch: LZS stream: 2 byte(s) after the end of the stream'),
+  payload('codec 2: a flipped byte', 'small-lz.sdp', (p) => { const q = p.slice(); q[12]! ^= 0x10; return q; }, 'corrupt patch: LZS stream: a 5-byte match passes the declared size 21'),
+  header('codec 2: program length one more than the stream', (raw) => ({ smallLz: [raw.smallLz![0], (raw.smallLz![1] as number) + 1] }), 3, 'corrupt patch: LZS stream: truncated after 21 of 22 bytes', 'small-lz.sdp'),
+  withBytes('LZMA payload of garbage', (l) => patchWith(l['lzma.sdp']!, {}, { payload: rawPatchOf(l['lzma.sdp']!).payload.map((b, i) => (i > 4 ? b ^ 0x5a : b)) }), apply('bad.sdp'), 3, 'corrupt patch: LZMA stream: Data is corrupt'),
+  payload('LZMA stream truncated', 'lzma.sdp', (p) => p.subarray(0, p.length - 1), 'corrupt patch: LZMA stream: No progress is possible'),
+  payload('bytes after the LZMA end marker', 'lzma.sdp', (p) => [...p, 7, 7], /^corrupt patch: 2 payload byte\(s\) after the end of the LZMA stream \(offset \d+\)$/),
+];
+
+const SIGNATURE_CASES: Case[] = [
   withBytes('apply --pub with an unsigned patch (exit 1)', (l) => l['lzma.sdp']!, apply('bad.sdp', ['--pub', 'pub.pem']), 1, 'refusing the patch: signature-block check: absent: the patch is not signed'),
-  withBytes('apply --pub with a changed signed patch (exit 1)', (l) => { const p = l['signed.sdp']!.slice(); p[60]! ^= 1; return p; }, apply('bad.sdp', ['--pub', 'pub.pem']), 1, 'refusing the patch: signature check: the signature does not verify under the public key: the patch was changed after signing, or signed with another key'),
+  withBytes('apply --pub with a changed signed patch (exit 1)', (l) => { const p = l['signed.sdp']!.slice(); p[40]! ^= 1; return p; }, apply('bad.sdp', ['--pub', 'pub.pem']), 1, 'refusing the patch: signature check: the signature does not verify under the public key: the patch was changed after signing, or signed with another key'),
   {
     name: 'apply --pub checks the signature before reading the old image (missing here)',
     files: (l) => ({ 'bad.sdp': l['lzma.sdp']!, 'pub.pem': l['pub.pem']! }),
@@ -155,6 +268,8 @@ const PATCH_CASES: Case[] = [
   withBytes('verify a truncated signature block (exit 1)', (l) => l['signed.sdp']!.subarray(0, l['signed.sdp']!.length - 1), ['verify', 'bad.sdp', '--pub', 'pub.pem'], 1, 'verify failed: signature-block check: truncated: 72 bytes follow the payload, a signature block is exactly 73', true),
   withBytes('sign a patch with a truncated trailer', (l) => l['signed.sdp']!.subarray(0, l['signed.sdp']!.length - 1), ['sign', 'bad.sdp', '-k', 'key.pem', '-o', 'out.sdp'], 3, 'patch has 72 bytes after its payload; a signature block is exactly 73 bytes (truncated or extended file?)'),
 ];
+
+const PATCH_CASES: Case[] = [...HEADER_CASES, ...TABLES_CASES, ...PROGRAM_CASES, ...SIGNATURE_CASES];
 
 // ---- images ------------------------------------------------------------------------------------------------
 
@@ -271,9 +386,10 @@ function outputsOf(args: readonly string[]): string[] {
 }
 
 describe('malformed inputs through the CLI', () => {
-  it('has at least 50 distinct cases', () => {
+  it('has distinct cases: at least 90 for patches, 140 in all', () => {
     expect(new Set(ALL.map((c) => c.name)).size).toBe(ALL.length);
-    expect(ALL.length).toBeGreaterThanOrEqual(50);
+    expect(PATCH_CASES.length).toBeGreaterThanOrEqual(90);
+    expect(ALL.length).toBeGreaterThanOrEqual(140);
   });
 
   it.each(ALL.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
