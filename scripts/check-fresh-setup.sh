@@ -61,7 +61,7 @@ reduced npm test
 say 'npm pack, then npm install -g of the tarball into a temporary prefix'
 # A new prefix also moves npm's global config file; keep this machine's (it may name a CA file or a registry).
 globalconfig=$(npm config get globalconfig)
-reduced npm pack --pack-destination "$work" >/dev/null
+reduced npm pack --pack-destination "$work" --loglevel warn >/dev/null
 cd "$work"
 reduced npm_config_globalconfig="$globalconfig" npm_config_prefix="$work/prefix" npm install -g "$work"/smartdelta-*.tgz
 [ ! -e prefix/lib/node_modules/smartdelta/node_modules/lzma-native/build ] || { echo 'fresh-setup: lzma-native was compiled' >&2; exit 1; }
