@@ -2,7 +2,7 @@
  * Cross-check the ELF flash image against GNU objcopy itself: `objcopy -O binary` must give the same bytes
  * and `objcopy -O ihex` the same image through parseIntelHex (with gaps as 0x00 like the binary).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseElf, parseIntelHex } from '../../src/image/index.js';
 import { buildElf, pattern, SHF_ALLOC, SHF_EXEC, SHF_WRITE, SHT_NOBITS, sampleElf } from './helpers.js';
 
-const OBJCOPY = '/usr/bin/arm-none-eabi-objcopy';
+// Found on PATH like the other toolchain tests, so that a machine without the cross toolchain skips.
+const OBJCOPY = 'arm-none-eabi-objcopy';
+const hasObjcopy = spawnSync(OBJCOPY, ['--version']).status === 0;
 const SHARED = path.resolve(import.meta.dirname, '../../../shared');
 
 function objcopy(elf: Uint8Array, format: 'binary' | 'ihex', dir: string): Uint8Array {
@@ -59,7 +61,7 @@ const cases: [string, () => Uint8Array][] = [
   ],
 ];
 
-describe.skipIf(!existsSync(OBJCOPY))('ELF flash image matches arm-none-eabi-objcopy', () => {
+describe.skipIf(!hasObjcopy)('ELF flash image matches arm-none-eabi-objcopy', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'smartdelta-image-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -61,6 +61,8 @@ function referenceRows(): Row[] {
 }
 
 describe.skipIf(!existsSync(referencePath))('reference table 6.2', () => {
+  // vitest runs a skipped describe's body too, to list its tests: read nothing when the files are absent.
+  if (!existsSync(referencePath)) return;
   const rows = referenceRows();
 
   it('the table was found and parsed (every region, 30 numeric rows)', () => {

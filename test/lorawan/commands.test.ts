@@ -128,6 +128,8 @@ function checkVector(v: CommandVector, version: Ts004Version): void {
 }
 
 describe.skipIf(!existsSync(dir))('TS004 command vectors', () => {
+  // vitest runs a skipped describe's body too, to list its tests: read nothing when the files are absent.
+  if (!existsSync(dir)) return;
   for (const [file, version] of [
     ['commands_v1.json', 1],
     ['commands_v2.json', 2],

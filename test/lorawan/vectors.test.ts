@@ -40,6 +40,8 @@ function readCommands(path: string): { setup: Uint8Array; fragments: { index: nu
 }
 
 describe.skipIf(!existsSync(dir))('TS004 vectors', () => {
+  // vitest runs a skipped describe's body too, to list its tests: read nothing when the files are absent.
+  if (!existsSync(dir)) return;
   describe('FEC fragment lists', () => {
     const files: [string, Ts004Version][] = [
       ['fec_v1_brocaar_lorawan.json', 1],
