@@ -1,10 +1,13 @@
 /**
- * encodeProgram -> ProgramApplier round trips (both layouts, both difference codings, program fed in pieces of
- * any size, 1 byte included) and the applier's rejections (docs/FORMAT.md, "Delta program").
+ * encodeProgram -> ProgramApplier round trips in the three layouts of format v2 (interleaved; sectioned, the
+ * entries coming from a stored control table; table-first, the entries at the program's start), both difference
+ * codings, the program fed in pieces of any size, 1 byte included; and the applier's rejections
+ * (docs/FORMAT.md, "Layouts", "Control entry", "Difference coding").
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProgramApplier, type ProgramParams } from '../../src/delta/apply.js';
+import { ControlTable, encodeControlTable, MAX_TABLE_FIRST_ENTRIES, SmallTable } from '../../src/delta/control-table.js';
 import type { Block } from '../../src/delta/match.js';
 import { DiffCoding, encodeProgram, Layout, SOURCE_CHUNK } from '../../src/delta/program.js';
 import { plainSource } from '../../src/delta/source.js';
@@ -16,37 +19,55 @@ interface Case {
   old: Uint8Array;
   target: Uint8Array;
   blocks: Block[];
+  /** Valid segment flags (table-first): copies with strictly increasing old starts. */
+  flags: boolean[];
 }
 
-/** Random blocks over a random old image; copied bytes are old bytes with a few differences. */
-function randomCase(seed: number, maxOld: number, allowEmptyBlocks: boolean): Case {
+/** Random blocks over a random old image, none empty; copied bytes are old bytes with a few differences. */
+function randomCase(seed: number, maxOld: number, maxBlocks = 12): Case {
   const rand = prng(seed);
   const int = (n: number): number => Math.floor(rand() * n);
   const old = Uint8Array.from({ length: int(maxOld + 1) }, () => int(256));
   const blocks: Block[] = [];
   const target: number[] = [];
-  const count = int(12);
+  const count = 1 + int(maxBlocks);
   for (let i = 0; i < count; i++) {
     const oldStart = int(old.length + 1);
     const copyLen = rand() < 0.15 ? 0 : int(old.length - oldStart + 1);
-    const extraLen = rand() < 0.4 ? 0 : int(60);
-    if (!allowEmptyBlocks && copyLen + extraLen === 0) continue;
+    const extraLen = rand() < 0.4 && copyLen > 0 ? 0 : 1 + int(60);
     const density = rand() < 0.3 ? 0 : rand() < 0.5 ? 0.02 : 0.5;
     for (let k = 0; k < copyLen; k++) target.push(rand() < density ? int(256) : old[oldStart + k]!);
     for (let k = 0; k < extraLen; k++) target.push(int(256));
     blocks.push({ oldStart, copyLen, extraLen });
   }
-  return { old, target: Uint8Array.from(target), blocks };
+  let last = -1;
+  const flags = blocks.map((b) => {
+    const flag = b.copyLen > 0 && b.oldStart > last && rand() < 0.5;
+    if (flag) last = b.oldStart;
+    return flag;
+  });
+  return { old, target: Uint8Array.from(target), blocks, flags };
 }
 
+/** What the applier needs for a layout: a checked control table's entries (sectioned) or an empty SmallTable (table-first). */
 function paramsFor(c: Case, layout: Layout, diffCoding: DiffCoding): ProgramParams {
-  return { layout, diffCoding, oldSize: c.old.length, newSize: c.target.length, entryCount: c.blocks.length };
+  const base = { layout, diffCoding, oldSize: c.old.length, newSize: c.target.length };
+  if (layout === Layout.sectioned) {
+    const { table } = ControlTable.parse(encodeControlTable(c.blocks), { oldSize: c.old.length, newSize: c.target.length, relocation: false });
+    table.check();
+    return { ...base, entries: table.entries() };
+  }
+  if (layout === Layout.tableFirst) return { ...base, smallTable: new SmallTable({ oldSize: c.old.length, newSize: c.target.length }) };
+  return base;
 }
+
+const programOf = (c: Case, layout: Layout, diffCoding: DiffCoding): Uint8Array =>
+  encodeProgram(c.blocks, c.target, plainSource(c.old), { layout, diffCoding, ...(layout === Layout.tableFirst && { segmentFlags: c.flags }) });
 
 /** Feeds `program` in pieces whose sizes come from `sizes` (cycled); returns the new image. */
 function applyInPieces(program: Uint8Array, params: ProgramParams, old: Uint8Array, sizes: readonly number[]): Uint8Array {
   const chunks: Uint8Array[] = [];
-  const applier = new ProgramApplier(params, () => plainSource(old), (chunk) => chunks.push(chunk.slice()));
+  const applier = new ProgramApplier(params, plainSource(old), (chunk) => chunks.push(chunk.slice()));
   let k = 0;
   for (let i = 0; i < program.length; ) {
     const n = Math.max(1, sizes[k++ % sizes.length]!);
@@ -59,17 +80,16 @@ function applyInPieces(program: Uint8Array, params: ProgramParams, old: Uint8Arr
   return Buffer.concat(chunks);
 }
 
-const variants = [
-  [Layout.interleaved, DiffCoding.raw],
-  [Layout.interleaved, DiffCoding.sparse],
-  [Layout.controlFirst, DiffCoding.raw],
-  [Layout.controlFirst, DiffCoding.sparse],
-] as const;
-const layoutName = (l: Layout): string => (l === Layout.controlFirst ? 'control-first' : 'interleaved');
+const LAYOUTS = [Layout.interleaved, Layout.sectioned, Layout.tableFirst] as const;
+const CODINGS = [DiffCoding.raw, DiffCoding.sparse] as const;
+const variants = LAYOUTS.flatMap((layout) => CODINGS.map((coding) => [layout, coding] as const));
+const layoutName = (l: Layout): string => ({ [Layout.interleaved]: 'interleaved', [Layout.sectioned]: 'sectioned', [Layout.tableFirst]: 'table-first' })[l];
 const codingName = (d: DiffCoding): string => (d === DiffCoding.sparse ? 'sparse' : 'raw');
+const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 describe('encodeProgram -> ProgramApplier round trip', () => {
   for (const [layout, coding] of variants) {
+    const maxBlocks = layout === Layout.tableFirst ? MAX_TABLE_FIRST_ENTRIES : 40;
     it(`${layoutName(layout)}, ${codingName(coding)}: random blocks, random piece sizes`, () => {
       fc.assert(
         fc.property(
@@ -77,62 +97,145 @@ describe('encodeProgram -> ProgramApplier round trip', () => {
           fc.array(fc.integer({ min: 1, max: 9000 }), { minLength: 1, maxLength: 8 }),
           fc.constantFrom(300, 3000, 10_000),
           (seed, sizes, maxOld) => {
-            // The interleaved layout ends when the new image is complete, so empty blocks cannot trail it.
-            const c = randomCase(seed, maxOld, layout === Layout.controlFirst);
-            const program = encodeProgram(c.blocks, c.target, plainSource(c.old), { layout, diffCoding: coding });
+            const c = randomCase(seed, maxOld, maxBlocks);
             const params = paramsFor(c, layout, coding);
-            expect(Buffer.from(applyInPieces(program, params, c.old, sizes)).equals(Buffer.from(c.target))).toBe(true);
+            expect(same(applyInPieces(programOf(c, layout, coding), params, c.old, sizes), c.target)).toBe(true);
           },
         ),
-        { numRuns: 60 },
+        { numRuns: 50 },
       );
     });
 
     it(`${layoutName(layout)}, ${codingName(coding)}: program fed one byte at a time`, () => {
       for (const seed of [1, 2, 3, 4, 5]) {
-        const c = randomCase(seed, 5000, layout === Layout.controlFirst);
-        const program = encodeProgram(c.blocks, c.target, plainSource(c.old), { layout, diffCoding: coding });
-        expect(Buffer.from(applyInPieces(program, paramsFor(c, layout, coding), c.old, [1])).equals(Buffer.from(c.target))).toBe(true);
+        const c = randomCase(seed, 5000, maxBlocks);
+        expect(same(applyInPieces(programOf(c, layout, coding), paramsFor(c, layout, coding), c.old, [1]), c.target)).toBe(true);
       }
     });
   }
 
-  it('copies longer than the source piece size (SOURCE_CHUNK) work in both codings', () => {
+  it('copies longer than the source piece size (SOURCE_CHUNK) work in every layout and coding', () => {
     const old = Uint8Array.from({ length: 3 * SOURCE_CHUNK + 5 }, (_, i) => (i * 7) & 0xff);
     const target = old.slice();
     for (let i = 0; i < target.length; i += 1000) target[i] ^= 0x5a;
-    const blocks = [{ oldStart: 0, copyLen: old.length, extraLen: 0 }];
+    const c: Case = { old, target, blocks: [{ oldStart: 0, copyLen: old.length, extraLen: 0 }], flags: [true] };
     for (const [layout, coding] of variants) {
-      const program = encodeProgram(blocks, target, plainSource(old), { layout, diffCoding: coding });
-      const params: ProgramParams = { layout, diffCoding: coding, oldSize: old.length, newSize: target.length, entryCount: 1 };
-      expect(Buffer.from(applyInPieces(program, params, old, [4095, 1, 4097])).equals(Buffer.from(target))).toBe(true);
+      expect(same(applyInPieces(programOf(c, layout, coding), paramsFor(c, layout, coding), old, [4095, 1, 4097]), target), `${layoutName(layout)} ${codingName(coding)}`).toBe(true);
     }
   });
 
-  it('sparse coding of an all-equal copy is one zero run; raw coding is one byte per copied byte', () => {
+  it('the bytes of each layout: sparse zero runs, raw differences, entries where the layout puts them', () => {
     const old = Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff);
-    const blocks = [{ oldStart: 0, copyLen: 1000, extraLen: 2 }];
-    const target = Uint8Array.from([...old, 9, 8]);
-    const sparse = encodeProgram(blocks, target, plainSource(old), { layout: Layout.interleaved, diffCoding: DiffCoding.sparse });
-    // entry (seek 0, copy 1000, extra 2), zeros 1000, literals 9 8
-    expect([...sparse]).toEqual([0x00, 0xe8, 0x07, 0x02, 0xe8, 0x07, 9, 8]);
-    const raw = encodeProgram(blocks, target, plainSource(old), { layout: Layout.interleaved, diffCoding: DiffCoding.raw });
-    expect(raw.length).toBe(4 + 1000 + 2);
+    const c: Case = { old, target: Uint8Array.from([...old, 9, 8]), blocks: [{ oldStart: 0, copyLen: 1000, extraLen: 2 }], flags: [true] };
+    // interleaved: entry (seek 0, copy 1000 = e8 07, extra 2), zeros 1000, literals 9 8
+    expect([...programOf(c, Layout.interleaved, DiffCoding.sparse)]).toEqual([0x00, 0xe8, 0x07, 0x02, 0xe8, 0x07, 9, 8]);
+    // sectioned: the data only (the entry is in the control table)
+    expect([...programOf(c, Layout.sectioned, DiffCoding.sparse)]).toEqual([0xe8, 0x07, 9, 8]);
+    // table-first: count 1, entry (seek 0, copy field 2 * 1000 + 1 = 2001 = d1 0f, extra 2), then the data
+    expect([...programOf(c, Layout.tableFirst, DiffCoding.sparse)]).toEqual([0x01, 0x00, 0xd1, 0x0f, 0x02, 0xe8, 0x07, 9, 8]);
+    expect([...programOf({ ...c, flags: [false] }, Layout.tableFirst, DiffCoding.sparse)].slice(0, 5)).toEqual([0x01, 0x00, 0xd0, 0x0f, 0x02]);
+    expect(programOf(c, Layout.interleaved, DiffCoding.raw).length).toBe(4 + 1000 + 2);
+    expect(programOf(c, Layout.sectioned, DiffCoding.raw).length).toBe(1000 + 2);
   });
 
-  it('an empty new image: empty program, done at once', () => {
-    for (const layout of [Layout.interleaved, Layout.controlFirst]) {
-      const applier = new ProgramApplier(
-        { layout, diffCoding: DiffCoding.raw, oldSize: 10, newSize: 0, entryCount: 0 },
-        () => plainSource(new Uint8Array(10)),
-        () => {
-          throw new Error('no output expected');
-        },
-      );
+  it('an empty new image: empty program, done at once (interleaved and sectioned)', () => {
+    for (const layout of [Layout.interleaved, Layout.sectioned]) {
+      const params: ProgramParams = { layout, diffCoding: DiffCoding.raw, oldSize: 10, newSize: 0, ...(layout === Layout.sectioned && { entries: [][Symbol.iterator]() }) };
+      const applier = new ProgramApplier(params, plainSource(new Uint8Array(10)), () => {
+        throw new Error('no output expected');
+      });
       expect(applier.done).toBe(true);
       applier.finish();
       expect(() => applier.push(Uint8Array.of(0))).toThrow(InvalidInputError);
     }
+  });
+
+  it('a layout without its table is a programming error (RangeError), not a corrupt patch', () => {
+    const base = { diffCoding: DiffCoding.raw, oldSize: 10, newSize: 10 };
+    expect(() => new ProgramApplier({ ...base, layout: Layout.sectioned }, plainSource(new Uint8Array(10)), () => {})).toThrow(RangeError);
+    expect(() => new ProgramApplier({ ...base, layout: Layout.tableFirst }, plainSource(new Uint8Array(10)), () => {})).toThrow(RangeError);
+  });
+});
+
+describe('table-first layout', () => {
+  it('fills the SmallTable with the entries, their new starts and segment flags, before the data', () => {
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const c = randomCase(seed, 2000, MAX_TABLE_FIRST_ENTRIES);
+        const params = paramsFor(c, Layout.tableFirst, DiffCoding.sparse);
+        expect(same(applyInPieces(programOf(c, Layout.tableFirst, DiffCoding.sparse), params, c.old, [7]), c.target)).toBe(true);
+        let newStart = 0;
+        const expected = c.blocks.map((b, i) => {
+          const e = { ...b, newStart, segment: c.flags[i]! };
+          newStart += b.copyLen + b.extraLen;
+          return e;
+        });
+        expect(params.smallTable!.entries).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it(`accepts ${MAX_TABLE_FIRST_ENTRIES} entries and refuses more (and 0), before any data is produced`, () => {
+    const old = Uint8Array.from({ length: 100 }, (_, i) => i);
+    const caseOf = (n: number): Case => {
+      const blocks = Array.from({ length: n }, (_, i) => ({ oldStart: i % 50, copyLen: 2, extraLen: 1 }));
+      const target = Uint8Array.from(blocks.flatMap((b) => [...old.subarray(b.oldStart, b.oldStart + 2), 0xee]));
+      return { old, target, blocks, flags: blocks.map(() => false) };
+    };
+    const max = caseOf(MAX_TABLE_FIRST_ENTRIES);
+    expect(same(applyInPieces(programOf(max, Layout.tableFirst, DiffCoding.raw), paramsFor(max, Layout.tableFirst, DiffCoding.raw), old, [3]), max.target)).toBe(true);
+    const over = caseOf(MAX_TABLE_FIRST_ENTRIES + 1);
+    const program = programOf(over, Layout.tableFirst, DiffCoding.raw);
+    expect(program[0]).toBe(33);
+    for (const piece of [1, program.length]) {
+      const produced: Uint8Array[] = [];
+      const applier = new ProgramApplier(paramsFor(over, Layout.tableFirst, DiffCoding.raw), plainSource(old), (chunk) => produced.push(chunk));
+      expect(() => {
+        for (let i = 0; i < program.length; i += piece) applier.push(program.subarray(i, i + piece));
+      }).toThrow(/a table-first program declares 33 entries \(1 to 32\)/);
+      expect(produced.length).toBe(0);
+    }
+    rejects(Uint8Array.of(0x00), { layout: Layout.tableFirst }, /declares 0 entries/);
+  });
+
+  it('refuses a segment flag on an old start that does not strictly increase, or on an entry without a copy', () => {
+    const old = Uint8Array.from({ length: 64 }, (_, i) => i);
+    const tableFirst = (entries: Array<[number, number, number]>, data: number[], newSize: number): void =>
+      run(program((w) => {
+        w.uvarint(entries.length);
+        for (const [seek, copyField, extra] of entries) {
+          w.svarint(seek);
+          w.uvarint(copyField);
+          w.uvarint(extra);
+        }
+        w.bytes(Uint8Array.from(data));
+      }), { layout: Layout.tableFirst, oldSize: old.length, newSize });
+    // Segments at 10 and 20 (copy fields 2 * 8 + 1): fine.
+    expect(() => tableFirst([[10, 17, 0], [2, 17, 0]], new Array(16).fill(0), 16)).not.toThrow();
+    // Segments at 10, then at 10 again (seek -8 after a copy of 8), or at 5: refused.
+    expect(() => tableFirst([[10, 17, 0], [-8, 17, 0]], new Array(16).fill(0), 16)).toThrow(/control entry 1 is a segment that does not start after the previous segment/);
+    expect(() => tableFirst([[10, 17, 0], [-13, 17, 0]], new Array(16).fill(0), 16)).toThrow(/control entry 1 is a segment that does not start after/);
+    // Across an entry that is not a segment (copy field even): still compared with the last segment.
+    expect(() => tableFirst([[10, 17, 0], [20, 16, 0], [-40, 17, 0]], new Array(24).fill(0), 24)).toThrow(/control entry 2 is a segment that does not start after/);
+    expect(() => tableFirst([[10, 16, 0], [-18, 17, 0]], new Array(16).fill(0), 16)).not.toThrow();
+    // Copy field 1: a segment flag without a copy.
+    expect(() => tableFirst([[0, 1, 4]], [1, 2, 3, 4], 4)).toThrow(/control entry 0 is a segment/);
+  });
+
+  it('refuses entries that do not describe exactly the new image, or leave the old one', () => {
+    const entries = (list: Array<[number, number, number]>) => (w: ByteWriter): void => {
+      w.uvarint(list.length);
+      for (const [seek, copyField, extra] of list) {
+        w.svarint(seek);
+        w.uvarint(copyField);
+        w.uvarint(extra);
+      }
+    };
+    rejects(program(entries([[0, 8, 0], [0, 6, 0]])), { layout: Layout.tableFirst }, /control table describes 7 new bytes, the header says 8/);
+    rejects(program(entries([[0, 8, 5]])), { layout: Layout.tableFirst }, /control entry 0 runs past the new image size 8/);
+    rejects(program(entries([[12, 12, 0]])), { layout: Layout.tableFirst }, /control entry 0 copies old bytes \[12, 18\) outside the old image \(16 bytes\)/);
+    rejects(program(entries([[0, 8, 0], [0, 0, 0], [0, 8, 0]])), { layout: Layout.tableFirst }, /control entry 1 is empty/);
   });
 });
 
@@ -143,39 +246,45 @@ function program(write: (w: ByteWriter) => void): Uint8Array {
   return w.view().slice();
 }
 
-function run(bytes: Uint8Array, params: Partial<ProgramParams>, pieceSize = bytes.length || 1): void {
-  const full: ProgramParams = { layout: Layout.interleaved, diffCoding: DiffCoding.raw, oldSize: 16, newSize: 8, entryCount: 1, ...params };
-  const applier = new ProgramApplier(full, () => plainSource(new Uint8Array(full.oldSize)), () => {});
+/** Applies a hand-written program over a zero-filled old image; the layout's table is made up when needed. */
+function run(bytes: Uint8Array, params: Partial<ProgramParams> & { blocks?: Block[] }, pieceSize = bytes.length || 1): void {
+  const { blocks, ...rest } = params;
+  const full: ProgramParams = { layout: Layout.interleaved, diffCoding: DiffCoding.raw, oldSize: 16, newSize: 8, ...rest };
+  if (full.layout === Layout.sectioned && !full.entries) full.entries = (blocks ?? [])[Symbol.iterator]();
+  if (full.layout === Layout.tableFirst && !full.smallTable) full.smallTable = new SmallTable({ oldSize: full.oldSize, newSize: full.newSize });
+  const applier = new ProgramApplier(full, plainSource(new Uint8Array(full.oldSize)), () => {});
   for (let i = 0; i < bytes.length; i += pieceSize) applier.push(bytes.subarray(i, i + pieceSize));
   applier.finish();
 }
 
-describe('ProgramApplier rejects', () => {
-  const rejects = (bytes: Uint8Array, params: Partial<ProgramParams>, message: RegExp): void => {
-    for (const piece of [bytes.length || 1, 1]) {
-      expect(() => run(bytes, params, piece)).toThrow(InvalidInputError);
-      expect(() => run(bytes, params, piece)).toThrow(message);
-    }
-  };
+function rejects(bytes: Uint8Array, params: Partial<ProgramParams> & { blocks?: Block[] }, message: RegExp): void {
+  for (const piece of [bytes.length || 1, 1]) {
+    expect(() => run(bytes, params, piece)).toThrow(InvalidInputError);
+    expect(() => run(bytes, params, piece)).toThrow(message);
+  }
+}
 
+describe('ProgramApplier rejects', () => {
   it('a well-formed program (the baseline the rejections below break)', () => {
     expect(() => run(program((w) => { w.svarint(2); w.uvarint(6); w.uvarint(2); w.bytes(new Uint8Array(8)); }), {})).not.toThrow();
+    expect(() => run(new Uint8Array(8), { layout: Layout.sectioned, blocks: [{ oldStart: 2, copyLen: 6, extraLen: 2 }] })).not.toThrow();
   });
 
   it('a copy outside the old image (past the end, and before the start)', () => {
-    rejects(program((w) => { w.svarint(12); w.uvarint(6); w.uvarint(2); }), {}, /copies old bytes \[12, 18\) outside the old image \(16 bytes\)/);
+    rejects(program((w) => { w.svarint(12); w.uvarint(6); w.uvarint(2); }), {}, /control entry 0 copies old bytes \[12, 18\) outside the old image \(16 bytes\)/);
     rejects(program((w) => { w.svarint(-1); w.uvarint(2); w.uvarint(0); }), {}, /outside the old image/);
     // Seeks are relative: the second entry's seek of -10 lands before 0 after a copy of [0, 4).
-    rejects(program((w) => { w.svarint(0); w.uvarint(4); w.uvarint(0); w.bytes(new Uint8Array(4)); w.svarint(-10); w.uvarint(4); w.uvarint(0); }), { entryCount: 2 }, /copies old bytes \[-6, -2\)/);
+    rejects(program((w) => { w.svarint(0); w.uvarint(4); w.uvarint(0); w.bytes(new Uint8Array(4)); w.svarint(-10); w.uvarint(4); w.uvarint(0); }), {}, /control entry 1 copies old bytes \[-6, -2\)/);
   });
 
-  it('an entry that runs past the new image size', () => {
+  it('an empty entry (copy and extra length both 0)', () => {
+    rejects(program((w) => { w.svarint(0); w.uvarint(0); w.uvarint(0); }), {}, /control entry 0 is empty/);
+    rejects(program((w) => { w.svarint(0); w.uvarint(4); w.uvarint(0); w.bytes(new Uint8Array(4)); w.svarint(0); w.uvarint(0); w.uvarint(0); }), {}, /control entry 1 is empty/);
+  });
+
+  it('an entry that runs past the new image size (interleaved, and a sectioned table that was not checked)', () => {
     rejects(program((w) => { w.svarint(0); w.uvarint(6); w.uvarint(3); }), {}, /runs past the new image size 8/);
-  });
-
-  it('a control table whose total differs from the new size', () => {
-    const table = program((w) => { w.svarint(0); w.uvarint(4); w.uvarint(0); w.svarint(0); w.uvarint(3); w.uvarint(0); });
-    rejects(table, { layout: Layout.controlFirst, entryCount: 2 }, /control table describes 7 new bytes, the header says 8/);
+    rejects(new Uint8Array(9), { layout: Layout.sectioned, blocks: [{ oldStart: 0, copyLen: 6, extraLen: 3 }] }, /control entry 0 runs past the new image size 8/);
   });
 
   it('sparse runs that overflow their copy block, or a literal run of 0', () => {
@@ -183,30 +292,34 @@ describe('ProgramApplier rejects', () => {
     rejects(program((w) => { w.svarint(0); w.uvarint(4); w.uvarint(0); w.uvarint(5); }), sparse, /sparse zero run of 5 bytes does not fit/);
     rejects(program((w) => { w.svarint(0); w.uvarint(4); w.uvarint(0); w.uvarint(1); w.uvarint(4); }), sparse, /sparse run of 4 bytes does not fit/);
     rejects(program((w) => { w.svarint(0); w.uvarint(4); w.uvarint(0); w.uvarint(1); w.uvarint(0); }), sparse, /sparse run of 0 bytes/);
+    rejects(program((w) => { w.uvarint(5); }), { ...sparse, layout: Layout.sectioned, blocks: [{ oldStart: 0, copyLen: 4, extraLen: 0 }] }, /sparse zero run of 5 bytes does not fit/);
   });
 
-  it('trailing data after the end of the program', () => {
+  it('data after the end of the program, in every layout', () => {
     const ok = program((w) => { w.svarint(0); w.uvarint(8); w.uvarint(0); w.bytes(new Uint8Array(8)); });
     rejects(Uint8Array.from([...ok, 0]), {}, /unexpected data after the end of the delta program/);
-    const cf = program((w) => { w.svarint(0); w.uvarint(8); w.uvarint(0); w.bytes(new Uint8Array(8)); });
-    rejects(Uint8Array.from([...cf, 1, 2]), { layout: Layout.controlFirst }, /unexpected data after the end/);
+    rejects(new Uint8Array(9), { layout: Layout.sectioned, blocks: [{ oldStart: 0, copyLen: 8, extraLen: 0 }] }, /unexpected data after the end/);
+    const tf = program((w) => { w.uvarint(1); w.svarint(0); w.uvarint(16); w.uvarint(0); w.bytes(new Uint8Array(8)); });
+    expect(() => run(tf, { layout: Layout.tableFirst })).not.toThrow();
+    rejects(Uint8Array.from([...tf, 1, 2]), { layout: Layout.tableFirst }, /unexpected data after the end/);
   });
 
   it('a truncated program, cut anywhere, for every layout and coding', () => {
-    const c = randomCase(42, 500, false);
+    const c = randomCase(42, 500, 10);
     for (const [layout, coding] of variants) {
-      const bytes = encodeProgram(c.blocks, c.target, plainSource(c.old), { layout, diffCoding: coding });
-      const params = paramsFor(c, layout, coding);
+      const bytes = programOf(c, layout, coding);
       for (let cut = 0; cut < bytes.length; cut++) {
-        const applier = new ProgramApplier(params, () => plainSource(c.old), () => {});
+        const applier = new ProgramApplier(paramsFor(c, layout, coding), plainSource(c.old), () => {});
         applier.push(bytes.subarray(0, cut));
-        expect(() => applier.finish()).toThrow(/delta program ends early/);
+        expect(() => applier.finish(), `${layoutName(layout)} ${codingName(coding)} cut at ${cut}`).toThrow(/delta program ends early/);
       }
     }
   });
 
-  it('a varint longer than 5 bytes, and a value above 2^32 - 1', () => {
+  it('a varint longer than 5 bytes, a value above 2^32 - 1, a non-minimal varint', () => {
     rejects(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x01), {}, /varint longer than 5 bytes/);
     rejects(Uint8Array.of(0x00, 0x80, 0x80, 0x80, 0x80, 0x10), {}, /out of range/);
+    rejects(Uint8Array.of(0x80, 0x00, 0x08, 0x00), {}, /non-minimal varint/);
+    rejects(Uint8Array.of(0x81, 0x00), { layout: Layout.tableFirst }, /non-minimal varint/);
   });
 });
