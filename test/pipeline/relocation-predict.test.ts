@@ -5,11 +5,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ShiftMap } from '../../src/arch/cortex-m/address-map.js';
-import { RECOGNIZE_ALL, Recognize } from '../../src/arch/cortex-m/params.js';
-import { relocationContext } from '../../src/arch/cortex-m/plan.js';
+import { cortexMSource } from '../../src/arch/cortex-m/apply.js';
+import { RECOGNIZE_ALL, Recognize, type RelocationParams } from '../../src/arch/cortex-m/params.js';
+import { blocksFlashMap, relocationContext } from '../../src/arch/cortex-m/plan.js';
 import { LOOKBEHIND, MAX_PREFIX_RUN, predictWholeImage, relocateAt, relocatingSource, startsInstruction, type RelocationContext } from '../../src/arch/cortex-m/predict.js';
 import { encodeBranch32 } from '../../src/arch/cortex-m/thumb2-branch.js';
+import { Codec, Transform, type PatchHeader } from '../../src/container/header.js';
+import { encodeTables, parseTables } from '../../src/container/tables.js';
 import { matchBlocks, type Block } from '../../src/delta/match.js';
+import { DiffCoding, Layout } from '../../src/delta/program.js';
 import { prng } from '../delta/helpers.js';
 import { layOut, randomInsert, randomProgram, RAM_BASE } from './synth-firmware.js';
 
@@ -133,14 +137,20 @@ describe('relocateAt: one item', () => {
   });
 });
 
-/** A synthetic firmware pair and its relocation context over the matched blocks. */
-function synthContext(seed: number): { ctx: RelocationContext; blocks: Block[] } {
+/** A synthetic firmware pair and its relocation context over the matched blocks (flash map: their segments). */
+function synthContext(seed: number): { ctx: RelocationContext; blocks: Block[]; params: RelocationParams; flags: boolean[]; target: Uint8Array } {
   const program = randomProgram(seed, 1500);
   const old = layOut(program);
   const target = layOut(program, { insertAt: 100 + (seed % 500), insert: randomInsert(seed, 200), ramSplit: RAM_BASE + 0x800, ramShift: 8 });
   const blocks = matchBlocks(old, target);
-  const params = { recognize: RECOGNIZE_ALL, minSegment: 32, flashSegments: 0, ram: { segments: [{ start: RAM_BASE + 0x800, shift: 8 }], end: RAM_BASE + 0x4000 }, constants: { segments: [], end: 0 } };
-  return { ctx: relocationContext(old, program.base, program.base, params, blocks), blocks };
+  const params: RelocationParams = {
+    recognize: RECOGNIZE_ALL,
+    minSegment: 32,
+    ram: { segments: [{ start: RAM_BASE, shift: 0 }, { start: RAM_BASE + 0x800, shift: 8 }], end: RAM_BASE + 0x4000 },
+    constants: { segments: [{ start: 0x10, shift: 1 }, { start: 0x40, shift: -2 }], end: 0x100 },
+  };
+  const { flags, map } = blocksFlashMap(blocks, params.minSegment);
+  return { ctx: relocationContext(old, program.base, program.base, params, map), blocks, params, flags, target };
 }
 
 /** Each copy block with its new start, plus blocks placed elsewhere (the predictor must not care). */
@@ -240,5 +250,29 @@ describe('relocatingSource', () => {
     const out = new Uint8Array(ctx.old.length);
     relocatingSource(flat).read({ oldStart: 0, newStart: 0 }, 0, out);
     expect(Buffer.from(out).equals(Buffer.from(predictWholeImage(flat)))).toBe(true);
+  });
+});
+
+describe('the applier\'s source (maps searched where the patch is stored)', () => {
+  it('cortexMSource over the parsed tables predicts the same bytes as the creator\'s context, for every block', () => {
+    for (const seed of [3, 17, 29]) {
+      const { ctx, blocks, params, flags, target } = synthContext(seed);
+      const tables = encodeTables(blocks, { ...params, segmentFlags: flags });
+      const header: PatchHeader = {
+        oldSize: ctx.old.length, newSize: target.length, oldLoadAddress: ctx.oldBase, newLoadAddress: ctx.newBase,
+        oldCheck: new Uint8Array(8), newSha256: new Uint8Array(32), transform: Transform.cortexM, layout: Layout.sectioned,
+        diffCoding: DiffCoding.sparse, codec: Codec.none, payloadLength: 0, tablesLength: tables.length,
+      };
+      const parsed = parseTables(header, tables);
+      const applier = cortexMSource(ctx.old, header, parsed, (o) => parsed.control!.flashShift(o));
+      const creator = relocatingSource(ctx);
+      for (const b of placements(blocks, prng(seed))) {
+        const expected = new Uint8Array(b.length);
+        creator.read(b, 0, expected);
+        const actual = new Uint8Array(b.length);
+        applier.read(b, 0, actual);
+        expect(Buffer.from(actual).equals(Buffer.from(expected)), `seed ${seed}, block at old ${b.oldStart}`).toBe(true);
+      }
+    }
   });
 });
