@@ -13,8 +13,10 @@
  *   where the patch is stored, through read_patch ("stored" mode), or, when
  *   read_patch is NULL ("streaming" mode), from the copy that sd_patch_feed
  *   keeps in the work buffer as the tables section streams by.
- * - Plain and Cortex-M relocation, interleaved and sectioned layouts, raw and
- *   sparse differences, codec none and raw LZMA1 (codec 2 is refused for now).
+ * - Plain and Cortex-M relocation; interleaved, sectioned and table-first
+ *   layouts; raw and sparse differences; codec none, raw LZMA1 and codec 2
+ *   (sd_lzs), the decoders the build selects (-DSD_PATCH_WITH_LZMA, the
+ *   default, and/or -DSD_PATCH_WITH_LZS; docs/DEVICE.md "Codecs").
  *
  * Typical use (docs/DEVICE.md, "Integrating into a bootloader"):
  *
