@@ -13,8 +13,10 @@
  *   where the patch is stored, through read_patch ("stored" mode), or, when
  *   read_patch is NULL ("streaming" mode), from the copy that sd_patch_feed
  *   keeps in the work buffer as the tables section streams by.
- * - Plain and Cortex-M relocation, interleaved and sectioned layouts, raw and
- *   sparse differences, codec none and raw LZMA1 (codec 2 is refused for now).
+ * - Plain and Cortex-M relocation; interleaved, sectioned and table-first
+ *   layouts; raw and sparse differences; codec none, raw LZMA1 and codec 2
+ *   (sd_lzs), the decoders the build selects (-DSD_PATCH_WITH_LZMA, the
+ *   default, and/or -DSD_PATCH_WITH_LZS; docs/DEVICE.md "Codecs").
  *
  * Typical use (docs/DEVICE.md, "Integrating into a bootloader"):
  *
@@ -34,6 +36,7 @@
 #include <stdint.h>
 
 #include "sd_lzma.h"
+#include "sd_lzs.h"
 #include "sd_sha256.h"
 
 #ifdef __cplusplus
@@ -62,10 +65,14 @@ extern "C" {
 #define SD_PATCH_MAX_RAM_SEGMENTS 256u
 #define SD_PATCH_MAX_CONST_SEGMENTS 1024u
 #define SD_PATCH_MAX_VERSION 64u
-/* The longest header: 4 + 4 x 5 (sizes, addresses) + 8 + 32 + 2 (LZMA) + 2 x 5
- * (lengths) + 1 + 2 x 65 (versions) + 5 (counter). Codec 2's parameters will
- * add theirs. */
-#define SD_PATCH_HEADER_MAX 212u
+/* The longest header: 4 + 4 x 5 (sizes, addresses) + 8 + 32 + 6 (codec 2:
+ * parameter byte, program length) + 2 x 5 (lengths) + 2 x 65 (versions) + 5
+ * (counter). */
+#define SD_PATCH_HEADER_MAX 215u
+/* A table-first program's entries (docs/FORMAT.md, "Layouts"): at most 32,
+ * kept in the work buffer as 3 words each (old start, copy field, extra). */
+#define SD_PATCH_TABLE_FIRST_MAX 32u
+#define SD_PATCH_TABLE_FIRST_RAM (SD_PATCH_TABLE_FIRST_MAX * 12u)
 
 /* Header flags (docs/FORMAT.md, "Header"). */
 #define SD_PATCH_FLAG_VERSIONS 0x01u
@@ -78,7 +85,7 @@ extern "C" {
 #define SD_PATCH_TRANSFORM_CORTEX_M 1u
 #define SD_PATCH_CODEC_NONE 0u
 #define SD_PATCH_CODEC_LZMA1 1u
-#define SD_PATCH_CODEC_LZS 2u /* small LZ (docs/LZS.md): not supported yet */
+#define SD_PATCH_CODEC_LZS 2u /* small LZ (docs/LZS.md) */
 
 /* Signature trailer (docs/FORMAT.md, "Signature trailer"). */
 #define SD_PATCH_TRAILER_SIZE 73u
@@ -102,14 +109,15 @@ typedef struct sd_patch_header {
   uint32_t old_size, new_size;
   uint32_t old_address, new_address; /* load addresses */
   uint32_t payload_length;  /* bytes of payload, after the tables */
-  uint32_t tables_length;   /* bytes of the tables section (sectioned layout), else 0 */
+  uint32_t tables_length;   /* bytes of the tables section (sectioned or relocated), else 0 */
+  uint32_t program_length;  /* codec 2 only: the decoded payload's length */
   uint32_t header_length;   /* bytes of the header: the tables start there */
   uint8_t old_check[SD_PATCH_OLD_CHECK_SIZE]; /* first bytes of SHA-256(old image) */
   uint8_t new_sha256[32];
   uint8_t flags;            /* the header's flags byte (SD_PATCH_FLAG_*) */
   uint8_t transform, codec; /* from flags */
   uint8_t lc, lp, pb, window_log2; /* codec 1 only */
-  uint8_t recognizers;      /* relocation only */
+  uint8_t lzs_params;       /* codec 2 only: its parameter byte */
   /* Optional fields (flags): versions as offsets into the header bytes. */
   uint8_t version_from_offset, version_to_offset;
   uint8_t version_from_length, version_to_length;
@@ -124,17 +132,20 @@ typedef struct sd_patch_cursor {
   uint32_t start, new_start, copy, extra; /* the last entry */
 } sd_patch_cursor;
 
-/* A RAM or constant map: records in the tables section, searched there. */
+/* A RAM or constant map (docs/FORMAT.md, "RAM map and constant map"): its
+ * record bits in the tables section, searched there through the checkpoints
+ * that precede them. */
 typedef struct sd_patch_vmap {
-  uint32_t offset;     /* of record 0 in the tables section */
+  uint32_t bits, end;  /* the record bits: bit offsets [bits, end) in the tables */
   uint32_t base, last; /* values base..last are mapped */
-  uint16_t count;      /* 0: the map matches no value */
-  uint8_t ws, wh;      /* record field widths */
+  uint16_t count;      /* records; 0: the map matches no value */
+  uint8_t order[2];    /* exp-Golomb orders: start, shift */
+  uint8_t group_log2, cp_width;
 } sd_patch_vmap;
 
-#define SD_PATCH_BUF 48u    /* old image bytes, predicted and turned into new bytes in place */
+#define SD_PATCH_BUF 40u    /* old image bytes, predicted and turned into new bytes in place */
 #define SD_PATCH_LZ_OUT 16u /* decompressed program bytes per decoder call */
-#define SD_PATCH_TCACHE 16u /* tables bytes read at once through read_patch */
+#define SD_PATCH_TCACHE 8u  /* tables bytes read at once through read_patch */
 
 /* The applier's state. Treat as opaque. (Field order matters for code size:
  * Thumb-2 has 16-bit loads and stores only for small offsets.) */
@@ -153,8 +164,14 @@ typedef struct sd_patch_ctx {
   uint32_t buf_pos, scan, pending;
   uint32_t old_size, new_size, old_address, new_address;
   uint32_t payload_left, tables_left;
-  /* tables section */
-  uint32_t tables_length, min_segment, cp_count, bits_start, bits_end;
+  uint32_t tables_length;
+  union {
+    /* sectioned: the control table in the tables section */
+    struct { uint32_t min_segment, cp_count, bits_start, bits_end; } sec;
+    /* table-first: the entries in the work buffer (old start, 2 x copy +
+     * segment flag, extra); count, the next to apply, the segment key */
+    struct { uint32_t *entries; uint32_t count, next, key; } tf;
+  } tab;
   uint32_t fs_lo, fs_hi, fs_shift; /* last flashShift: valid for o in [fs_lo, fs_hi) */
   /* cache = tables[cache_offset, + SD_PATCH_TCACHE) clipped to the tables;
    * tables_length when it holds nothing */
@@ -171,7 +188,10 @@ typedef struct sd_patch_ctx {
   uint8_t cache[SD_PATCH_TCACHE];
   uint8_t buf[SD_PATCH_BUF];
   uint8_t lz_out[SD_PATCH_LZ_OUT];
-  sd_lzma_dec lzma;
+  union { /* the codec's decoder (a build links one or both: docs/DEVICE.md) */
+    sd_lzma_dec lzma;
+    sd_lzs_dec lzs;
+  } dec;
   sd_sha256_ctx sha; /* of the new image, as written */
 } sd_patch_ctx;
 

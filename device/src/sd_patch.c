@@ -22,14 +22,14 @@ int sd_fail(sd_patch_ctx *c, int rc) {
 
 /* The tables are complete (or absent): check them, then the first block. */
 static int start(sd_patch_ctx *c) {
-  if (c->mode & SD_MODE_SECTIONED) sd_tables_check(c);
+  if (c->mode & (SD_MODE_SECTIONED | SD_MODE_RELOC)) sd_tables_check(c);
   return sd_fail(c, c->status ? -(int)c->status : sd_program_start(c));
 }
 
 int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t work_size,
                   sd_patch_read_fn read_old, sd_patch_write_fn write_new,
                   sd_patch_read_fn read_patch, void *user) {
-  size_t need, pad, probs;
+  size_t need, pad;
   uint8_t *w = (uint8_t *)work;
   int streaming = read_patch == NULL;
   if (c == NULL) return SD_PATCH_ERR_PARAM;
@@ -55,30 +55,45 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
   c->payload_left = h->payload_length;
   c->tables_length = c->cache_offset = h->tables_length; /* the cache is empty */
   c->tables.offset = h->header_length;
-  c->recognizers = h->recognizers;
   memcpy(c->new_sha256, h->new_sha256, 32);
-  c->mode = (uint8_t)(((h->flags & SD_PATCH_FLAG_SECTIONED) ? SD_MODE_SECTIONED : 0u) |
-                      ((h->flags & SD_PATCH_FLAG_SPARSE) ? SD_MODE_SPARSE : 0u) |
-                      (h->transform ? SD_MODE_RELOC : 0u));
+  /* The header's flags bits 3 (sectioned), 4 (sparse), 5 (relocation) -> modes 0x01, 0x02, 0x04. */
+  c->mode = (uint8_t)((h->flags >> 3) & 7u);
+  if (c->mode == SD_MODE_RELOC || c->mode == (SD_MODE_RELOC | SD_MODE_SPARSE)) {
+    c->mode |= SD_MODE_TABLE_FIRST; /* the entries come first in the program, kept at the work buffer's start */
+    c->tab.tf.entries = (uint32_t *)(void *)w;
+    w += SD_PATCH_TABLE_FIRST_RAM;
+  }
   if (h->old_address >= h->new_address ? h->old_address - h->new_address > 0x7FFFFFFFu
                                        : h->new_address - h->old_address > 0x80000000u)
     c->mode |= SD_MODE_FAR_BASES;
   sd_sha256_init(&c->sha);
   c->status = 0;
-  /* Work memory, in the order of the RAM formula: codec state (probabilities
-   * are 2 x an even count, so the window stays aligned), then the tables. */
+  /* Work memory, in the order of sd_patch_work_required: table-first entries
+   * (above), the codec's state (probabilities, an even count of 16-bit
+   * words, then the window), the tables. */
+#ifdef SD_PATCH_WITH_LZMA
   if (h->codec == SD_PATCH_CODEC_LZMA1) {
     uint32_t window = (uint32_t)1u << h->window_log2;
-    probs = SD_LZMA_PROBS_COUNT(h->lc, h->lp);
+    size_t probs = SD_LZMA_PROBS_COUNT(h->lc, h->lp);
     /* The program's end, not a size, ends the stream: the end marker is mandatory. */
-    if (sd_lzma_init(&c->lzma, h->lc, h->lp, h->pb, (uint16_t *)(void *)w, probs, w + 2u * probs, window,
+    if (sd_lzma_init(&c->dec.lzma, h->lc, h->lp, h->pb, (uint16_t *)(void *)w, probs, w + 2u * probs, window,
                      SD_LZMA_SIZE_UNKNOWN) != SD_LZMA_OK)
       return sd_fail(c, SD_PATCH_ERR_PARAM);
     w += 2u * probs + window;
-    c->mode |= SD_MODE_LZMA;
-  } else if (h->codec != SD_PATCH_CODEC_NONE) {
-    return sd_fail(c, SD_PATCH_ERR_UNSUPPORTED); /* codec 2: sd_lzs.c plugs in here */
+    c->mode |= SD_MODE_CODEC;
   }
+#endif
+#ifdef SD_PATCH_WITH_LZS
+  if (h->codec == SD_PATCH_CODEC_LZS) {
+    size_t n = SD_LZS_WORK_SIZE(h->lzs_params, h->program_length);
+    if (sd_lzs_init(&c->dec.lzs, h->lzs_params, h->program_length, (uint16_t *)(void *)w, n) != SD_LZS_OK)
+      return sd_fail(c, SD_PATCH_ERR_PARAM);
+    w += n;
+    c->mode |= SD_MODE_CODEC | SD_MODE_LZS;
+  }
+#endif
+  if (h->codec != SD_PATCH_CODEC_NONE && !(c->mode & SD_MODE_CODEC))
+    return sd_fail(c, SD_PATCH_ERR_UNSUPPORTED); /* a codec this build does not link */
   if (streaming) {
     c->tables.copy = w;
     c->tables_left = h->tables_length;
@@ -92,22 +107,36 @@ static int status_code(const sd_patch_ctx *c) {
   return c->status == STATUS_FINISHED ? SD_PATCH_ERR_PARAM : -(int)c->status;
 }
 
-/* Codec 1: payload -> LZMA -> program, SD_PATCH_LZ_OUT bytes at a time. After
- * the program's last byte the decoder must reach its end marker, and the
- * marker must end the payload. */
-static int feed_lzma(sd_patch_ctx *c, const uint8_t *data, size_t len) {
-  while (!(c->mode & SD_MODE_LZMA_DONE)) {
+/* Codec dispatch: the build's decoders (sd_lzma and sd_lzs share their result
+ * codes: 0 OK, 1 DONE, negative errors). */
+static int decode(sd_patch_ctx *c, const uint8_t *in, size_t *in_len, uint8_t *out, size_t *out_len) {
+#if defined(SD_PATCH_WITH_LZMA) && defined(SD_PATCH_WITH_LZS)
+  if (c->mode & SD_MODE_LZS) return sd_lzs_decode(&c->dec.lzs, in, in_len, out, out_len);
+  return sd_lzma_decode(&c->dec.lzma, in, in_len, out, out_len);
+#elif defined(SD_PATCH_WITH_LZS)
+  return sd_lzs_decode(&c->dec.lzs, in, in_len, out, out_len);
+#else
+  return sd_lzma_decode(&c->dec.lzma, in, in_len, out, out_len);
+#endif
+}
+
+/* Codecs 1 and 2: payload -> decoder -> program, SD_PATCH_LZ_OUT bytes at a
+ * time. After the program's last byte the stream must end (LZMA: its end
+ * marker; codec 2: the program length, then its end check), and its end must
+ * end the payload. */
+static int feed_codec(sd_patch_ctx *c, const uint8_t *data, size_t len) {
+  while (!(c->mode & SD_MODE_CODEC_DONE)) {
     size_t in_len = len, out_len = SD_PATCH_LZ_OUT;
-    int r = sd_lzma_decode(&c->lzma, data, &in_len, c->lz_out, &out_len), rc;
+    int r = decode(c, data, &in_len, c->lz_out, &out_len), rc;
     data += in_len;
     len -= in_len;
     rc = sd_program_push(c, c->lz_out, out_len); /* output after the program's end: CORRUPT */
     if (rc) return rc;
-    if (r == SD_LZMA_DONE) c->mode |= SD_MODE_LZMA_DONE;
+    if (r == SD_LZMA_DONE) c->mode |= SD_MODE_CODEC_DONE;
     else if (r != SD_LZMA_OK) return SD_PATCH_ERR_CORRUPT;
     else if (out_len < SD_PATCH_LZ_OUT) break; /* all input used */
   }
-  return len > 0 ? SD_PATCH_ERR_CORRUPT : SD_PATCH_OK; /* bytes after the end marker */
+  return len > 0 ? SD_PATCH_ERR_CORRUPT : SD_PATCH_OK; /* bytes after the stream's end */
 }
 
 int sd_patch_feed(sd_patch_ctx *c, const uint8_t *data, size_t len) {
@@ -124,7 +153,7 @@ int sd_patch_feed(sd_patch_ctx *c, const uint8_t *data, size_t len) {
   if (len > c->payload_left) return sd_fail(c, SD_PATCH_ERR_PARAM);
   c->payload_left -= (uint32_t)len;
   /* Codec dispatch (init refused any other codec). */
-  if (c->mode & SD_MODE_LZMA) return sd_fail(c, feed_lzma(c, data, len));
+  if (c->mode & SD_MODE_CODEC) return sd_fail(c, feed_codec(c, data, len));
   return sd_fail(c, sd_program_push(c, data, len)); /* codec 0: the payload is the program */
 }
 
@@ -133,7 +162,7 @@ int sd_patch_finish(sd_patch_ctx *c) {
   if (c == NULL) return SD_PATCH_ERR_PARAM;
   if (c->status) return status_code(c);
   /* Truncated tables, payload, codec stream or program. */
-  if (c->payload_left > 0 || (c->mode & (SD_MODE_LZMA | SD_MODE_LZMA_DONE)) == SD_MODE_LZMA || c->state != SD_ST_DONE)
+  if (c->payload_left > 0 || (c->mode & (SD_MODE_CODEC | SD_MODE_CODEC_DONE)) == SD_MODE_CODEC || c->state != SD_ST_DONE)
     return sd_fail(c, SD_PATCH_ERR_CORRUPT);
   sd_sha256_final(&c->sha, digest);
   if (!sd_equal(digest, c->new_sha256, 32)) return sd_fail(c, SD_PATCH_ERR_RESULT_HASH);

@@ -109,8 +109,6 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   h->codec = (uint8_t)(f >> 6);
   h->transform = (uint8_t)((f >> 5) & 1u);
   check(&r, h->codec < 3u, SD_PATCH_ERR_UNSUPPORTED);
-  /* The flash map lives in the tables: relocation needs the sectioned layout. */
-  check(&r, !h->transform || (f & SD_PATCH_FLAG_SECTIONED), SD_PATCH_ERR_CORRUPT);
   h->old_size = read_limited(&r, SD_PATCH_MAX_IMAGE, SD_PATCH_ERR_CORRUPT);
   h->new_size = read_limited(&r, SD_PATCH_MAX_IMAGE, SD_PATCH_ERR_CORRUPT);
   h->old_address = read_address(&r, h->old_size);
@@ -127,15 +125,16 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
     h->pb = (uint8_t)(props / 45u);
     check(&r, props < 225u && h->window_log2 >= 8u && h->window_log2 <= 26u && h->lc + h->lp <= 4u,
           SD_PATCH_ERR_UNSUPPORTED);
+  } else if (h->codec == SD_PATCH_CODEC_LZS) {
+    /* docs/LZS.md: the parameter byte, then the program length (its unpacked size). */
+    h->lzs_params = sd_read_u8(&r);
+    check(&r, SD_LZS_PARAMS_VALID(h->lzs_params), SD_PATCH_ERR_UNSUPPORTED);
+    h->program_length = read_limited(&r, 64u + 22u * (uint64_t)h->new_size, SD_PATCH_ERR_CORRUPT);
   }
-  /* Codec 2 (docs/LZS.md): its parameters are read here once sd_lzs.c exists. */
-  check(&r, h->codec != SD_PATCH_CODEC_LZS, SD_PATCH_ERR_UNSUPPORTED);
   h->payload_length = read_limited(&r, 0xFFFFFFFFu, SD_PATCH_ERR_CORRUPT);
-  if (f & SD_PATCH_FLAG_SECTIONED) h->tables_length = read_limited(&r, SD_PATCH_MAX_TABLES, SD_PATCH_ERR_CORRUPT);
-  if (h->transform) {
-    h->recognizers = sd_read_u8(&r);
-    check(&r, (h->recognizers & ~SD_REC_ALL) == 0, SD_PATCH_ERR_UNSUPPORTED);
-  }
+  /* The tables: the sectioned layout's control table, a relocated patch's recognizers and maps. */
+  if (f & (SD_PATCH_FLAG_SECTIONED | SD_PATCH_FLAG_CORTEX_M))
+    h->tables_length = read_limited(&r, SD_PATCH_MAX_TABLES, SD_PATCH_ERR_CORRUPT);
   for (i = 0; i < 2u && (f & SD_PATCH_FLAG_VERSIONS); i++) { /* version from, to */
     uint32_t n = read_limited(&r, SD_PATCH_MAX_VERSION, SD_PATCH_ERR_CORRUPT);
     const uint8_t *s = read_skip(&r, n);
@@ -157,10 +156,13 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
 }
 
 size_t sd_patch_work_required(const sd_patch_header *h, int streaming) {
+  /* docs/FORMAT.md "Device RAM", in the work buffer's order: table-first entries, codec, tables. */
   size_t n = streaming ? h->tables_length : 0u;
-  /* Codec dispatch point: codec 2 adds its state here. */
+  if ((h->flags & (SD_PATCH_FLAG_SECTIONED | SD_PATCH_FLAG_CORTEX_M)) == SD_PATCH_FLAG_CORTEX_M)
+    n += SD_PATCH_TABLE_FIRST_RAM;
   if (h->codec == SD_PATCH_CODEC_LZMA1)
     n += 2u * SD_LZMA_PROBS_COUNT(h->lc, h->lp) + ((size_t)1u << h->window_log2);
+  if (h->codec == SD_PATCH_CODEC_LZS) n += SD_LZS_WORK_SIZE(h->lzs_params, h->program_length);
   return n;
 }
 

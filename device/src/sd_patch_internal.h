@@ -22,15 +22,15 @@ int sd_fail(sd_patch_ctx *c, int rc);
 
 /* Tables section (sd_patch_tables.c). Errors go to c->status (sd_fail);
  * reads after an error return 0, so callers check c->status once. */
-/* Checks the whole tables section once (docs/FORMAT.md "Applying", step 4)
- * and leaves c->seq before entry 0. */
+/* Checks the whole tables section once (docs/FORMAT.md "Applying", step 4):
+ * recognizers, control table (leaving c->seq before entry 0), value maps. */
 void sd_tables_check(sd_patch_ctx *c);
 /* Applies an entry (zigzag seek z, k->copy, k->extra) to cursor k, checking
  * it against the images; sets k->start and k->new_start. */
 void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z);
 /* Decodes the control entry at cursor k and steps; returns its segment flag. */
 uint32_t sd_tables_entry(sd_patch_ctx *c, sd_patch_cursor *k);
-/* flashShift(o) (docs/FORMAT.md, "Checkpoints"). */
+/* flashShift(o) (docs/FORMAT.md, "Checkpoints"; table-first: the entries in RAM). */
 uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o);
 /* A RAM or constant map: 1 and *word = v + shift(v) when the map covers v. */
 int sd_map_value(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t v, uint32_t *word);
@@ -40,8 +40,8 @@ int sd_map_value(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t v, uint32_t *
 int sd_program_start(sd_patch_ctx *c);
 /* Program bytes in any chunking. */
 int sd_program_push(sd_patch_ctx *c, const uint8_t *d, size_t len);
-#define SD_ST_DONE 8u /* sd_patch_ctx.state: the program is complete */
-#define SD_ST_WAIT 9u /* the tables are not checked yet */
+#define SD_ST_DONE 9u  /* sd_patch_ctx.state: the program is complete */
+#define SD_ST_WAIT 10u /* the tables are not checked yet */
 
 /* Relocation predictor (sd_reloc.c). */
 #define SD_SCAN_DONE 0xFFFFFFFFu
@@ -52,9 +52,17 @@ void sd_reloc_scan(sd_patch_ctx *c, uint32_t end);
 #define SD_MODE_SECTIONED 0x01u
 #define SD_MODE_SPARSE 0x02u
 #define SD_MODE_RELOC 0x04u
-#define SD_MODE_LZMA 0x08u      /* codec 1 */
-#define SD_MODE_LZMA_DONE 0x10u /* its end marker is decoded */
-#define SD_MODE_FAR_BASES 0x20u /* old - new load address does not fit 32 signed bits */
+#define SD_MODE_CODEC 0x08u      /* codec 1 or 2: the payload goes through a decoder */
+#define SD_MODE_CODEC_DONE 0x10u /* its stream ended */
+#define SD_MODE_FAR_BASES 0x20u  /* old - new load address does not fit 32 signed bits */
+#define SD_MODE_LZS 0x40u        /* codec 2 (else codec 1) */
+#define SD_MODE_TABLE_FIRST 0x80u /* relocation, sectioned flag clear */
+
+/* The codecs this build links (docs/DEVICE.md, "Codecs"): -DSD_PATCH_WITH_LZMA
+ * and/or -DSD_PATCH_WITH_LZS; neither means LZMA only. */
+#if !defined(SD_PATCH_WITH_LZMA) && !defined(SD_PATCH_WITH_LZS)
+#define SD_PATCH_WITH_LZMA 1
+#endif
 
 /* Recognizer bits (docs/FORMAT.md, "Header"). */
 #define SD_REC_BL 0x01u

@@ -16,6 +16,7 @@
 
 /* Parser states; those before ST_COPY_RAW read a varint. */
 enum {
+  ST_TABLE_COUNT, /* table-first: the entry count, then the entries as SEEK, COPY_LEN, EXTRA_LEN */
   ST_SEEK,
   ST_COPY_LEN,
   ST_EXTRA_LEN,
@@ -129,19 +130,57 @@ static int begin_block(sd_patch_ctx *c) {
   return SD_PATCH_OK;
 }
 
-/* The next block (the next table entry when sectioned), the next
- * interleaved entry, or the end: the program ends with the new image. */
+/* The next block (the next table entry when sectioned or table-first), the
+ * next interleaved entry, or the end: the program ends with the new image. */
 int sd_program_start(sd_patch_ctx *c) {
   if (c->seq.new_pos == c->new_size) {
     c->state = SD_ST_DONE;
     return SD_PATCH_OK;
   }
-  if (!(c->mode & SD_MODE_SECTIONED)) {
+  if (c->mode & SD_MODE_TABLE_FIRST) {
+    uint32_t *e = c->tab.tf.entries + 3u * c->tab.tf.next;
+    if (c->tab.tf.next++ == c->tab.tf.count) { /* before the entries */
+      c->tab.tf.next = 0;
+      c->state = ST_TABLE_COUNT;
+      return SD_PATCH_OK;
+    }
+    c->seq.start = e[0];
+    c->seq.copy = e[1] >> 1;
+    c->seq.extra = e[2];
+    c->seq.new_start = c->seq.new_pos;
+    c->seq.new_pos += c->seq.copy + c->seq.extra;
+  } else if (c->mode & SD_MODE_SECTIONED) {
+    (void)sd_tables_entry(c, &c->seq);
+  } else {
     c->state = ST_SEEK;
     return SD_PATCH_OK;
   }
-  (void)sd_tables_entry(c, &c->seq);
   return c->status ? status_rc(c) : begin_block(c);
+}
+
+/* Table-first: entry c->tab.tf.next is read (c->seq.copy holds its copy
+ * field); checked like a control table's entry, then kept. After the last,
+ * the data of entry 0. */
+static int table_entry(sd_patch_ctx *c) {
+  uint32_t *e = c->tab.tf.entries + 3u * c->tab.tf.next, flag = c->seq.copy & 1u;
+  e[1] = c->seq.copy;
+  c->seq.copy >>= 1;
+  sd_entry_step(c, &c->seq, c->seq.start);
+  if (c->status) return status_rc(c);
+  if (flag) { /* a segment: it copies, after the previous one's start */
+    if (c->seq.copy == 0 || c->seq.start < c->tab.tf.key) return SD_PATCH_ERR_CORRUPT;
+    c->tab.tf.key = c->seq.start + 1u;
+  }
+  e[0] = c->seq.start;
+  e[2] = c->seq.extra;
+  if (++c->tab.tf.next < c->tab.tf.count) {
+    c->state = ST_SEEK;
+    return SD_PATCH_OK;
+  }
+  if (c->seq.new_pos != c->new_size) return SD_PATCH_ERR_CORRUPT; /* the entries cover the new image */
+  c->tab.tf.next = 0;
+  c->seq.new_pos = 0;
+  return sd_program_start(c);
 }
 
 static int copy_done(sd_patch_ctx *c) {
@@ -156,14 +195,19 @@ static int copy_done(sd_patch_ctx *c) {
 static int varint_done(sd_patch_ctx *c, uint32_t v) {
   uint32_t left = c->seq.copy - c->copied;
   switch (c->state) {
+  case ST_TABLE_COUNT:
+    if (v - 1u >= SD_PATCH_TABLE_FIRST_MAX) return SD_PATCH_ERR_CORRUPT; /* 1 to 32 */
+    c->tab.tf.count = v;
+    break;
   case ST_SEEK:
     c->seq.start = v; /* the zigzag seek, until sd_entry_step */
     break;
   case ST_COPY_LEN:
     c->seq.copy = v;
     break;
-  case ST_EXTRA_LEN: /* an interleaved entry is complete */
+  case ST_EXTRA_LEN: /* an entry is complete */
     c->seq.extra = v;
+    if (c->mode & SD_MODE_TABLE_FIRST) return table_entry(c);
     sd_entry_step(c, &c->seq, c->seq.start);
     return c->status ? status_rc(c) : begin_block(c);
   case ST_SPARSE_ZEROS: { /* a run of zero differences */
@@ -179,7 +223,7 @@ static int varint_done(sd_patch_ctx *c, uint32_t v) {
     c->varint = v; /* the run's bytes left; back to 0 when it ends */
     break;
   }
-  c->state++; /* SEEK -> COPY_LEN -> EXTRA_LEN, ZEROS -> COUNT -> BYTES (via COPY_RAW + 1) */
+  c->state++; /* COUNT -> SEEK -> COPY_LEN -> EXTRA_LEN, ZEROS -> COUNT -> BYTES (via COPY_RAW + 1) */
   if (c->state == ST_COPY_RAW) c->state = ST_SPARSE_BYTES;
   return SD_PATCH_OK;
 }

@@ -54,31 +54,44 @@ static uint32_t read_varint(sd_patch_ctx *c, uint32_t *pos) {
   return 0;
 }
 
-/* n (at most 31) bits, most significant first, inside the entry bits. */
-static uint32_t read_bits(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t n) {
-  uint32_t v = 0;
-  for (; n > 0; n--, k->bit++) {
-    if (k->bit >= c->bits_end) {
+/* n (at most 31) bits, most significant first, from bit *bit of the
+ * tables, which must stay below end (the bit stream's end). */
+static uint32_t read_bits(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t n) {
+  uint32_t v = 0, at;
+  for (; n > 0; n--) {
+    at = (*bit)++;
+    if (at >= end) {
       sd_fail(c, CORRUPT);
       return 0;
     }
-    v = (v << 1) | ((tables_byte(c, k->bit >> 3) >> (7u - (k->bit & 7u))) & 1u);
+    v = (v << 1) | ((tables_byte(c, at >> 3) >> (7u - (at & 7u))) & 1u);
   }
   return v;
 }
 
 /* eg(order): z zero bits (at most 31 - order), the 1, then z + order bits b:
  * v = 2^(z+order) + b - 2^order, always below 2^32. */
-static uint32_t read_eg(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t order) {
+static uint32_t read_eg(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t order) {
   uint32_t z = 0;
-  while (read_bits(c, k, 1) == 0) {
+  while (read_bits(c, bit, end, 1) == 0) {
     if (c->status || ++z > 31u - order) {
       sd_fail(c, CORRUPT);
       return 0;
     }
   }
   z += order;
-  return (1u << z) + read_bits(c, k, z) - (1u << order);
+  return (1u << z) + read_bits(c, bit, end, z) - (1u << order);
+}
+
+/* A bit stream's end: fewer than 8 bits left after bit, all 0. */
+static void check_end(sd_patch_ctx *c, uint32_t bit, uint32_t end) {
+  if (end - bit >= 8u || read_bits(c, &bit, end, end - bit) != 0) sd_fail(c, CORRUPT);
+}
+
+/* A checkpoint field: checkpoints are w-byte fields that end where the bit
+ * stream starting at bit offset bits begins; back = fields from there. */
+static uint32_t cp_field(sd_patch_ctx *c, uint32_t bits, uint32_t back, uint32_t w) {
+  return read_le(c, (bits >> 3) - back * w, w);
 }
 
 void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z) {
@@ -104,74 +117,104 @@ void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z) {
 }
 
 uint32_t sd_tables_entry(sd_patch_ctx *c, sd_patch_cursor *k) {
-  uint32_t z = read_eg(c, k, c->order[0]), segment;
-  k->copy = read_eg(c, k, c->order[1]);
-  k->extra = read_eg(c, k, c->order[2]);
-  segment = (c->mode & SD_MODE_RELOC) && k->copy >= c->min_segment ? read_bits(c, k, 1) : 0u;
+  uint32_t end = c->tab.sec.bits_end, z = read_eg(c, &k->bit, end, c->order[0]), segment;
+  k->copy = read_eg(c, &k->bit, end, c->order[1]);
+  k->extra = read_eg(c, &k->bit, end, c->order[2]);
+  segment = (c->mode & SD_MODE_RELOC) && k->copy >= c->tab.sec.min_segment ? read_bits(c, &k->bit, end, 1) : 0u;
   sd_entry_step(c, k, z);
   return segment;
 }
 
 /* Field f (0 bit position, 1 old position, 2 new position, 3 segment key,
- * 4 segment new start) of checkpoint j >= 1. */
+ * 4 segment new start) of control table checkpoint j >= 1. */
 static uint32_t checkpoint(sd_patch_ctx *c, uint32_t j, uint32_t f) {
-  uint32_t w = c->cp_width; /* the checkpoints end where the entry bits start */
-  return read_le(c, (c->bits_start >> 3) - ((c->cp_count - j + 1u) * 5u - f) * w, w);
+  return cp_field(c, c->tab.sec.bits_start, (c->tab.sec.cp_count - j + 1u) * 5u - f, c->cp_width);
 }
 
-/* A value map's header and records (docs/FORMAT.md, "RAM map and constant map"). */
+/* Field f (0 bit position, 1 start - base) of value map checkpoint j >= 1. */
+static uint32_t map_checkpoint(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t j, uint32_t f) {
+  return cp_field(c, m->bits, (((uint32_t)(m->count - 1u) >> m->group_log2) - j + 1u) * 2u - f, m->cp_width);
+}
+
+/* The bytes of a bit stream after its checkpoints (cp_bytes of them), from
+ * *pos: sets [*bits, *end) and moves *pos past it. */
+static void open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_t *bits, uint32_t *end) {
+  uint32_t n = read_varint(c, pos), left = c->tables_length - *pos;
+  if (c->status || cp_bytes > left || n > left - cp_bytes) {
+    sd_fail(c, CORRUPT);
+    return;
+  }
+  *pos += cp_bytes;
+  *bits = *pos * 8u; /* below 2^27: the tables are at most 2^24 bytes */
+  *pos += n;
+  *end = *pos * 8u;
+}
+
+/* Group log2 (2 to 16) and checkpoint width (1 to 4), as two bytes at *pos. */
+static void read_group(sd_patch_ctx *c, uint32_t *pos, uint8_t *g, uint8_t *w) {
+  *g = (uint8_t)tables_byte(c, (*pos)++);
+  *w = (uint8_t)tables_byte(c, (*pos)++);
+  if (*g - 2u > 14u || *w - 1u > 3u) sd_fail(c, CORRUPT);
+}
+
+/* Two (or three) exp-Golomb orders, each at most 24. */
+static void read_orders(sd_patch_ctx *c, uint32_t *pos, uint8_t *order, uint32_t n) {
+  while (n-- > 0) {
+    *order = (uint8_t)tables_byte(c, (*pos)++);
+    if (*order++ > 24u) sd_fail(c, CORRUPT);
+  }
+}
+
+/* A value map (docs/FORMAT.md, "RAM map and constant map"): its fields, then
+ * every record checked once: starts strictly increasing from 0 and below the
+ * span, the checkpoints, the bit stream's end. */
 static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t limit) {
-  uint32_t count = read_varint(c, pos), span, widths, rec, i, start, prev = 0;
+  uint32_t count = read_varint(c, pos), span, i, d, start = 0, at, bit;
   if (count > limit) sd_fail(c, CORRUPT);
   if (count == 0 || c->status) return;
   m->base = read_varint(c, pos);
   span = read_varint(c, pos);
-  widths = tables_byte(c, (*pos)++);
-  m->ws = (uint8_t)(widths >> 4);
-  m->wh = (uint8_t)(widths & 15u);
-  rec = m->ws + (uint32_t)m->wh;
-  m->offset = *pos;
-  if (span == 0 || span - 1u > 0xFFFFFFFFu - m->base || m->ws - 1u > 3u || m->wh - 1u > 3u ||
-      count * rec > c->tables_length - *pos) {
-    sd_fail(c, CORRUPT);
-    return;
-  }
-  *pos += count * rec;
+  if (span == 0 || span - 1u > 0xFFFFFFFFu - m->base) sd_fail(c, CORRUPT);
   m->last = m->base + (span - 1u);
-  /* Starts: the first 0, strictly increasing, below the span. */
-  for (i = 0; i < count; i++) {
-    start = read_le(c, m->offset + i * rec, m->ws);
-    if (start >= span || (i > 0 ? start <= prev : start != 0)) sd_fail(c, CORRUPT);
-    prev = start;
-  }
+  read_orders(c, pos, m->order, 2);
+  read_group(c, pos, &m->group_log2, &m->cp_width);
+  if (c->status) return;
   m->count = (uint16_t)count;
+  open_bits(c, pos, ((count - 1u) >> m->group_log2) * 2u * m->cp_width, &m->bits, &m->end);
+  bit = m->bits;
+  for (i = 0; i < count && !c->status; i++) {
+    at = bit - m->bits;
+    d = read_eg(c, &bit, m->end, m->order[0]);
+    if (i == 0 ? d != 0 : d == 0 || d >= span - start) sd_fail(c, CORRUPT);
+    start += d;
+    (void)read_eg(c, &bit, m->end, m->order[1]); /* any shift: its zigzag is below 2^32 */
+    if (i > 0 && (i & ((1u << m->group_log2) - 1u)) == 0 &&
+        (map_checkpoint(c, m, i >> m->group_log2, 0) != at || map_checkpoint(c, m, i >> m->group_log2, 1) != start))
+      sd_fail(c, CORRUPT);
+  }
+  check_end(c, bit, m->end);
 }
 
-/* The control table's fields before the entry bits, then the maps; returns
- * the entry count. */
+/* The tables section: the recognizers (relocation), the control table's
+ * fields before its entry bits (sectioned), the maps; returns the entry count. */
 static uint32_t open_tables(sd_patch_ctx *c) {
-  uint32_t pos = 0, n, i, w, g, bits;
-  n = read_varint(c, &pos);
-  for (i = 0; i < 3u; i++) c->order[i] = (uint8_t)tables_byte(c, pos++);
-  if (n > SD_PATCH_MAX_ENTRIES || c->order[0] > 24u || c->order[1] > 24u || c->order[2] > 24u)
-    sd_fail(c, CORRUPT);
+  uint32_t pos = 0, n = 0;
   if (c->mode & SD_MODE_RELOC) {
-    c->min_segment = read_varint(c, &pos);
-    c->group_log2 = (uint8_t)(g = tables_byte(c, pos++));
-    c->cp_width = (uint8_t)(w = tables_byte(c, pos++));
-    if (g - 2u > 14u || w - 1u > 3u) sd_fail(c, CORRUPT);
-    if (n > 0 && !c->status) c->cp_count = (n - 1u) >> g; /* ceil(N / G) - 1 */
+    c->recognizers = (uint8_t)tables_byte(c, pos++);
+    if (c->recognizers & ~SD_REC_ALL) sd_fail(c, CORRUPT);
   }
-  bits = read_varint(c, &pos);
-  i = c->cp_count * 5u * c->cp_width; /* checkpoint bytes, below 2^23 */
-  if (c->status || i > c->tables_length - pos || bits > c->tables_length - pos - i) {
-    sd_fail(c, CORRUPT);
-    return 0;
+  if (c->mode & SD_MODE_SECTIONED) {
+    n = read_varint(c, &pos);
+    read_orders(c, &pos, c->order, 3);
+    if (n > SD_PATCH_MAX_ENTRIES) sd_fail(c, CORRUPT);
+    if (c->mode & SD_MODE_RELOC) {
+      c->tab.sec.min_segment = read_varint(c, &pos);
+      read_group(c, &pos, &c->group_log2, &c->cp_width);
+      if (n > 0 && !c->status) c->tab.sec.cp_count = (n - 1u) >> c->group_log2; /* ceil(N / G) - 1 */
+    }
+    /* checkpoint bytes: below 2^23 */
+    open_bits(c, &pos, c->tab.sec.cp_count * 5u * c->cp_width, &c->tab.sec.bits_start, &c->tab.sec.bits_end);
   }
-  pos += i;
-  c->bits_start = pos * 8u; /* below 2^27: the tables are at most 2^24 bytes */
-  pos += bits;
-  c->bits_end = pos * 8u;
   if (c->recognizers & SD_REC_RAM) open_map(c, &c->ram, &pos, SD_PATCH_MAX_RAM_SEGMENTS);
   if (c->recognizers & SD_REC_CONST) open_map(c, &c->consts, &pos, SD_PATCH_MAX_CONST_SEGMENTS);
   if (pos != c->tables_length) sd_fail(c, CORRUPT);
@@ -181,13 +224,14 @@ static uint32_t open_tables(sd_patch_ctx *c) {
 void sd_tables_check(sd_patch_ctx *c) {
   sd_patch_cursor k;
   uint32_t key = 0, seg_new = 0, f, want[5], i, n = open_tables(c);
-  k.bit = c->bits_start;
+  if (!(c->mode & SD_MODE_SECTIONED)) return; /* table-first: the maps only */
+  k.bit = c->tab.sec.bits_start;
   k.old_pos = k.new_pos = 0;
   /* One pass over the entries: each against the images (sd_entry_step), the
    * segment order, and each checkpoint against the state it describes. */
   for (i = 0; i < n && !c->status; i++) {
-    if (c->cp_count > 0 && i > 0 && (i & ((1u << c->group_log2) - 1u)) == 0) {
-      want[0] = k.bit - c->bits_start;
+    if (c->tab.sec.cp_count > 0 && i > 0 && (i & ((1u << c->group_log2) - 1u)) == 0) {
+      want[0] = k.bit - c->tab.sec.bits_start;
       want[1] = k.old_pos;
       want[2] = k.new_pos;
       want[3] = key;
@@ -201,15 +245,24 @@ void sd_tables_check(sd_patch_ctx *c) {
       seg_new = k.new_start;
     }
   }
-  /* The bit stream's end: fewer than 8 bits left, all 0; the new image covered. */
-  if (c->bits_end - k.bit >= 8u || read_bits(c, &k, c->bits_end - k.bit) != 0 || k.new_pos != c->new_size)
-    sd_fail(c, CORRUPT);
-  c->seq.bit = c->bits_start;
+  /* The bit stream's end; the new image covered. */
+  check_end(c, k.bit, c->tab.sec.bits_end);
+  if (k.new_pos != c->new_size) sd_fail(c, CORRUPT);
+  c->seq.bit = c->tab.sec.bits_start;
 }
 
 uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   sd_patch_cursor k;
-  uint32_t lo = 0, hi = c->cp_count, mid, key = 0, seg_new = 0, left, shift;
+  uint32_t lo = 0, hi = c->tab.sec.cp_count, mid, key = 0, seg_new = 0, left, shift;
+  if (c->mode & SD_MODE_TABLE_FIRST) {
+    /* The entries in RAM: the last flagged one with start <= o (starts increase). */
+    uint32_t *e = c->tab.tf.entries, *stop = e + 3u * c->tab.tf.count;
+    for (shift = 0; e < stop && (!(e[1] & 1u) || e[0] <= o); e += 3) {
+      if (e[1] & 1u) shift = key - e[0];
+      key += (e[1] >> 1) + e[2]; /* the next entry's new start */
+    }
+    return shift;
+  }
   if (o - c->fs_lo < c->fs_hi - c->fs_lo) return c->fs_shift; /* the same segment as last time */
   /* The last checkpoint whose segment key is at most o + 1 (keys do not decrease). */
   while (lo < hi) {
@@ -217,7 +270,7 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
     if (checkpoint(c, mid, 3) <= o + 1u) lo = mid;
     else hi = mid - 1u;
   }
-  k.bit = c->bits_start;
+  k.bit = c->tab.sec.bits_start;
   k.old_pos = k.new_pos = 0;
   if (lo > 0) {
     k.bit += checkpoint(c, lo, 0);
@@ -246,16 +299,28 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
 }
 
 int sd_map_value(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t v, uint32_t *word) {
-  uint32_t lo = 0, hi, mid, d = v - m->base, rec = m->ws + (uint32_t)m->wh, z;
+  uint32_t lo = 0, hi, mid, d = v - m->base, start = 0, bit = m->bits, shift = 0, left, delta;
   if (m->count == 0 || v < m->base || v > m->last) return 0;
-  /* The last record with start <= v - base. */
-  hi = m->count - 1u;
+  /* The last checkpoint whose start is at most v - base (checkpoint 0: bit 0, start 0). */
+  hi = (uint32_t)(m->count - 1u) >> m->group_log2;
   while (lo < hi) {
     mid = lo + (hi - lo + 1u) / 2u;
-    if (read_le(c, m->offset + mid * rec, m->ws) <= d) lo = mid;
+    if (map_checkpoint(c, m, mid, 1) <= d) lo = mid;
     else hi = mid - 1u;
   }
-  z = read_le(c, m->offset + lo * rec + m->ws, m->wh);
-  *word = v + ((z >> 1) ^ (0u - (z & 1u))); /* + zigzag-decoded shift, modulo 2^32 */
+  if (lo > 0) {
+    bit += map_checkpoint(c, m, lo, 0);
+    start = map_checkpoint(c, m, lo, 1);
+  }
+  /* At most G records, none past the last; the group's first takes its start from the checkpoint. */
+  left = m->count - (lo << m->group_log2);
+  if (left > (1u << m->group_log2)) left = 1u << m->group_log2;
+  for (mid = 0; mid < left && !c->status; mid++) {
+    delta = read_eg(c, &bit, m->end, m->order[0]);
+    if (mid > 0) start += delta;
+    if (start > d) break;
+    shift = read_eg(c, &bit, m->end, m->order[1]);
+  }
+  *word = v + ((shift >> 1) ^ (0u - (shift & 1u))); /* + zigzag-decoded shift, modulo 2^32 */
   return 1;
 }

@@ -50,7 +50,8 @@ async function cliCases(name: string, oldImage: ImageInput, newImage: ImageInput
   const cases: Case[] = [];
   for (const options of configs) {
     const { bytes } = await createPatch(oldImage, newImage, options);
-    cases.push({ name: `${name} ${options.arch} dict ${options.dictSize}`, old: oldImage, new: newImage, patch: bytes });
+    const codec = `${options.codec ? ` ${options.codec}` : ''}${options.maxDeviceRam ? ` max-ram ${options.maxDeviceRam}` : ''}`;
+    cases.push({ name: `${name} ${options.arch} dict ${options.dictSize}${codec}`, old: oldImage, new: newImage, patch: bytes });
   }
   return cases;
 }
@@ -121,33 +122,34 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     for (const [i, c] of fixtureCases.entries()) expectApplies(c, [0, 1000 + i, 2000 + i]);
   });
 
-  it('applies every layout, difference coding and codec, and the optional header fields; refuses interleaved relocation', async () => {
+  /** Every layout of the transform: plain interleaved or sectioned, relocated table-first or sectioned. */
+  const layoutsOf = (relocate: boolean) => (relocate ? [Layout.tableFirst, Layout.sectioned] : [Layout.interleaved, Layout.sectioned]);
+
+  it('applies every layout, difference coding and codec (none, LZMA, codec 2), and the optional header fields', async () => {
     const pairs: Array<[string, ImageInput, ImageInput]> = [
       ['v1.1.0 -> v1.2.0', fixture('v1.1.0'), fixture('v1.2.0')],
       ['v1.2.0 -> v2.0.0', fixture('v1.2.0'), fixture('v2.0.0')],
     ];
     let seed = 1;
+    let tableFirst = 0;
     for (const [name, oldImage, newImage] of pairs) {
       for (const relocate of [false, true]) {
-        for (const layout of [Layout.interleaved, Layout.sectioned]) {
+        for (const layout of layoutsOf(relocate)) {
           for (const diffCoding of [DiffCoding.raw, DiffCoding.sparse]) {
-            for (const codec of [Codec.none, Codec.lzma1]) {
+            for (const codec of [Codec.none, Codec.lzma1, Codec.smallLz]) {
               const v: Variant = { relocate, layout, diffCoding, codec };
               if (seed % 3 === 0) Object.assign(v, { versions: ['1.0.0', 'ünïcode 2 ✓'], securityCounter: 0x1_2345_6789 });
-              if (relocate && layout === Layout.interleaved) {
-                // The flash map lives in the tables: a relocated patch whose header claims the interleaved
-                // layout (the creator cannot write one) is refused by both appliers.
-                const patch = await buildPatch(oldImage, newImage, { ...v, layout: Layout.sectioned });
-                patch[FLAGS_OFFSET]! &= ~FLAG_SECTIONED;
-                const name2 = `${name} ${variantName(v)}`;
-                expect(await tsVerdict(oldImage.data, patch), name2).toBe('invalid');
-                for (const streaming of [false, true]) {
-                  const r = apply(oldImage.data, patch, seed++, [], streaming);
-                  expect([r.result, r.output], name2).toEqual(['corrupt', undefined]);
-                }
-                continue;
+              if (codec === Codec.smallLz && seed % 2 === 0) v.smallLz = { windowLog2: 8 + (seed % 5), literalContext: (seed >> 1) % 2 };
+              let patch: Uint8Array;
+              try {
+                patch = await buildPatch(oldImage, newImage, v);
+              } catch (err) {
+                // More than 32 entries: no table-first program for this pair.
+                if (layout === Layout.tableFirst && err instanceof RangeError) continue;
+                throw err;
               }
-              const c = { name: `${name} ${variantName(v)}`, old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, v) };
+              if (layout === Layout.tableFirst) tableFirst++;
+              const c = { name: `${name} ${variantName(v)}`, old: oldImage, new: newImage, patch };
               expect(await tsVerdict(oldImage.data, c.patch), `${c.name}: the TypeScript applier`).toBe('ok');
               expectApplies(c, [0, seed++]);
             }
@@ -155,7 +157,24 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
         }
       }
     }
-  }, 60_000);
+    expect(tableFirst).toBe(6);
+  }, 120_000);
+
+  it('refuses a relocated sectioned patch read as table-first, and the reverse, as the TypeScript applier does', async () => {
+    const oldImage = fixture('v1.1.0');
+    const newImage = fixture('v1.2.0');
+    for (const layout of [Layout.sectioned, Layout.tableFirst]) {
+      for (const codec of [Codec.none, Codec.smallLz]) {
+        const v: Variant = { relocate: true, layout, diffCoding: DiffCoding.sparse, codec };
+        const good = await buildPatch(oldImage, newImage, v);
+        const c = { name: variantName(v), old: oldImage, new: newImage, patch: good };
+        const patch = flipped(good, FLAGS_OFFSET, FLAG_SECTIONED);
+        for (const streaming of [false, true]) {
+          expect(await expectSameVerdict(c, patch, 'sectioned flag flipped', ['corrupt'], streaming)).toBe('corrupt');
+        }
+      }
+    }
+  });
 
   it('applies patches between empty and tiny images (empty program, 256-byte window)', async () => {
     const f = fixture('v1.0.0').data;
@@ -169,14 +188,25 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     for (const [name, oldData, newData] of pairs) {
       const oldImage = { data: oldData, loadAddress: FIXTURE_BASE };
       const newImage = { data: newData, loadAddress: FIXTURE_BASE };
-      const cases = await cliCases(name, oldImage, newImage, [{ arch: 'none' }, { arch: 'cortex-m' }]);
+      const cases = await cliCases(name, oldImage, newImage, [{ arch: 'none' }, { arch: 'cortex-m' }, { arch: 'cortex-m', codec: 'small-lz' }]);
       for (const relocate of [false, true]) {
-        for (const codec of [Codec.none, Codec.lzma1]) {
-          const v: Variant = { relocate, layout: relocate ? Layout.sectioned : Layout.interleaved, diffCoding: DiffCoding.sparse, codec };
-          cases.push({ name: `${name} ${variantName(v)}`, old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, v) });
+        for (const layout of layoutsOf(relocate)) {
+          for (const codec of [Codec.none, Codec.lzma1, Codec.smallLz]) {
+            const v: Variant = { relocate, layout, diffCoding: DiffCoding.sparse, codec };
+            cases.push({ name: `${name} ${variantName(v)}`, old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, v) });
+          }
         }
       }
-      for (const c of cases) expectApplies(c, [seed++]);
+      for (const c of cases) {
+        if (newData.length === 0 && patchInfo(c.patch).program.layout === 'table-first') {
+          // The creator writes a table-first program for an empty image as one entry count 0, which the
+          // format (1 to 32 entries) and the TypeScript applier refuse: so does the C one.
+          expect(await tsVerdict(oldData, c.patch), c.name).toBe('invalid');
+          for (const streaming of [false, true]) expect(apply(oldData, c.patch, seed++, [], streaming).result, c.name).toBe('corrupt');
+          continue;
+        }
+        expectApplies(c, [seed++]);
+      }
     }
   });
 
@@ -214,6 +244,10 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
       // Codec none: damage reaches the program parser directly.
       { name: 'plain interleaved raw none', old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, { relocate: false, layout: Layout.interleaved, diffCoding: DiffCoding.raw, codec: Codec.none }) },
       { name: 'cortex-m sectioned sparse none', old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, { relocate: true, layout: Layout.sectioned, diffCoding: DiffCoding.sparse, codec: Codec.none }) },
+      // Table-first (the entries at the program's start, a RAM map in the tables) and codec 2.
+      { name: 'cortex-m table-first sparse none', old: fixture('v1.1.0'), new: fixture('v1.2.0'), patch: await buildPatch(fixture('v1.1.0'), fixture('v1.2.0'), { relocate: true, layout: Layout.tableFirst, diffCoding: DiffCoding.sparse, codec: Codec.none }) },
+      { name: 'cortex-m table-first raw small-lz', old: fixture('v1.1.0'), new: fixture('v1.2.0'), patch: await buildPatch(fixture('v1.1.0'), fixture('v1.2.0'), { relocate: true, layout: Layout.tableFirst, diffCoding: DiffCoding.raw, codec: Codec.smallLz }) },
+      { name: 'plain interleaved sparse small-lz', old: oldImage, new: newImage, patch: await buildPatch(oldImage, newImage, { relocate: false, layout: Layout.interleaved, diffCoding: DiffCoding.sparse, codec: Codec.smallLz }) },
     ];
     for (const [k, c] of cases.entries()) {
       const info = patchInfo(c.patch);
@@ -222,9 +256,10 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
       const oldCheck = Buffer.from(c.patch).indexOf(Buffer.from(sha256(c.old.data).subarray(0, OLD_CHECK_LENGTH)));
       const newHash = Buffer.from(c.patch).indexOf(Buffer.from(sha256(c.new.data)));
       expect(oldCheck).toBeGreaterThan(4);
-      expect(info.tablesSize > 0, c.name).toBe(k !== 1);
-      // Every header byte of the first patch (every other byte of the rest), with a mask that varies by position.
-      for (let at = k % 2; at < headerLength; at += k === 0 ? 1 : 2) {
+      expect(info.tablesSize > 0, c.name).toBe(k !== 1 && k !== 5);
+      // Every header byte of the first patch (every other byte of the next two, every third of the rest),
+      // with a mask that varies by position.
+      for (let at = k % 2; at < headerLength; at += k === 0 ? 1 : k < 3 ? 2 : 3) {
         const mask = [0x01, 0x80, 0xff, 0x10, 0x04][at % 5]!;
         let expected: Result[] | undefined;
         if (at < 2) expected = ['corrupt'];
@@ -237,7 +272,8 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
       // flash map segment flag or map shift), or accepted by both (a map record no item uses).
       const tablePicks = pseudoRandomBytes(96, tablesEnd);
       for (let i = 0; i < (info.tablesSize > 0 ? 48 : 0); i++) {
-        const at = headerLength + ((tablePicks[2 * i]! << 8) | tablePicks[2 * i + 1]!) % info.tablesSize;
+        // A short tables section (a table-first patch's recognizers and RAM map): every byte, then picks.
+        const at = headerLength + (i < info.tablesSize && info.tablesSize < 48 ? i : ((tablePicks[2 * i]! << 8) | tablePicks[2 * i + 1]!) % info.tablesSize);
         await expectSameVerdict(c, flipped(c.patch, at, 1 << (i % 8)), `tables byte ${at}`, ['ok', 'corrupt', 'result-hash'], i % 2 === 1);
       }
       // Payload bytes: corrupt (LZMA, program) or a wrong result, never accepted.
@@ -263,17 +299,21 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
         await expectSameVerdict(c, longer, `${extra} bytes appended`, ['corrupt']);
       }
     }
-  }, 120_000);
+  }, 300_000);
 
-  it('reports no-memory for a work buffer one byte short, and applies with exactly the figure (both modes)', () => {
+  it('reports no-memory for a work buffer one byte short, and applies with exactly the figure (both modes, both codecs)', async () => {
     const c = fixtureCases.find((x) => x.name === 'v1.1.0 -> v1.2.0 cortex-m dict 16384')!;
-    const ram = patchInfo(c.patch).deviceRam;
-    expect(ram.streamingTables).toBeGreaterThan(0);
-    for (const streaming of [false, true]) {
-      const work = (streaming ? ram.streamingTotal : ram.total) - ram.fixedState;
-      expect(apply(c.old.data, c.patch, 5, ['-w', String(work - 1)], streaming).result).toBe('no-memory');
-      expect(apply(c.old.data, c.patch, 5, ['-w', '0'], streaming).result).toBe('no-memory');
-      expect(apply(c.old.data, c.patch, 5, ['-w', String(work)], streaming).result).toBe('ok');
+    const small = { ...c, patch: await buildPatch(c.old, c.new, { relocate: true, layout: Layout.tableFirst, diffCoding: DiffCoding.sparse, codec: Codec.smallLz }) };
+    for (const x of [c, small]) {
+      const ram = patchInfo(x.patch).deviceRam;
+      expect(ram.streamingTables).toBeGreaterThan(0);
+      expect(ram.smallTable).toBe(384);
+      for (const streaming of [false, true]) {
+        const work = (streaming ? ram.streamingTotal : ram.total) - ram.fixedState;
+        expect(apply(x.old.data, x.patch, 5, ['-w', String(work - 1)], streaming).result).toBe('no-memory');
+        expect(apply(x.old.data, x.patch, 5, ['-w', '0'], streaming).result).toBe('no-memory');
+        expect(apply(x.old.data, x.patch, 5, ['-w', String(work)], streaming).result).toBe('ok');
+      }
     }
   });
 
@@ -313,14 +353,26 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
       const pyb = (v: string) => loadImage(path.join(corpus, 'pybv11', v, 'firmware1.bin'), 0x0802_0000);
       const due = (f: string) => loadImage(path.join(corpus, f), 0x0008_0000);
       corpusCases.push(
-        ...(await cliCases('pybv11', pyb('v1.10'), pyb('1f5d945af-dirty'), [{ arch: 'cortex-m', dictSize: 16384 }, { arch: 'none', dictSize: 4096 }])),
-        ...(await cliCases('shell', due('shell/old'), due('shell/new'), [{ arch: 'cortex-m', dictSize: 4096 }, { arch: 'none', dictSize: 16384 }])),
-        ...(await cliCases('synthesizer', due('synthesizer/1.bin'), due('synthesizer/2.bin'), [{ arch: 'auto', dictSize: 65536 }, { arch: 'none', dictSize: 4096 }])),
+        ...(await cliCases('pybv11', pyb('v1.10'), pyb('1f5d945af-dirty'), [
+          { arch: 'cortex-m', dictSize: 16384 },
+          { arch: 'none', dictSize: 4096 },
+          { arch: 'cortex-m', codec: 'small-lz' },
+          { arch: 'cortex-m', maxDeviceRam: 4096 },
+        ])),
+        ...(await cliCases('shell', due('shell/old'), due('shell/new'), [{ arch: 'cortex-m', dictSize: 4096 }, { arch: 'none', dictSize: 16384 }, { arch: 'cortex-m', codec: 'small-lz' }])),
+        ...(await cliCases('synthesizer', due('synthesizer/1.bin'), due('synthesizer/2.bin'), [{ arch: 'auto', dictSize: 65536 }, { arch: 'none', dictSize: 4096 }, { arch: 'auto', maxDeviceRam: 4096 }])),
       );
-    }, 120_000);
+    }, 300_000);
 
-    it('applies the CLI patches of pybv11, shell and synthesizer, plain and relocated', () => {
-      expect(corpusCases).toHaveLength(6);
+    it('applies the CLI patches of pybv11, shell and synthesizer: plain, relocated sectioned (RAM and constant maps) and table-first, LZMA and codec 2', () => {
+      expect(corpusCases).toHaveLength(10);
+      const kinds = new Set(corpusCases.map((c) => {
+        const info = patchInfo(c.patch);
+        return `${info.transform} ${info.program.layout} ${info.codec}`;
+      }));
+      for (const kind of ['plain interleaved lzma1', 'cortex-m sectioned lzma1', 'cortex-m table-first lzma1', 'cortex-m sectioned small-lz']) {
+        expect([...kinds], kind).toContain(kind);
+      }
       for (const [i, c] of corpusCases.entries()) expectApplies(c, [0, 300 + i]);
     });
   });

@@ -14,7 +14,7 @@ import { deviceDir, onPath } from './host-build.js';
 const available = onPath('arm-none-eabi-gcc') && onPath('make');
 
 describe.skipIf(!available)('device library, Cortex-M4 cross build', () => {
-  it('builds cleanly, keeps no static state, and fits the flash budget (applier + LZMA + SHA-256 <= 8 KB)', () => {
+  it('builds cleanly, keeps no static state, and fits the flash budget (applier + LZMA + SHA-256 <= 8 KB; the codec 2 build below it)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'smartdelta-cross-'));
     try {
       const r = spawnSync('make', ['-s', '-C', deviceDir, `BUILD=${dir}`, 'cross'], { encoding: 'utf8' });
@@ -44,6 +44,16 @@ describe.skipIf(!available)('device library, Cortex-M4 cross build', () => {
       expect(objects).toBeLessThanOrEqual(8192);
       expect(linked).toBeGreaterThan(4096);
       expect(linked).toBeLessThanOrEqual(objects);
+      // The low-RAM build (docs/DEVICE.md, "Codecs"): the same applier with codec 2 instead of LZMA.
+      const lzs = sizes.get('sd_lzs');
+      expect(lzs && lzs.data + lzs.bss, r.stdout).toBe(0);
+      const lowRam = Number(/low-RAM applier flash \(.*\) = (\d+) bytes/.exec(r.stdout)?.[1]);
+      const lowRamLinked = Number(/low-RAM applier flash linked \(--gc-sections\) = (\d+) bytes/.exec(r.stdout)?.[1]);
+      expect(lowRam).toBeGreaterThan(4096);
+      expect(lowRam).toBeLessThan(objects);
+      expect(lowRamLinked).toBeLessThanOrEqual(lowRam);
+      // Only the codec and its dispatch differ between the two builds.
+      expect(Math.abs(lowRam - lzs!.text - (objects - lzma!.text))).toBeLessThanOrEqual(128);
       const ctx = Number(/sizeof_sd_patch_ctx = (\d+) bytes/.exec(r.stdout)?.[1]);
       expect(ctx).toBeGreaterThan(256);
       expect(ctx).toBeLessThanOrEqual(512);
