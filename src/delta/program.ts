@@ -38,7 +38,8 @@ export function encodeProgram(blocks: readonly Block[], target: Uint8Array, sour
     out.uvarint(copyField);
     out.uvarint(block.extraLen);
   };
-  if (options.layout === Layout.tableFirst) {
+  // An empty image has an empty program in every layout (docs/FORMAT.md, "Layouts": a count is 1 to 32).
+  if (options.layout === Layout.tableFirst && blocks.length > 0) {
     out.uvarint(blocks.length);
     let oldPos = 0;
     blocks.forEach((block, i) => {
