@@ -88,8 +88,12 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
   w.bytes(h.newSha256);
   if (h.codec === Codec.lzma1) {
     if (!h.lzma) throw new RangeError('LZMA parameters missing');
+    const windowLog2 = Math.log2(h.lzma.dictSize);
+    if (!Number.isInteger(windowLog2) || windowLog2 < MIN_WINDOW_LOG2 || windowLog2 > MAX_WINDOW_LOG2) {
+      throw new RangeError(`the LZMA window must be a power of two from 2^${MIN_WINDOW_LOG2} to 2^${MAX_WINDOW_LOG2}, got ${h.lzma.dictSize}`);
+    }
     w.byte(lzmaPropsByte(h.lzma));
-    w.byte(Math.log2(h.lzma.dictSize));
+    w.byte(windowLog2);
   } else if (h.codec === Codec.smallLz) {
     if (!h.smallLz) throw new RangeError('small LZ parameters missing');
     w.byte(smallLzParamsByte(h.smallLz.params));
@@ -101,7 +105,12 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
     writeString(w, h.versionFrom ?? '');
     writeString(w, h.versionTo ?? '');
   }
-  if (h.securityCounter !== undefined) w.uvarint(h.securityCounter);
+  if (h.securityCounter !== undefined) {
+    if (!Number.isInteger(h.securityCounter) || h.securityCounter < 0 || h.securityCounter > 0xffffffff) {
+      throw new RangeError(`the security counter must fit 32 bits, got ${h.securityCounter}`);
+    }
+    w.uvarint(h.securityCounter);
+  }
   return w.view().slice();
 }
 
