@@ -3,11 +3,12 @@
  * every pair, from .bin, .hex and .elf, in every --arch mode; the same inputs give the same bytes; auto is
  * never larger than plain. (Pointer-aware strictly smaller than plain: BUG-fixture-pointer-aware-size.test.ts.)
  */
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckFailedError } from '../../src/errors.js';
 import { applyPatch } from '../../src/pipeline/apply.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
-import type { Arch, ImageInput } from '../../src/pipeline/create.js';
+import type { Arch, ImageInput } from '../../src/pipeline/create-patch.js';
 import { patchInfo } from '../../src/pipeline/info.js';
 import { FIXTURE_BASE, fixture, FORMATS, PAIRS, VERSIONS, type Format, type Version } from './fixtures.js';
 
@@ -92,7 +93,7 @@ describe('patch header contents', () => {
     });
     const info = patchInfo(created.bytes);
     expect(info).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       patchSize: created.bytes.length,
       signed: false,
       old: { size: image('v1.0.0', 'bin').data.length, loadAddress: FIXTURE_BASE },
@@ -103,9 +104,17 @@ describe('patch header contents', () => {
       transform: 'cortex-m',
       codec: 'lzma1',
     });
-    expect(info.headerSize + info.payloadSize).toBe(info.patchSize);
-    expect(info.lzma!.dictSize).toBe(4096);
-    expect(info.deviceRam.lzmaWindow).toBeLessThanOrEqual(4096);
+    // header || tables || payload; a relocated patch always has tables (its recognizer byte at least).
+    expect(info.headerSize + info.tablesSize + info.payloadSize).toBe(info.patchSize);
+    expect(info.tablesSize).toBeGreaterThan(0);
+    expect(info.relocation).toBeDefined();
+    // The 8-byte base check and the full SHA-256 of the result.
+    expect(info.old.sha256Prefix).toBe(createHash('sha256').update(image('v1.0.0', 'bin').data).digest('hex').slice(0, 16));
+    expect(info.new.sha256).toBe(createHash('sha256').update(image('v1.1.0', 'bin').data).digest('hex'));
+    // The window the decoder keeps: at most the dictionary asked for, and what the device RAM counts.
+    expect(info.lzma!.window).toBeLessThanOrEqual(4096);
+    expect(info.deviceRam.codecWindow).toBe(info.lzma!.window);
+    expect(info.deviceRam.total).toBe(info.deviceRam.fixedState + info.deviceRam.codecModel + info.deviceRam.codecWindow + info.deviceRam.smallTable);
     expect(info.ratio).toBeCloseTo(info.new.size / info.patchSize, 10);
     expect(same(await applyPatch(image('v1.0.0', 'bin').data, created.bytes), image('v1.1.0', 'bin').data)).toBe(true);
   });
