@@ -240,6 +240,10 @@ describe('header round trip', () => {
     // The header stores log2 of the window and a 32-bit counter: either value would come back as another one
     // (a window of 2^11 for 3000) or not at all (the reader refuses the counter).
     expect(() => encodeHeader({ ...sample, lzma: { ...sample.lzma!, dictSize: 3000 } })).toThrow(RangeError);
+    expect(() => encodeHeader({ ...sample, lzma: { ...sample.lzma!, dictSize: 2 ** 7 } })).toThrow(RangeError);
+    expect(() => encodeHeader({ ...sample, lzma: { ...sample.lzma!, dictSize: 2 ** 27 } })).toThrow(RangeError);
+    expect(() => encodeHeader({ ...sample, securityCounter: -1 })).toThrow(RangeError);
+    expect(decodeHeader(encodeHeader({ ...sample, lzma: { ...sample.lzma!, dictSize: 2 ** 8 }, securityCounter: 2 ** 32 - 1 })).header).toMatchObject({ lzma: { dictSize: 256 }, securityCounter: 2 ** 32 - 1 });
     expect(() => encodeHeader({ ...sample, securityCounter: 2 ** 32 })).toThrow(RangeError);
   });
 });

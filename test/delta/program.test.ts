@@ -138,9 +138,11 @@ describe('encodeProgram -> ProgramApplier round trip', () => {
     expect(programOf(c, Layout.sectioned, DiffCoding.raw).length).toBe(1000 + 2);
   });
 
-  it('an empty new image: empty program, done at once (interleaved and sectioned)', () => {
-    for (const layout of [Layout.interleaved, Layout.sectioned]) {
-      const params: ProgramParams = { layout, diffCoding: DiffCoding.raw, oldSize: 10, newSize: 0, ...(layout === Layout.sectioned && { entries: [][Symbol.iterator]() }) };
+  it('an empty new image: an empty program in every layout (a table-first count is 1 to 32), done at once', () => {
+    const empty: Case = { old: new Uint8Array(10), target: new Uint8Array(0), blocks: [], flags: [] };
+    for (const layout of LAYOUTS) {
+      expect(programOf(empty, layout, DiffCoding.sparse).length, layoutName(layout)).toBe(0);
+      const params = paramsFor(empty, layout, DiffCoding.raw);
       const applier = new ProgramApplier(params, plainSource(new Uint8Array(10)), () => {
         throw new Error('no output expected');
       });

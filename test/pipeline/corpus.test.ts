@@ -8,7 +8,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyPatch } from '../../src/pipeline/apply.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
-import type { Arch, ImageInput } from '../../src/pipeline/create.js';
+import { lzmaProbabilityCount } from '../../src/codec/lzma.js';
+import type { Arch, ImageInput } from '../../src/pipeline/create-patch.js';
+import { DEFAULT_DICT_SIZE } from '../../src/pipeline/create-patch.js';
 import { patchInfo } from '../../src/pipeline/info.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../../shared/corpus');
@@ -63,6 +65,22 @@ describe.skipIf(!existsSync(CORPUS))('corpus pairs (../shared/corpus)', () => {
       const bytes = patches.get(`${pair.name}:none`)!;
       expect(patchInfo(bytes).transform).toBe('plain');
       expect(bytes.length).toBeLessThanOrEqual(pair.plainLimit);
+    });
+
+    it('device RAM is the fixed state and the codec (docs/FORMAT.md "Device RAM"): nothing grows with the entries or the maps', () => {
+      for (const arch of ['none', 'auto'] as const) {
+        const info = patchInfo(patches.get(`${pair.name}:${arch}`)!);
+        const ram = info.deviceRam;
+        expect(info.codec).toBe('lzma1');
+        expect(ram.fixedState).toBe(512);
+        expect(ram.codecModel).toBe(2 * lzmaProbabilityCount(info.lzma!));
+        expect(ram.codecWindow).toBe(info.lzma!.window);
+        expect(ram.codecWindow).toBeLessThanOrEqual(DEFAULT_DICT_SIZE);
+        expect(ram.smallTable).toBe(info.program.layout === 'table-first' ? 384 : 0);
+        expect(ram.total).toBe(ram.fixedState + ram.codecModel + ram.codecWindow + ram.smallTable);
+        // Only a device that applies the patch as it arrives keeps the tables.
+        expect(ram.streamingTotal).toBe(ram.total + info.tablesSize);
+      }
     });
 
     it('auto is never larger than plain', () => {

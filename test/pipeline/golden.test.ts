@@ -31,9 +31,23 @@ describe.each(GOLDEN_CASES)('golden $name', (c) => {
 });
 
 describe('golden options', () => {
-  it('cover both transforms, versions, a security counter and a non-default dictionary', () => {
-    const infos = GOLDEN_CASES.map((c) => JSON.parse(readFileSync(infoFile(c), 'utf8')) as ReturnType<typeof patchInfo>);
-    expect(new Set(infos.map((i) => i.transform))).toEqual(new Set(['plain', 'cortex-m']));
-    expect(infos.some((i) => i.versionTo === '1.2.0-ü' && i.securityCounter === 5 && i.lzma?.dictSize === 4096)).toBe(true);
+  const infos = (): Array<ReturnType<typeof patchInfo>> => GOLDEN_CASES.map((c) => JSON.parse(readFileSync(infoFile(c), 'utf8')) as ReturnType<typeof patchInfo>);
+
+  it('cover both transforms in every layout they have, versions with a security counter, a window below the dictionary, a RAM map', () => {
+    const all = infos();
+    expect(all.every((i) => i.formatVersion === 2)).toBe(true);
+    expect(new Set(all.map((i) => `${i.transform} ${i.program.layout}`))).toEqual(
+      new Set(['plain interleaved', 'plain sectioned', 'cortex-m table-first', 'cortex-m sectioned']),
+    );
+    // The program is shorter than the 4 KiB dictionary asked for: the header declares the smaller window.
+    expect(all.some((i) => i.versionTo === '1.2.0-ü' && i.securityCounter === 5 && i.lzma !== undefined && i.lzma.window < 4096)).toBe(true);
+    expect(all.some((i) => i.program.layout === 'sectioned' && (i.relocation?.ramMapSegments ?? 0) > 0 && (i.relocation?.flashMapSegments ?? 0) > 0)).toBe(true);
+  });
+
+  it('an unsigned header without version strings is 55 to 60 bytes (docs/FORMAT.md, "Header")', () => {
+    for (const i of infos().filter((x) => x.versionFrom === undefined && !x.signed)) {
+      expect(i.headerSize).toBeGreaterThanOrEqual(55);
+      expect(i.headerSize).toBeLessThanOrEqual(60);
+    }
   });
 });

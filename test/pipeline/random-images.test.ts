@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyPatch } from '../../src/pipeline/apply.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
-import type { ImageInput } from '../../src/pipeline/create.js';
+import type { CreateOptions, ImageInput } from '../../src/pipeline/create-patch.js';
+import { patchInfo } from '../../src/pipeline/info.js';
 import { editedCopy, prng } from '../delta/helpers.js';
 import { layOut, randomProgram } from './synth-firmware.js';
 
@@ -21,14 +22,18 @@ const baseImages = fc.tuple(fc.integer(), fc.integer({ min: 1024, max: 20 * 1024
 });
 
 describe('random images with insertions, deletions and scattered edits', () => {
-  it('round-trip for --arch none and --arch cortex-m', async () => {
+  it('round-trip for --arch none and --arch cortex-m, with every codec (LZMA, codec 2, none under a tight --max-ram)', async () => {
+    const codecs: ReadonlyArray<[string, CreateOptions]> = [['lzma', {}], ['small-lz', { codec: 'small-lz' }], ['none', { maxDeviceRam: 900 }]];
     await fc.assert(
-      fc.asyncProperty(baseImages, fc.integer(), fc.integer({ min: 1, max: 12 }), fc.constantFrom(0x0800_0000, 0x0008_0000, 0), async (data, seed, edits, base) => {
+      fc.asyncProperty(baseImages, fc.integer(), fc.integer({ min: 1, max: 12 }), fc.constantFrom(0x0800_0000, 0x0008_0000, 0), fc.constantFrom(...codecs), async (data, seed, edits, base, [codec, options]) => {
         const old: ImageInput = { data, loadAddress: base };
         const target: ImageInput = { data: editedCopy(data, seed, edits), loadAddress: base };
         for (const arch of ['none', 'cortex-m'] as const) {
-          const patch = await createPatch(old, target, { arch });
-          expect(same(await applyPatch(old.data, patch.bytes), target.data), arch).toBe(true);
+          const patch = await createPatch(old, target, { arch, ...options });
+          const info = patchInfo(patch.bytes);
+          if (codec === 'small-lz') expect(info.codec).toBe('small-lz');
+          if (codec === 'none') expect(info.deviceRam.total).toBeLessThanOrEqual(900);
+          expect(same(await applyPatch(old.data, patch.bytes), target.data), `${arch} ${codec} ${info.program.layout}`).toBe(true);
         }
       }),
       { numRuns: 30 },
