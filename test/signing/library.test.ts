@@ -32,15 +32,37 @@ describe('signPatch', () => {
     expect(Buffer.from(signature!.keyId).equals(Buffer.from(keyId(key.publicKey)))).toBe(true);
   });
 
-  it('signs the documented 59-byte message: domain || key id || SHA-256(header || payload)', () => {
+  it('signs the documented 59-byte message: domain || key id || SHA-256(header || tables || payload)', () => {
     const message = signingMessageFor(unsigned, key.publicKey);
     expect(message.length).toBe(59);
-    expect(Buffer.from(message.subarray(0, 19)).toString('latin1')).toBe('smartdelta/patch/v1');
+    expect(Buffer.from(message.subarray(0, 19)).toString('latin1')).toBe('smartdelta/patch/v2');
     expect(Buffer.from(message.subarray(19, 27)).equals(Buffer.from(keyId(key.publicKey)))).toBe(true);
     expect(Buffer.from(message.subarray(27)).equals(createHash('sha256').update(unsigned).digest())).toBe(true);
     // The same message whether the patch is signed yet or not.
     expect(Buffer.from(signingMessageFor(signed, key.publicKey)).equals(Buffer.from(message))).toBe(true);
     expect(verifyDetached(signed.subarray(signed.length - 64), message, key.publicKey)).toBe(true);
+  });
+
+  it('covers the tables section: a relocated patch with one tables byte changed no longer verifies', async () => {
+    const { createPatch } = await import('../../src/pipeline/create-patch.js');
+    const relocated = signPatch(
+      (await createPatch({ data: oldImage, loadAddress: 0x08000000 }, { data: newImage, loadAddress: 0x08000000 }, { arch: 'cortex-m' })).bytes,
+      key,
+    );
+    const parsed = parsePatch(relocated);
+    expect(parsed.tables.length).toBeGreaterThan(0);
+    const tablesAt = parsed.headerLength;
+    const message = signingMessageFor(relocated, key.publicKey);
+    // The digest is over header, tables and payload: the whole body, the trailer excluded.
+    expect(Buffer.from(message.subarray(27)).equals(createHash('sha256').update(parsed.body).digest())).toBe(true);
+    expect(parsed.body.length).toBe(tablesAt + parsed.tables.length + parsed.payload.length);
+    expect(verifySignature(relocated, key.publicKey).ok).toBe(true);
+    for (let at = tablesAt; at < tablesAt + parsed.tables.length; at++) {
+      const changed = relocated.slice();
+      changed[at]! ^= 0x01;
+      const report = verifySignature(changed, key.publicKey);
+      expect(failedNames(report), `tables byte ${at}`).toEqual(['signature']);
+    }
   });
 
   it('replaces an existing signature, and is deterministic', () => {
@@ -90,6 +112,21 @@ describe('verifyPatch', () => {
       ['security-counter', true],
     ]);
     expect(report.ok).toBe(true);
+  });
+
+  it('the format check names format version 2 and the header, tables and payload sizes', async () => {
+    const { createPatch } = await import('../../src/pipeline/create-patch.js');
+    const relocated = (await createPatch({ data: oldImage, loadAddress: 0x08000000 }, { data: newImage, loadAddress: 0x08000000 }, { arch: 'cortex-m' })).bytes;
+    for (const patch of [signed, signPatch(relocated, key)]) {
+      const report = await verifyPatch(patch, { publicKey: key.publicKey });
+      const { headerLength, tables, payload } = parsePatch(patch);
+      const detail = byName(report, 'format')!.detail;
+      expect(detail).not.toMatch(/\bv1\b/);
+      expect(detail).toMatch(/\bv2\b|version 2/);
+      expect(detail).toMatch(new RegExp(`\\b${headerLength}-byte header\\b`));
+      if (tables.length > 0) expect(detail).toMatch(new RegExp(`\\b${tables.length}-byte tables\\b`));
+      expect(detail).toMatch(new RegExp(`\\b${payload.length}-byte payload\\b`));
+    }
   });
 
   it('runs only the checks that were asked for', async () => {
