@@ -111,26 +111,36 @@ describe('errors', () => {
     copyFileSync(fixtureFile('v1.0.1'), file('wrong.bin'));
     const before = listing();
     const run = await smartdelta(['apply', 'wrong.bin', 'update.sdp', '-o', 'never.bin', '--json']);
-    expectError(run, 1, /^error: wrong base image: the patch needs \d+ bytes with SHA-256 [0-9a-f]{64}, got \d+ bytes with SHA-256 [0-9a-f]{64}\n$/);
+    // The header keeps the first 8 bytes of the old image's SHA-256 (docs/FORMAT.md, "The base check").
+    expectError(run, 1, /^error: wrong base image: the patch needs \d+ bytes whose SHA-256 starts [0-9a-f]{16}, got \d+ bytes with SHA-256 [0-9a-f]{64}\n$/);
     expect(listing()).toEqual(before);
   });
 
-  it('a truncated patch, a flipped payload byte and a flipped header byte exit 3 and write no file', async () => {
+  it('a truncated patch, a flipped tables byte, a flipped payload byte and a flipped header byte exit 3 and write no file', async () => {
     const { header, length: headerLength } = decodeHeader(patch);
-    // The new image's SHA-256 follows magic, version, flags, the two sizes, the two addresses and the old hash.
-    const newHashAt = 6 + [header.oldSize, header.newSize, header.oldLoadAddress, header.newLoadAddress].reduce((n, v) => n + uvarintLength(v), 0) + 32;
+    // The new image's SHA-256 follows magic, version, flags, the sizes, the old address (and the new one when it
+    // differs) and the 8-byte old check (docs/FORMAT.md, "Header").
+    const addresses = header.newLoadAddress === header.oldLoadAddress ? [header.oldLoadAddress] : [header.oldLoadAddress, header.newLoadAddress];
+    const newHashAt = 4 + [header.oldSize, header.newSize, ...addresses].reduce((n, v) => n + uvarintLength(v), 0) + 8;
     expect([...patch.subarray(newHashAt, newHashAt + 32)]).toEqual([...header.newSha256]);
+    // This relocated patch has tables (the recognizer byte first) between header and payload.
+    expect(header.tablesLength).toBeGreaterThan(0);
+    const payloadAt = headerLength + header.tablesLength;
+    expect(payloadAt + header.payloadLength).toBe(patch.length);
     const damaged: Record<string, Uint8Array> = {
       'truncated.sdp': patch.subarray(0, patch.length - 10),
+      'tables.sdp': patch.slice(),
       'payload.sdp': patch.slice(),
       'new-hash.sdp': patch.slice(),
     };
-    damaged['payload.sdp']![headerLength + ((patch.length - headerLength) >> 1)]! ^= 0xff;
+    damaged['tables.sdp']![headerLength]! ^= 0xc0; // recognizer bits the format does not define
+    damaged['payload.sdp']![payloadAt + (header.payloadLength >> 1)]! ^= 0xff;
     damaged['new-hash.sdp']![newHashAt + 5]! ^= 0x01;
     for (const [name, bytes] of Object.entries(damaged)) writeFileSync(file(name), bytes);
     const before = listing();
-    const [truncated, payload, newHash] = await Promise.all(Object.keys(damaged).map((name) => smartdelta(['apply', 'old.bin', name, '-o', `${name}.out`])));
-    expectError(truncated!, 3, /^error: patch is truncated: header declares a \d+-byte payload/);
+    const [truncated, tables, payload, newHash] = await Promise.all(Object.keys(damaged).map((name) => smartdelta(['apply', 'old.bin', name, '-o', `${name}.out`])));
+    expectError(truncated!, 3, new RegExp(`^error: patch is truncated: the header declares ${header.tablesLength} bytes of tables and a ${header.payloadLength}-byte payload`));
+    expectError(tables!, 3, /^error: (corrupt patch: )?unknown relocation recognizer (flags|bits) 0x/);
     expectError(payload!, 3, /^error: corrupt patch/);
     expectError(newHash!, 3, /^error: corrupt patch: the result's SHA-256 [0-9a-f]{64} differs from the expected/);
     expect(listing()).toEqual(before);
@@ -189,6 +199,10 @@ describe('errors', () => {
 
   it('info on a file that is not a patch exits 3 with "not a smartdelta patch"', async () => {
     const firmware = await smartdelta(['info', 'old.bin', '--json']);
-    expectError(firmware, 3, /^error: not a smartdelta patch \(bad magic; expected "SDLT"\)\n$/);
+    expectError(firmware, 3, /^error: not a smartdelta patch \(bad magic; expected "SD"\)\n$/);
+    // A format version 1 patch is named as such.
+    writeFileSync(file('v1.sdp'), Uint8Array.from([...new TextEncoder().encode('SDLT'), 1, ...new Array(120).fill(0)]));
+    const v1 = await smartdelta(['info', 'v1.sdp']);
+    expectError(v1, 3, /^error: a format version 1 patch \("SDLT"\); this tool reads version 2: create it again\n$/);
   });
 });

@@ -514,7 +514,7 @@ describe('SmallTable (table-first entries)', () => {
     expect(add([4, 5, 0], [-4, 5, 2])).toThrow(/control entry 1 is a segment that does not start/); // 4, then 2
     expect(add([2, 5, 0], [-1, 5, 4])).not.toThrow(); // 2, then 3
     expect(add([2, 4, 0], [-4, 5, 4])).not.toThrow(); // the first segment may start before an entry that is not one
-    expect(add([0, 1, 8])).toThrow(/is a segment that does not start/); // copy field 1: a segment without a copy
+    expect(add([0, 1, 8])).toThrow(/control entry 0 is a segment/); // copy field 1: a segment without a copy
     for (const e of [add([-1, 8, 4]), add([0, 8, 3])]) expect(e).toThrow(InvalidInputError);
   });
 });

@@ -274,8 +274,8 @@ describe('StoredValueMap.parse refuses', () => {
   it('an exp-Golomb order above 24, a group log2 outside 2..16, a checkpoint width outside 1..4', () => {
     refused(craftMap(valid.slice(0, 1), { k: [25, 4] }), /exp-Golomb order above 24/);
     refused(craftMap(valid.slice(0, 1), { k: [2, 25] }), /exp-Golomb order above 24/);
-    for (const groupLog2 of [1, 17]) refused(craftMap(valid.slice(0, 1), { groupLog2 }), new RegExp(`group log2 ${groupLog2} or checkpoint width 2 out of range`));
-    for (const width of [0, 5]) refused(craftMap(valid.slice(0, 1), { width }), new RegExp(`checkpoint width ${width} out of range`));
+    for (const groupLog2 of [1, 17]) refused(craftMap(valid.slice(0, 1), { groupLog2 }), new RegExp(`group log2 ${groupLog2}\\b.*(out of range|outside 2\\.\\.16)`));
+    for (const width of [0, 5]) refused(craftMap(valid.slice(0, 1), { width }), new RegExp(`checkpoint width ${width} (is )?(out of range|outside 1\\.\\.4)`));
   });
 
   it('a checkpoint that does not match its record (bit position or start)', () => {
@@ -285,7 +285,7 @@ describe('StoredValueMap.parse refuses', () => {
   });
 
   it('record starts that do not strictly increase from 0, or reach the span', () => {
-    refused(craftMap([{ delta: 4, z: 0 }, ...valid.slice(1)]), /record 0 does not start after the previous one/);
+    refused(craftMap([{ delta: 4, z: 0 }, ...valid.slice(1)]), /record 0 does not start/);
     const repeated = valid.map((r) => ({ ...r }));
     repeated[6] = { delta: 0, z: 2 };
     refused(craftMap(repeated), /record 6 does not start after the previous one/);
@@ -294,14 +294,14 @@ describe('StoredValueMap.parse refuses', () => {
   });
 
   it('bits after the last record: a whole byte more, or a padding bit that is not 0', () => {
-    refused(craftMap(valid, { trailingBytes: [0] }), /bits after the last record/);
+    refused(craftMap(valid, { trailingBytes: [0] }), /bits after (the|its) last (record|entry)/);
     const records = valid.slice(0, 2); // 8 + 12 bits: 4 bits of padding
     expect(records.reduce((n, r) => n + egLength(r.delta, 2) + egLength(r.z, 4), 0)).toBe(20);
     const plain = craftMap(records);
     const padded = craftMap(records, { trailingBits: '1' });
     expect(padded.length, 'the bit goes into the padding of the last byte').toBe(plain.length);
     expect(() => parsed(plain)).not.toThrow();
-    refused(padded, /bits after the last record/);
+    refused(padded, /bits after (the|its) last (record|entry)/);
   });
 
   it('record bits cut short, or an eg code with too many zeros', () => {

@@ -258,7 +258,7 @@ describe('the tables section', () => {
       expect(() => parsed(layout, Transform.cortexM, tables)).toThrow(InvalidInputError);
       expect(() => parsed(layout, Transform.cortexM, tables)).toThrow(message);
     };
-    for (const recognize of [0x40, 0x80, 0xff]) bad(Layout.sectioned, Uint8Array.from([recognize, ...good.subarray(1)]), /unknown relocation recognizer flags/);
+    for (const recognize of [0x40, 0x80, 0xff]) bad(Layout.sectioned, Uint8Array.from([recognize, ...good.subarray(1)]), /unknown relocation recognizer (flags|bits)/);
     bad(Layout.tableFirst, new Uint8Array(0), /the tables section has no recognizer byte/);
     bad(Layout.sectioned, Uint8Array.from([...good, 0]), /1 unexpected trailing byte/);
     bad(Layout.tableFirst, Uint8Array.of(0x0f, 0x00, 0x00), /2 unexpected trailing byte/);
