@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compressLzma } from '../../src/codec/lzma.js';
 import { CheckFailedError, UsageError } from '../../src/errors.js';
 import { downlinkTimeOnAirMs, maxFragmentSize, planRedundancy } from '../../src/lorawan/index.js';
-import { createPatch } from '../../src/pipeline/create-patch.js';
+import { createPatch, DEFAULT_DICT_SIZE } from '../../src/pipeline/create-patch.js';
 import { patchInfo } from '../../src/pipeline/info.js';
 import { buildPairReport, fleetWorkers, POOL_MIN_IMAGE_SIZE, ts004DecoderRam, type PairReport } from '../../src/report/index.js';
 import { fixture } from './fixtures.js';
@@ -40,10 +40,14 @@ describe('pair report v1.0.0 -> v1.1.0, EU868', () => {
     expect(report.old.size).toBe(16_152);
   });
 
-  it('the full image is compressed with the delta sent settings, and its size is the real length', async () => {
+  it('the full image is compressed with the delta sent settings and the dictionary asked for, and its size is the real length', async () => {
     const sent = report.deliverables.find((d) => d.sent)!;
     const compressed = get('compressed');
-    expect(compressed.lzma).toEqual(sent.patch!.lzma);
+    // The delta's lc/lp/pb; its window is the program's (format v2 declares a window below 4 KiB for a short
+    // program), the full image gets the dictionary `diff` would use (DEFAULT_DICT_SIZE here).
+    const { lc, lp, pb, dictSize: window } = sent.patch!.lzma!;
+    expect(window).toBeLessThanOrEqual(DEFAULT_DICT_SIZE);
+    expect(compressed.lzma).toEqual({ lc, lp, pb, dictSize: DEFAULT_DICT_SIZE });
     expect(compressed.size).toBe((await compressLzma(newImage.data, compressed.lzma!)).length);
   });
 
