@@ -91,7 +91,9 @@ function runStream(stream: Duplex, input: Iterable<Uint8Array>, onData: (chunk: 
         fail(err);
       }
     });
-    stream.on('error', (err: Error) => fail(new InvalidInputError(`corrupt patch: LZMA stream: ${err.message}`)));
+    // liblzma says "No progress is possible" when the input ends before the stream does.
+    const explain = (message: string): string => (/no progress/i.test(message) ? 'the payload ends before the LZMA stream does (truncated?)' : message);
+    stream.on('error', (err: Error) => fail(new InvalidInputError(`corrupt patch: LZMA stream: ${explain(err.message)}`)));
     stream.on('end', () => {
       if (!failed) resolve();
     });
@@ -137,6 +139,7 @@ export async function decompressLzma(
   params: LzmaParams,
   maxOutput: number,
   onData: (chunk: Uint8Array) => void,
+  overflowMessage = `the compressed program inflates past its declared ${maxOutput} bytes`,
 ): Promise<number> {
   let produced = 0;
   let fed = 0;
@@ -150,7 +153,7 @@ export async function decompressLzma(
   const pieces = counted();
   await runStream(decoder, pieces, (chunk) => {
     produced += chunk.length;
-    if (produced > maxOutput) throw new InvalidInputError(`corrupt patch: the compressed program inflates past its declared ${maxOutput} bytes`);
+    if (produced > maxOutput) throw new InvalidInputError(`corrupt patch: ${overflowMessage}`);
     onData(chunk);
   });
   // The stream may end before the last pieces were fed: they are all bytes after its end.

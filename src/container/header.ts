@@ -171,11 +171,8 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
     header.versionFrom = readString(r, 'version-from');
     header.versionTo = readString(r, 'version-to');
   }
-  if (flags & FLAG_SECURITY_COUNTER) {
-    // 32 bits, as a bootloader stores it: a wider value would wrap there and defeat the rollback check.
-    header.securityCounter = r.uvarint('security counter');
-    if (header.securityCounter > 0xffffffff) throw new InvalidInputError(`security counter ${header.securityCounter} exceeds 32 bits`);
-  }
+  // 32 bits like every varint (the reader refuses more), as a bootloader stores it.
+  if (flags & FLAG_SECURITY_COUNTER) header.securityCounter = r.uvarint('security counter');
   return { header, length: r.offset };
 }
 

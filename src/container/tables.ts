@@ -48,7 +48,9 @@ export function parseTables(header: PatchHeader, tables: Uint8Array): PatchTable
   if (relocation) {
     if (tables.length < 1) throw new InvalidInputError('corrupt patch: the tables section has no recognizer byte');
     recognize = tables[at++]!;
-    if (recognize & ~RECOGNIZE_MASK) throw new InvalidInputError(`unknown relocation recognizer flags 0x${recognize.toString(16)}`);
+    if (recognize & ~RECOGNIZE_MASK) {
+      throw new InvalidInputError(`corrupt patch: unknown relocation recognizer bits 0x${(recognize & ~RECOGNIZE_MASK).toString(16)} (recognizer byte 0x${recognize.toString(16)})`);
+    }
   }
   if (header.layout === Layout.sectioned) {
     const parsed = ControlTable.parse(tables.subarray(at), { oldSize: header.oldSize, newSize: header.newSize, relocation });

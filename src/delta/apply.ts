@@ -147,7 +147,7 @@ export class ProgramApplier {
     this.varint = 0;
     this.varintScale = 1;
     this.varintBytes = 0;
-    if (value > 0xffffffff) this.fail(`value ${value} out of range`);
+    if (value > 0xffffffff) this.fail(`a varint of the delta program exceeds 32 bits (${value})`);
     return value;
   }
 

@@ -81,11 +81,21 @@ export class BitWriter {
  * Reads bits from any bit position of a byte source (the stored patch on a device). `byteAt` must throw for
  * offsets outside the stream; `length` is the stream's size in bytes.
  */
+/** The bits after a stream's last code must be fewer than 8 and zero (docs/FORMAT.md, "Control table"). */
+export function paddingProblem(bits: BitReader): string | undefined {
+  const left = bits.bitsLeft;
+  if (left >= 8) return `${left} bits after its last entry (a whole byte or more)`;
+  if (left > 0 && bits.bits(left) !== 0) return `non-zero padding bits after its last entry`;
+  return undefined;
+}
+
 export class BitReader {
   constructor(
     private readonly byteAt: (offset: number) => number,
     private readonly length: number,
     public position = 0,
+    /** What the stream is, for error messages ("the control table", "the RAM map"). */
+    private readonly what = 'the control table',
   ) {}
 
   get bitsLeft(): number {
@@ -93,7 +103,7 @@ export class BitReader {
   }
 
   bit(): number {
-    if (this.position >= this.length * 8) throw new InvalidInputError('corrupt patch: the control table bit stream ends in the middle of an entry');
+    if (this.position >= this.length * 8) throw new InvalidInputError(`corrupt patch: ${this.what} bit stream ends in the middle of an entry`);
     const b = (this.byteAt(this.position >>> 3) >>> (7 - (this.position & 7))) & 1;
     this.position++;
     return b;
@@ -108,7 +118,7 @@ export class BitReader {
   eg(k: number): number {
     let zeros = 0;
     while (this.bit() === 0) {
-      if (++zeros > 31 - k) throw new InvalidInputError(`corrupt patch: an eg(${k}) code in the control table has more than ${31 - k} leading zeros`);
+      if (++zeros > 31 - k) throw new InvalidInputError(`corrupt patch: an eg(${k}) code in ${this.what} has more than ${31 - k} leading zeros`);
     }
     const rest = this.bits(zeros + k);
     return 2 ** (zeros + k) + rest - 2 ** k;

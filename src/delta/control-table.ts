@@ -5,7 +5,7 @@
  * entries let a device find flashShift(o) by decoding at most G entries.
  */
 import { InvalidInputError } from '../errors.js';
-import { BitReader, BitWriter, bestEgOrder, MAX_EG_ORDER, unzigzag, zigzag } from './bits.js';
+import { BitReader, BitWriter, bestEgOrder, MAX_EG_ORDER, paddingProblem, unzigzag, zigzag } from './bits.js';
 import type { Block } from './match.js';
 import { ByteReader, ByteWriter } from './varint.js';
 
@@ -15,6 +15,14 @@ export const DEFAULT_GROUP_LOG2 = 7;
 const MIN_GROUP_LOG2 = 2;
 const MAX_GROUP_LOG2 = 16;
 const CHECKPOINT_FIELDS = 5;
+/** The checkpoint fields as docs/FORMAT.md names them, for error messages. */
+const CHECKPOINT_NAMES = {
+  bitPosition: 'bit position',
+  oldPos: 'old position',
+  newPos: 'new position',
+  segmentKey: 'segment key',
+  segmentNewStart: 'segment new start',
+} as const;
 
 /** What the relocation transform adds to a table: which entries are flash map segments. */
 export interface SegmentPlan {
@@ -197,7 +205,7 @@ export class ControlTable {
         const stored = this.checkpoint(i / group);
         const actual = { ...state, bitPosition: bits.position };
         for (const key of Object.keys(actual) as Array<keyof TableState>) {
-          if (stored[key] !== actual[key]) this.fail(`checkpoint ${i / group} says ${key} ${stored[key]}, the table gives ${actual[key]}`);
+          if (stored[key] !== actual[key]) this.fail(`checkpoint ${i / group} says ${CHECKPOINT_NAMES[key]} ${stored[key]}, the table gives ${actual[key]}`);
         }
       }
       const previousKey = state.segmentKey;
@@ -210,8 +218,8 @@ export class ControlTable {
       if (e.segment && e.oldStart < previousKey) this.fail(`segment at control entry ${i} does not start after the previous segment`);
     }
     if (state.newPos !== this.limits.newSize) this.fail(`the control table describes ${state.newPos} new bytes, the header says ${this.limits.newSize}`);
-    const left = bits.bitsLeft;
-    if (left >= 8 || (left > 0 && bits.bits(left) !== 0)) this.fail(`the control table bit stream has ${left} bits after its last entry`);
+    const padding = paddingProblem(bits);
+    if (padding) this.fail(`the control table bit stream has ${padding}`);
   }
 
   /** The entries in order, decoded on the fly (call check() first). */
@@ -279,7 +287,8 @@ export class SmallTable {
     if (oldStart < 0 || oldStart + copyLen > this.limits.oldSize) fail(`copies old bytes [${oldStart}, ${oldStart + copyLen}) outside the old image (${this.limits.oldSize} bytes)`);
     if (copyLen + extraLen === 0) fail('is empty');
     if (this.newPos + copyLen + extraLen > this.limits.newSize) fail(`runs past the new image size ${this.limits.newSize}`);
-    if (segment && (copyLen === 0 || oldStart < this.segmentKey)) fail('is a segment that does not start after the previous segment');
+    if (segment && copyLen === 0) fail('is a segment without a copy (a segment maps the bytes it copies)');
+    if (segment && oldStart < this.segmentKey) fail('is a segment that does not start after the previous segment');
     this.entries.push({ oldStart, copyLen, extraLen, newStart: this.newPos, segment });
     if (segment) this.segmentKey = oldStart + 1;
     this.oldPos = oldStart + copyLen;

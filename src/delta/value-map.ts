@@ -4,7 +4,7 @@
  * records, so a device searches them where the patch is stored, as it does the control table.
  */
 import { InvalidInputError } from '../errors.js';
-import { BitReader, BitWriter, bestEgOrder, MAX_EG_ORDER, unzigzag, zigzag } from './bits.js';
+import { BitReader, BitWriter, bestEgOrder, MAX_EG_ORDER, paddingProblem, unzigzag, zigzag } from './bits.js';
 import { ByteReader, ByteWriter } from './varint.js';
 
 export interface ShiftSegment {
@@ -22,7 +22,6 @@ export const MAX_RAM_SEGMENTS = 256;
 export const MAX_CONSTANT_SEGMENTS = 1024;
 /** A checkpoint every 2^4 records: the constant map of pybv11 (125 records) has 7. */
 const GROUP_LOG2 = 4;
-const MAX_SHIFT = 2 ** 31 - 1;
 
 function widthFor(max: number): number {
   return Math.max(1, Math.ceil(Math.log2(max + 1) / 8));
@@ -79,6 +78,7 @@ export class StoredValueMap {
     private readonly checkpointsAt: number,
     private readonly bitsAt: number,
     private readonly bitsLength: number,
+    private readonly what = 'value map',
   ) {}
 
   static readonly EMPTY = new StoredValueMap(new Uint8Array(0), 0, 0, 0, [0, 0], 2, 1, 0, 0, 0);
@@ -97,19 +97,20 @@ export class StoredValueMap {
     const groupLog2 = r.byte(`${what} group log2`);
     const width = r.byte(`${what} checkpoint width`);
     if (k[0] > MAX_EG_ORDER || k[1] > MAX_EG_ORDER) throw new InvalidInputError(`corrupt patch: an exp-Golomb order above ${MAX_EG_ORDER} in the ${what}`);
-    if (groupLog2 < 2 || groupLog2 > 16 || width < 1 || width > 4) throw new InvalidInputError(`corrupt patch: ${what} group log2 ${groupLog2} or checkpoint width ${width} out of range`);
+    if (groupLog2 < 2 || groupLog2 > 16) throw new InvalidInputError(`corrupt patch: ${what} group log2 ${groupLog2} is outside 2..16`);
+    if (width < 1 || width > 4) throw new InvalidInputError(`corrupt patch: ${what} checkpoint width ${width} is outside 1..4`);
     const bitsLength = r.uvarint(`${what} bits length`);
     const checkpointsAt = r.offset;
     r.bytes((Math.ceil(count / 2 ** groupLog2) - 1) * 2 * width, `${what} checkpoints`);
     const bitsAt = r.offset;
     r.bytes(bitsLength, `${what} bits`);
-    const map = new StoredValueMap(tables, count, base, base + span, k, groupLog2, width, checkpointsAt, bitsAt, bitsLength);
+    const map = new StoredValueMap(tables, count, base, base + span, k, groupLog2, width, checkpointsAt, bitsAt, bitsLength, `the ${what}`);
     map.check(what);
     return { map, end: r.offset };
   }
 
   private reader(position: number): BitReader {
-    return new BitReader((i) => this.bytes[this.bitsAt + i]!, this.bitsLength, position);
+    return new BitReader((i) => this.bytes[this.bitsAt + i]!, this.bitsLength, position, this.what);
   }
 
   private checkpoint(j: number): { position: number; start: number } {
@@ -134,17 +135,19 @@ export class StoredValueMap {
     for (let i = 0; i < this.count; i++) {
       const position = bits.position;
       const delta = bits.eg(this.k[0]);
-      if ((i === 0 && delta !== 0) || (i > 0 && delta === 0)) fail(`record ${i} does not start after the previous one`);
+      if (i === 0 && delta !== 0) fail('record 0 does not start at the base');
+      if (i > 0 && delta === 0) fail(`record ${i} does not start after the previous one`);
       start += delta;
       if (start >= this.end - this.start) fail(`record ${i} starts past the map's end`);
-      if (bits.eg(this.k[1]) > 2 * MAX_SHIFT + 1) fail(`record ${i} has a shift out of range`);
+      // Every code the reader accepts is below 2^32, so a zigzag shift is below 2^31 in magnitude.
+      bits.eg(this.k[1]);
       if (i > 0 && i % 2 ** this.groupLog2 === 0) {
         const stored = this.checkpoint(i / 2 ** this.groupLog2);
         if (stored.position !== position || stored.start !== start) fail(`checkpoint ${i / 2 ** this.groupLog2} does not match record ${i}`);
       }
     }
-    const left = bits.bitsLeft;
-    if (left >= 8 || (left > 0 && bits.bits(left) !== 0)) fail(`${left} bits after the last record`);
+    const padding = paddingProblem(bits);
+    if (padding) fail(`its bit stream has ${padding}`);
   }
 
   /** Whether v is in the map's range. */

@@ -79,7 +79,11 @@ export async function decodePayload(header: PatchHeader, payload: Uint8Array, pu
     for (let i = 0; i < payload.length; i += PAYLOAD_CHUNK) yield payload.subarray(i, i + PAYLOAD_CHUNK);
   };
   if (header.codec === Codec.lzma1) {
-    await decompressLzma(pieces(), header.lzma!, programBound(header), push);
+    // liblzma keeps at least a 4 KiB window; a smaller declared window is only valid for a program that fits
+    // in it (docs/FORMAT.md, "Codec 1"), which is what a device's window enforces.
+    const window = header.lzma!.dictSize;
+    const bound = window < 4096 ? Math.min(window, programBound(header)) : programBound(header);
+    await decompressLzma(pieces(), header.lzma!, bound, push, `the program exceeds the declared ${window}-byte LZMA window`);
   } else if (header.codec === Codec.smallLz) {
     const decoder = new SmallLzDecoder(header.smallLz!.params, header.smallLz!.programLength, push);
     for (const piece of pieces()) decoder.push(piece);

@@ -71,8 +71,9 @@ describe('uvarint', () => {
     const six = Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x01);
     expect(() => new ByteReader(six, 'program').uvarint('len')).toThrow(/longer than 5 bytes/);
     expect(() => new ByteReader(Uint8Array.of(0x80, 0x80, 0x01), 't').uvarint('len', 2)).toThrow(InvalidInputError);
-    // Five bytes is fine (values up to 2^35 - 1 are representable).
-    expect(new ByteReader(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x7f), 't').uvarint('big')).toBe(2 ** 35 - 1);
+    // Five bytes hold up to 2^35 - 1, but every field of the format is below 2^32 (docs/FORMAT.md).
+    expect(new ByteReader(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f), 't').uvarint('max')).toBe(2 ** 32 - 1);
+    expect(() => new ByteReader(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x10), 't').uvarint('big')).toThrow(/big at offset 0 exceeds 32 bits/);
   });
 
   it('rejects a truncated encoding at every cut, as InvalidInputError naming the field', () => {
