@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadImage } from '../../src/image/index.js';
-import type { ImageInput } from '../../src/pipeline/create.js';
+import type { ImageInput } from '../../src/types.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const VERSIONS = ['v1.0.0', 'v1.0.1', 'v1.1.0', 'v1.2.0', 'v2.0.0'] as const;
