@@ -12,8 +12,8 @@ export function loadImageFile(path: string, base: number | undefined, what: stri
 }
 
 /** Pointer-aware patches need real load addresses; say so once instead of silently losing the gain. */
-export function warnUnknownBase(image: FirmwareImage, path: string, quiet: boolean): void {
-  if (image.baseSource === 'unknown' && !quiet) {
+export function warnUnknownBase(image: FirmwareImage, path: string): void {
+  if (image.baseSource === 'unknown') {
     warn(`${path}: load address unknown (no vector table at the start); pass --base for pointer-aware patches`);
   }
 }

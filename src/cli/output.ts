@@ -4,6 +4,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
+import { recordWarning } from './json.js';
 
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
@@ -20,7 +21,9 @@ export function printLine(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
+/** A warning: on stderr, or with --json in the document's `warnings` (where a pipeline sees it). */
 export function warn(line: string): void {
+  if (recordWarning(line)) return;
   process.stderr.write(`${colorErr.yellow('warning:')} ${line}\n`);
 }
 

@@ -43,10 +43,18 @@ export type ReassemblyResult =
       /** Distinct fragments received when the block completed. */
       needed: number;
       stats: DecoderStats;
-      /** The checks that passed, in words. */
-      checks: string[];
+      /** The checks that passed, named (as `smartdelta verify` names its checks) and in words. */
+      checks: ReassemblyCheck[];
     }
   | { ok: false; reason: ReassemblyFailure; message: string; stats: DecoderStats };
+
+export interface ReassemblyCheck {
+  name: 'rank' | 'cross-check' | 'padding' | 'sha256' | 'mic';
+  ok: true;
+  detail: string;
+}
+
+const passed = (name: ReassemblyCheck['name'], detail: string): ReassemblyCheck => ({ name, ok: true, detail });
 
 export interface FragmentInput {
   index: number;
@@ -75,26 +83,26 @@ export function reassemble(fragments: Iterable<FragmentInput>, params: Reassembl
     );
   }
   const rows = decoder.blockRows();
-  const checks = [`full rank: ${params.nbFrag} fragments determined by ${stats.neededAtCompletion} received`];
+  const checks = [passed('rank', `full rank: ${params.nbFrag} fragments determined by ${stats.neededAtCompletion} received`)];
   const crossChecked = stats.redundant + stats.duplicates + stats.late;
-  checks.push(crossChecked > 0 ? `${crossChecked} extra fragment(s) agree with the block` : 'no extra fragment to cross-check');
+  checks.push(passed('cross-check', crossChecked > 0 ? `${crossChecked} extra fragment(s) agree with the block` : 'no extra fragment to cross-check'));
   if (params.padding > 0 && !params.allowNonZeroPadding) {
     if (!paddingIsZero(rows, params)) {
       return fail('padding-not-zero', `the ${params.padding} padding byte(s) of fragment ${params.nbFrag} are not zero: wrong TS004 version (--ts004) or wrong session`);
     }
-    checks.push(`${params.padding} padding byte(s) are zero`);
+    checks.push(passed('padding', `${params.padding} padding byte(s) are zero`));
   }
   const data = rowsToBytes(rows, params.fragSize, params.nbFrag * params.fragSize - params.padding);
   if (params.sha256) {
     if (!equalBytes(sha256(data), params.sha256)) return fail('sha256-mismatch', 'the reassembled block does not match the expected SHA-256');
-    checks.push('SHA-256 matches');
+    checks.push(passed('sha256', 'SHA-256 matches'));
   }
   if (params.micCheck) {
     const { rootKey, expected, ...fields } = params.micCheck;
     if (!equalBytes(dataBlockMic(rootKey, { ...fields, data }), expected)) {
       return fail('mic-mismatch', 'the v2 data-block MIC does not match (wrong key, SessionCnt, descriptor or data)');
     }
-    checks.push('v2 data-block MIC matches');
+    checks.push(passed('mic', 'v2 data-block MIC matches'));
   }
   return { ok: true, data, needed: stats.neededAtCompletion!, stats, checks };
 }

@@ -1,12 +1,15 @@
 /** smartdelta apply <old> <patch> -o <new>: check the base, apply as a device would, check the result. */
 import type { Command } from 'commander';
+import { sha256, toHex } from '../../crypto/hash.js';
 import { applyPatch } from '../../pipeline/apply.js';
+import { patchInfo } from '../../pipeline/info.js';
 import { requireValidSignature } from '../../pipeline/verify.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { loadImageFile } from '../images.js';
 import { loadPublicKeyFile } from '../keys.js';
 import { parseInteger } from '../options.js';
-import { formatBytes, printJson, printLine } from '../output.js';
+import { patchJson, result } from '../json.js';
+import { formatBytes, printLine } from '../output.js';
 
 interface ApplyOptions {
   output: string;
@@ -46,9 +49,9 @@ Example:
       // docs/FORMAT.md, "Applying", step 2: an untrusted patch is refused before any other work.
       if (opts.pub !== undefined) requireValidSignature(patch, loadPublicKeyFile(opts.pub));
       const old = loadImageFile(oldPath, base, 'old image');
-      const result = await applyPatch(old.data, patch);
-      writeOutputFile(opts.output, result, { force: opts.force, inputs });
-      if (opts.json) printJson({ output: opts.output, size: result.length, verified: true, signatureVerified: opts.pub !== undefined });
-      else printLine(`${opts.output}: ${formatBytes(result.length)} bytes, SHA-256 verified${opts.pub !== undefined ? ', signature verified' : ''}`);
+      const image = await applyPatch(old.data, patch);
+      writeOutputFile(opts.output, image, { force: opts.force, inputs });
+      result({ output: opts.output, size: image.length, sha256: toHex(sha256(image)), patch: patchJson(patchInfo(patch)), signatureVerified: opts.pub !== undefined });
+      if (!opts.json) printLine(`${opts.output}: ${formatBytes(image.length)} bytes, SHA-256 verified${opts.pub !== undefined ? ', signature verified' : ''}`);
     });
 }

@@ -9,7 +9,8 @@ import { checkOutputPath, writeOutputFile } from '../files.js';
 import { loadElfSymbols, loadImageFile, warnUnknownBase } from '../images.js';
 import { loadPrivateKeyFile } from '../keys.js';
 import { parseInteger, parseSize } from '../options.js';
-import { formatBytes, printJson, printLine, spinner } from '../output.js';
+import { patchJson, result } from '../json.js';
+import { formatBytes, printLine, spinner } from '../output.js';
 
 interface DiffOptions {
   output: string;
@@ -69,8 +70,8 @@ Examples:
       const oldBase = opts.oldBase !== undefined ? parseInteger(opts.oldBase, '--old-base', 0, 0xffffffff) : base;
       const newBase = opts.newBase !== undefined ? parseInteger(opts.newBase, '--new-base', 0, 0xffffffff) : base;
       const securityCounter = opts.securityCounter !== undefined ? parseInteger(opts.securityCounter, '--security-counter', 0, 0xffffffff) : undefined;
-      checkOutputPath(opts.output, { force: opts.force, inputs: [oldPath, newPath] });
-
+      if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
+      // Usage errors first, then the output, then the inputs: a refused run costs nothing and names the first problem.
       const inputs = [oldPath, newPath, ...(opts.oldElf ? [opts.oldElf] : []), ...(opts.newElf ? [opts.newElf] : []), ...(opts.key ? [opts.key] : [])];
       checkOutputPath(opts.output, { force: opts.force, inputs });
       // The key is loaded before the work, so a bad key or passphrase costs nothing.
@@ -78,10 +79,9 @@ Examples:
       const oldImage = loadImageFile(oldPath, oldBase, 'old image');
       const newImage = loadImageFile(newPath, newBase, 'new image');
       if (opts.arch !== 'none') {
-        warnUnknownBase(oldImage, oldPath, Boolean(opts.json));
-        warnUnknownBase(newImage, newPath, Boolean(opts.json));
+        warnUnknownBase(oldImage, oldPath);
+        warnUnknownBase(newImage, newPath);
       }
-      if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
       const oldElf = opts.oldElf !== undefined ? loadElfSymbols(opts.oldElf, 'old ELF') : oldImage.elf;
       const newElf = opts.newElf !== undefined ? loadElfSymbols(opts.newElf, 'new ELF') : newImage.elf;
       const progress = await spinner('creating patch', !opts.json);
@@ -98,10 +98,8 @@ Examples:
       writeOutputFile(opts.output, bytes, { force: opts.force, inputs });
 
       const info = patchInfo(bytes);
-      if (opts.json) {
-        printJson({ patch: opts.output, ...info });
-        return;
-      }
+      result({ output: opts.output, size: bytes.length, patch: patchJson(info) });
+      if (opts.json) return;
       printLine(`${opts.output}: ${formatBytes(info.patchSize)} bytes, ${info.transform} transform`);
       printLine(`  new image ${formatBytes(info.new.size)} bytes; ratio ${info.ratio.toFixed(2)} (new image / patch)`);
       printLine(`  device RAM to apply: ${formatBytes(info.deviceRam.total)} bytes`);

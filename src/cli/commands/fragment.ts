@@ -4,7 +4,8 @@ import { UsageError } from '../../errors.js';
 import { campaignEstimate, fragmentFile, serializeSession, toHex, type CampaignEstimate, type FragmentSession } from '../../lorawan/index.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { parseInteger } from '../options.js';
-import { printJson, printLine, warn } from '../output.js';
+import { result } from '../json.js';
+import { printLine, warn } from '../output.js';
 import { addPlanOptions, formatDuration, formatPercent, parseHexBytes, planOptions, type PlanCliOptions } from './fragment-options.js';
 
 interface FragmentCliOptions extends PlanCliOptions {
@@ -53,7 +54,6 @@ Examples:
 
 function runFragment(file: string, opts: FragmentCliOptions): void {
   if (opts.format !== 'ndjson' && opts.format !== 'binary') throw new UsageError(`--format must be ndjson or binary, got "${opts.format}"`);
-  checkOutputPath(opts.output, { force: opts.force, inputs: [file] });
   const options = planOptions(opts);
   options.fragIndex = parseInteger(opts.fragIndex, '--frag-index', 0, 3);
   options.mcGroupBitMask = parseInteger(opts.mcGroupMask, '--mc-group-mask', 0, 15);
@@ -68,19 +68,20 @@ function runFragment(file: string, opts: FragmentCliOptions): void {
     throw new UsageError('--gen-app-key and --ack-reception apply to TS004 v2 only; add --ts004 2');
   }
 
+  checkOutputPath(opts.output, { force: opts.force, inputs: [file] });
   const data = readInputFile(file);
   const session = fragmentFile(data, options);
-  writeOutputFile(opts.output, serializeSession(session, opts.format), { force: opts.force, inputs: [file] });
+  const serialized = serializeSession(session, opts.format);
+  writeOutputFile(opts.output, serialized, { force: opts.force, inputs: [file] });
   const campaign =
     options.region !== undefined && options.dr !== undefined
       ? campaignEstimate(data.length, { ...options, region: options.region, dr: options.dr, fragSize: session.params.fragSize, redundancy: session.params.redundancy, rounds: session.params.rounds })
       : undefined;
 
-  if (opts.json) {
-    printJson({ output: opts.output, format: opts.format, ...describeSession(session), ...(campaign ? { campaign } : {}), warnings: session.warnings });
-    return;
-  }
+  const size = serialized.length;
   for (const w of session.warnings) warn(w);
+  result({ output: opts.output, size, input: file, format: opts.format, ...describeSession(session), campaign: campaign ?? null });
+  if (opts.json) return;
   printSummary(opts.output, opts.format, session, campaign);
 }
 
@@ -88,7 +89,18 @@ function runFragment(file: string, opts: FragmentCliOptions): void {
 export function describeSession(session: FragmentSession): Record<string, unknown> {
   const p = session.params;
   return {
-    params: { ...p, descriptor: toHex(p.descriptor), sha256: toHex(p.sha256), ...(p.mic ? { mic: toHex(p.mic) } : {}) },
+    // Every field present, null where the plan has no value (docs/JSON.md, "Conventions").
+    params: {
+      ...p,
+      loss: p.loss ?? null,
+      confidence: p.confidence ?? null,
+      region: p.region ?? null,
+      dr: p.dr ?? null,
+      sessionCnt: p.sessionCnt ?? null,
+      descriptor: toHex(p.descriptor),
+      sha256: toHex(p.sha256),
+      mic: p.mic ? toHex(p.mic) : null,
+    },
     setupHex: toHex(session.setup),
     downlinks: session.fragments.length,
   };

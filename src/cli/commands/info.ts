@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { patchInfo, type PatchInfo } from '../../pipeline/info.js';
 import { readInputFile } from '../files.js';
-import { formatBytes, printJson, printLine } from '../output.js';
+import { patchJson, result } from '../json.js';
+import { formatBytes, printLine } from '../output.js';
 
 const hexAddress = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
@@ -14,8 +15,8 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((patchPath: string, opts: { json?: boolean }) => {
       const info = patchInfo(readInputFile(patchPath, 'patch'));
-      if (opts.json) printJson(info);
-      else printInfo(info);
+      result({ input: patchPath, patch: patchJson(info) });
+      if (!opts.json) printInfo(info);
     });
 }
 

@@ -4,7 +4,8 @@ import { CheckFailedError } from '../../errors.js';
 import { createRng, parseFragmentFile, reassemble, toHex, type ParsedFragmentFile, type ReassemblyParams } from '../../lorawan/index.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { parseInteger } from '../options.js';
-import { printJson, printLine } from '../output.js';
+import { result } from '../json.js';
+import { printLine } from '../output.js';
 import { parseFraction, parseHexBytes } from './fragment-options.js';
 
 interface ReassembleCliOptions {
@@ -48,7 +49,7 @@ function runReassemble(file: string, opts: ReassembleCliOptions): void {
   const drop = opts.drop !== undefined ? parseFraction(opts.drop, '--drop') : 0;
   const fragments = drop > 0 ? dropAtRandom(parsed.fragments, drop, parseInteger(opts.seed, '--seed', 0, 0xffffffff)) : parsed.fragments;
   const params = reassemblyParams(parsed, opts);
-  const result = reassemble(fragments, params);
+  const outcome = reassemble(fragments, params);
   const notes = integrityNotes(parsed, params);
   if (opts.genAppKey !== undefined && parsed.version === 1) notes.push('--gen-app-key ignored: TS004 v1 has no MIC');
   const summary = {
@@ -61,19 +62,17 @@ function runReassemble(file: string, opts: ReassembleCliOptions): void {
     fragmentsInFile: parsed.fragments.length,
     fragmentsUsed: fragments.length,
     ignored: parsed.ignored,
-    stats: result.stats,
+    stats: outcome.stats,
   };
-  if (!result.ok) {
-    if (opts.json) printJson({ ok: false, ...summary, reason: result.reason, message: result.message });
-    throw new CheckFailedError(`${file}: ${result.message}; nothing written`);
+  if (!outcome.ok) {
+    result({ ...summary, needed: null, checks: [], notes, reason: outcome.reason });
+    throw new CheckFailedError(`${file}: ${outcome.message}; nothing written`);
   }
-  writeOutputFile(opts.output, result.data, { force: opts.force, inputs: [file] });
-  if (opts.json) {
-    printJson({ ok: true, output: opts.output, size: result.data.length, needed: result.needed, ...summary, checks: result.checks, notes });
-    return;
-  }
-  printLine(`${opts.output}: ${result.data.length} bytes from ${result.needed} of ${fragments.length} fragments (${parsed.setup.nbFrag} needed without loss)`);
-  for (const check of result.checks) printLine(`  ok    ${check}`);
+  writeOutputFile(opts.output, outcome.data, { force: opts.force, inputs: [file] });
+  result({ output: opts.output, size: outcome.data.length, ...summary, needed: outcome.needed, checks: outcome.checks, notes, reason: null });
+  if (opts.json) return;
+  printLine(`${opts.output}: ${outcome.data.length} bytes from ${outcome.needed} of ${fragments.length} fragments (${parsed.setup.nbFrag} needed without loss)`);
+  for (const check of outcome.checks) printLine(`  ok    ${check.detail}`);
   for (const note of notes) printLine(`  note  ${note}`);
 }
 

@@ -6,7 +6,8 @@ import { buildFleetReport, buildPairReport, renderHtml, renderText, reportJson, 
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { loadImageFile, warnUnknownBase } from '../images.js';
 import { parseInteger, parseSize } from '../options.js';
-import { color, printJson, printLine, spinner } from '../output.js';
+import { result } from '../json.js';
+import { color, printLine, spinner } from '../output.js';
 import { parseFraction, parseRedundancy } from './fragment-options.js';
 
 interface ReportOptions {
@@ -46,9 +47,9 @@ export function parseDataRates(value: string): number[] {
 
 const painter: Painter = { bold: (s) => color.bold(s), dim: (s) => color.dim(s), good: (s) => color.green(s), warn: (s) => color.yellow(s) };
 
-function loadNamed(path: string, base: number | undefined, what: string, quiet: boolean): NamedImage {
+function loadNamed(path: string, base: number | undefined, what: string): NamedImage {
   const image = loadImageFile(path, base, what);
-  warnUnknownBase(image, path, quiet);
+  warnUnknownBase(image, path);
   return { name: path, data: image.data, loadAddress: image.loadAddress };
 }
 
@@ -101,21 +102,20 @@ Examples:
         dictSize,
         ...(opts.dr !== undefined && { drs: parseDataRates(opts.dr) }),
       };
+      const workers = opts.jobs !== undefined ? parseInteger(opts.jobs, '--jobs', 1, 256) : 'auto';
       const inputs = fleet ? [...opts.fleet!, opts.to!] : [oldPath!, newPath!, ...(opts.patch !== undefined ? [opts.patch] : [])];
       if (opts.html !== undefined) checkOutputPath(opts.html, { force: opts.force, inputs });
-      const quiet = Boolean(opts.json);
 
-      const progress = await spinner('building the report', !quiet);
+      const progress = await spinner('building the report', !opts.json);
       let report: Report;
       try {
         if (fleet) {
-          const deployed = opts.fleet!.map((p) => loadNamed(p, base, 'deployed image', quiet));
-          const target = loadNamed(opts.to!, base, 'new image', quiet);
-          const workers = opts.jobs !== undefined ? parseInteger(opts.jobs, '--jobs', 1, 256) : 'auto';
+          const deployed = opts.fleet!.map((p) => loadNamed(p, base, 'deployed image'));
+          const target = loadNamed(opts.to!, base, 'new image');
           report = await buildFleetReport(deployed, target, { ...options, workers });
         } else {
-          const oldImage = loadNamed(oldPath!, base, 'old image', quiet);
-          const newImage = loadNamed(newPath!, base, 'new image', quiet);
+          const oldImage = loadNamed(oldPath!, base, 'old image');
+          const newImage = loadNamed(newPath!, base, 'new image');
           const patch = opts.patch !== undefined ? readInputFile(opts.patch, 'patch') : undefined;
           report = await buildPairReport(oldImage, newImage, { ...options, ...(patch && { patch }) });
         }
@@ -123,11 +123,10 @@ Examples:
         progress.stop();
       }
 
-      if (opts.html !== undefined) writeOutputFile(opts.html, renderHtml(report), { force: opts.force, inputs });
-      if (opts.json) {
-        printJson({ ...reportJson(report), ...(opts.html !== undefined && { htmlFile: opts.html }) });
-        return;
-      }
+      const html = opts.html !== undefined ? renderHtml(report) : undefined;
+      if (html !== undefined) writeOutputFile(opts.html!, html, { force: opts.force, inputs });
+      result({ output: opts.html ?? null, size: html !== undefined ? Buffer.byteLength(html) : null, ...reportJson(report) });
+      if (opts.json) return;
       process.stdout.write(renderText(report, painter));
       if (opts.html !== undefined) printLine(`HTML report written to ${opts.html}`);
     });

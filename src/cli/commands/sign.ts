@@ -11,7 +11,8 @@ import { parsePatch } from '../../container/patch-file.js';
 import { attachSignature, signPatch, signingMessageFor } from '../../container/sign.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { loadPrivateKeyFile, loadPublicKeyFile } from '../keys.js';
-import { printJson, printLine } from '../output.js';
+import { result } from '../json.js';
+import { printLine } from '../output.js';
 
 interface SignOptions {
   key?: string;
@@ -104,8 +105,9 @@ function emitMessage(patchPath: string, pubPath: string, target: string, opts: S
   const message = signingMessageFor(readInputFile(patchPath, 'patch'), publicKey);
   const keyId = keyIdHex(publicKey);
   if (target !== '-') writeOutputFile(target, message, { force: opts.force, inputs: [patchPath, pubPath] });
+  result({ output: target === '-' ? null : target, size: target === '-' ? null : message.length, keyId, replacedKeyId: null, message: toHex(message) });
   if (opts.json) {
-    printJson({ keyId, message: toHex(message), messageFile: target === '-' ? null : target });
+    // the document carries the message
   } else if (target === '-') {
     printLine(toHex(message));
   } else {
@@ -137,10 +139,8 @@ function readSignatureFile(path: string): Uint8Array {
 }
 
 function report(out: string, signed: Uint8Array, keyId: string, replaced: string | null, json: boolean | undefined): void {
-  if (json) {
-    printJson({ patch: out, size: signed.length, keyId, replacedKeyId: replaced });
-    return;
-  }
+  result({ output: out, size: signed.length, keyId, replacedKeyId: replaced, message: null });
+  if (json) return;
   printLine(`${out}: signed with key id ${keyId}, ${signed.length} bytes`);
   if (replaced !== null) printLine(`  replaced the previous signature (key id ${replaced})`);
 }

@@ -4,7 +4,8 @@ import { UsageError } from '../../errors.js';
 import { burstLoss, fragmentFile, randomLoss, simulateSession, type SimulationResult, type Summary } from '../../lorawan/index.js';
 import { readInputFile } from '../files.js';
 import { parseInteger } from '../options.js';
-import { printJson, printLine, spinner, warn } from '../output.js';
+import { result } from '../json.js';
+import { printLine, spinner, warn } from '../output.js';
 import { addPlanOptions, formatPercent, parseFraction, planOptions, type PlanCliOptions } from './fragment-options.js';
 import { describeSession } from './fragment.js';
 
@@ -45,7 +46,7 @@ async function runSimulate(file: string, opts: SimulateCliOptions): Promise<void
   const data = readInputFile(file);
   const session = fragmentFile(data, options);
   const progress = await spinner(`simulating ${trials} sessions`, !opts.json);
-  const result = simulateSession(session.params, {
+  const simulation = simulateSession(session.params, {
     trials,
     loss: model,
     seed,
@@ -54,12 +55,18 @@ async function runSimulate(file: string, opts: SimulateCliOptions): Promise<void
     verifyWith: { data, fragSize: session.params.fragSize },
   });
   progress.stop();
-  if (opts.json) {
-    printJson({ input: file, lossModel: model, ...describeSession(session), simulation: result, warnings: session.warnings });
-    return;
-  }
   for (const w of session.warnings) warn(w);
-  printReport(session.params.mode, session.params.nbFrag, session.params.redundancy, session.params.rounds, opts.burst, loss, result);
+  const figures = {
+    ...simulation,
+    overhead: simulation.overhead ?? null,
+    codedSent: simulation.codedSent ?? null,
+    roundsNeeded: simulation.roundsNeeded ?? null,
+    recommended: simulation.recommended ?? null,
+    dataVerified: simulation.dataVerified ?? null,
+  };
+  result({ input: file, lossModel: model, ...describeSession(session), simulation: figures });
+  if (opts.json) return;
+  printReport(session.params.mode, session.params.nbFrag, session.params.redundancy, session.params.rounds, opts.burst, loss, simulation);
 }
 
 function printReport(mode: 'fec' | 'carousel', nbFrag: number, redundancy: number, rounds: number, burst: string | undefined, loss: number, r: SimulationResult): void {

@@ -4,13 +4,16 @@
  * pipeline needs one test; exit 3 is left for an unreadable key or image file.
  */
 import type { Command } from 'commander';
-import { CheckFailedError } from '../../errors.js';
+import { CheckFailedError, SmartDeltaError } from '../../errors.js';
+import { sha256, toHex } from '../../crypto/hash.js';
+import { patchInfo } from '../../pipeline/info.js';
 import { verifyFailureMessage, verifyPatch, type VerifyCheck, type VerifyOptions } from '../../pipeline/verify.js';
 import { readInputFile } from '../files.js';
 import { loadImageFile } from '../images.js';
 import { loadPublicKeyFile } from '../keys.js';
 import { parseInteger } from '../options.js';
-import { color, printJson, printLine } from '../output.js';
+import { patchJson, result } from '../json.js';
+import { color, printLine } from '../output.js';
 
 interface VerifyCliOptions {
   pub: string;
@@ -29,7 +32,7 @@ export function register(program: Command): void {
     .option('--old <image>', 'base image (.bin, .hex or .elf): check it, and apply the patch to it')
     .option('--new <image>', 'expected result image: compare with the applied result, or with the header without --old')
     .option('--min-counter <n>', 'anti-rollback: refuse a security counter below <n> (or no counter)')
-    .option('--json', 'print one JSON document: { ok, checks: [{ name, ok, detail }] }')
+    .option('--json', 'print one JSON document, also when a check fails (docs/JSON.md)')
     .addHelpText(
       'after',
       `
@@ -48,11 +51,30 @@ Examples:
       if (opts.new !== undefined) options.new = loadImageFile(opts.new, undefined, 'new image').data;
       if (minCounter !== undefined) options.minCounter = minCounter;
 
-      const result = await verifyPatch(patch, options);
-      if (opts.json) printJson({ patch: patchPath, ok: result.ok, checks: result.checks });
-      else printChecks(patchPath, result.checks, result.ok);
-      if (!result.ok) throw new CheckFailedError(verifyFailureMessage(result));
+      const report = await verifyPatch(patch, options);
+      // Full hashes for a release record: the header's (null when it does not parse) and the given images'.
+      result({
+        input: patchPath,
+        patch: parsedPatch(patch),
+        images: { old: imageJson(opts.old, options.old), new: imageJson(opts.new, options.new) },
+        checks: report.checks.map((c) => ({ name: c.name, ok: c.ok, skipped: c.skipped === true, detail: c.detail })),
+      });
+      if (!opts.json) printChecks(patchPath, report.checks, report.ok);
+      if (!report.ok) throw new CheckFailedError(verifyFailureMessage(report));
     });
+}
+
+function parsedPatch(patch: Uint8Array): Record<string, unknown> | null {
+  try {
+    return patchJson(patchInfo(patch));
+  } catch (err) {
+    if (err instanceof SmartDeltaError) return null;
+    throw err;
+  }
+}
+
+function imageJson(path: string | undefined, data: Uint8Array | undefined): Record<string, unknown> | null {
+  return path === undefined || data === undefined ? null : { path, size: data.length, sha256: toHex(sha256(data)) };
 }
 
 function printChecks(patchPath: string, checks: VerifyCheck[], ok: boolean): void {
