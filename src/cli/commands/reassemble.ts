@@ -44,11 +44,15 @@ Examples:
 }
 
 function runReassemble(file: string, opts: ReassembleCliOptions): void {
+  // Usage errors first, then the output, then the input (docs/CLI.md, "Order of checks").
+  const drop = opts.drop !== undefined ? parseFraction(opts.drop, '--drop') : 0;
+  const seed = parseInteger(opts.seed, '--seed', 0, 0xffffffff);
+  const maxLost = opts.deviceMaxLost !== undefined ? parseInteger(opts.deviceMaxLost, '--device-max-lost', 0, 16383) : undefined;
+  const rootKey = opts.genAppKey !== undefined ? parseHexBytes(opts.genAppKey, '--gen-app-key', 16) : undefined;
   checkOutputPath(opts.output, { force: opts.force, inputs: [file] });
   const parsed = parseFragmentFile(readInputFile(file, 'fragment file'), file);
-  const drop = opts.drop !== undefined ? parseFraction(opts.drop, '--drop') : 0;
-  const fragments = drop > 0 ? dropAtRandom(parsed.fragments, drop, parseInteger(opts.seed, '--seed', 0, 0xffffffff)) : parsed.fragments;
-  const params = reassemblyParams(parsed, opts);
+  const fragments = drop > 0 ? dropAtRandom(parsed.fragments, drop, seed) : parsed.fragments;
+  const params = reassemblyParams(parsed, maxLost, rootKey);
   const outcome = reassemble(fragments, params);
   const notes = integrityNotes(parsed, params);
   if (opts.genAppKey !== undefined && parsed.version === 1) notes.push('--gen-app-key ignored: TS004 v1 has no MIC');
@@ -76,14 +80,14 @@ function runReassemble(file: string, opts: ReassembleCliOptions): void {
   for (const note of notes) printLine(`  note  ${note}`);
 }
 
-function reassemblyParams(parsed: ParsedFragmentFile, opts: ReassembleCliOptions): ReassemblyParams {
+function reassemblyParams(parsed: ParsedFragmentFile, maxLost: number | undefined, rootKey: Uint8Array | undefined): ReassemblyParams {
   const { setup } = parsed;
   const params: ReassemblyParams = { nbFrag: setup.nbFrag, fragSize: setup.fragSize, padding: setup.padding, version: parsed.version };
   if (parsed.sha256) params.sha256 = parsed.sha256;
-  if (opts.deviceMaxLost !== undefined) params.maxLost = parseInteger(opts.deviceMaxLost, '--device-max-lost', 0, 16383);
-  if (opts.genAppKey !== undefined && parsed.version === 2) {
+  if (maxLost !== undefined) params.maxLost = maxLost;
+  if (rootKey !== undefined && parsed.version === 2) {
     params.micCheck = {
-      rootKey: parseHexBytes(opts.genAppKey, '--gen-app-key', 16),
+      rootKey,
       sessionCnt: setup.sessionCnt!,
       fragIndex: setup.fragIndex,
       descriptor: setup.descriptor,

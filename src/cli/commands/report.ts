@@ -8,6 +8,7 @@ import { loadImageFile, warnUnknownBase } from '../images.js';
 import { parseInteger, parseSize } from '../options.js';
 import { result } from '../json.js';
 import { color, printLine, spinner } from '../output.js';
+import { getRegion } from '../../lorawan/index.js';
 import { parseFraction, parseRedundancy } from './fragment-options.js';
 
 interface ReportOptions {
@@ -93,7 +94,7 @@ Examples:
       const dictSize = opts.dictSize !== undefined ? parseSize(opts.dictSize, '--dict-size', 4096, 64 * 1024 * 1024) : DEFAULT_DICT_SIZE;
       if (!Number.isInteger(Math.log2(dictSize))) throw new UsageError(`--dict-size must be a power of two, got ${opts.dictSize}`);
       const options = {
-        region: opts.region,
+        region: getRegion(opts.region).name,
         redundancy: parseRedundancy(opts.redundancy),
         loss: parseFraction(opts.loss, '--loss'),
         confidence: parseFraction(opts.confidence, '--confidence', { allowZero: false }),
