@@ -1,14 +1,44 @@
 /** Reading firmware images for the CLI: .bin, Intel HEX or ELF, chosen by content (docs/IMAGES.md). */
 import { InvalidInputError } from '../errors.js';
-import { detectFormat, loadImage, parseElf, type ElfInfo, type FirmwareImage } from '../image/index.js';
+import { sha256, toHex } from '../crypto/hash.js';
+import { detectFormat, loadImage, parseElf, type ElfInfo, type FirmwareImage, type LoadOptions } from '../image/index.js';
 import { readInputFile } from './files.js';
+import { parseInteger } from './options.js';
 import { warn } from './output.js';
 
-export function loadImageFile(path: string, base: number | undefined, what: string): FirmwareImage {
+export function loadImageFile(path: string, base: number | undefined, what: string, gapFill?: number): FirmwareImage {
   const bytes = readInputFile(path, what);
-  const options: { base?: number; name: string } = { name: path };
+  const options: LoadOptions = { name: path };
   if (base !== undefined) options.base = base;
+  if (gapFill !== undefined) options.gapFill = gapFill;
   return loadImage(bytes, options);
+}
+
+/** The --gap-fill option, shared by every command that reads images. */
+export const GAP_FILL_HELP = 'byte for the gaps between sections of .hex/.elf inputs (default 0x00, as in objcopy\'s .bin; 0xff: erased flash)';
+
+export function parseGapFill(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : parseInteger(value, '--gap-fill', 0, 0xff);
+}
+
+/**
+ * When `image` is not the patch's base (`expected`), whether it would be with another gap fill: a .hex or .elf
+ * file does not say what the device holds between sections, so the same build can hash differently. Returns
+ * the sentence to add to the wrong-base error, or undefined (no gaps, or no fill makes it match).
+ */
+export function gapFillHint(path: string, image: FirmwareImage, expected: { size: number; sha256: string }, gapFill: number | undefined): string | undefined {
+  if (image.format === 'bin' || image.data.length !== expected.size || toHex(sha256(image.data)) === expected.sha256) return undefined;
+  const current = gapFill ?? 0;
+  for (const fill of [0x00, 0xff].filter((f) => f !== current)) {
+    const other = loadImageFile(path, image.baseSource === 'option' ? image.loadAddress : undefined, 'image', fill);
+    if (toHex(sha256(other.data)) === expected.sha256) {
+      return (
+        `; ${path} differs from it only in gap bytes (between sections, which a .${image.format} file does not hold) ` +
+        `and matches with --gap-fill 0x${fill.toString(16).padStart(2, '0')} (docs/IMAGES.md, "Gap fill")`
+      );
+    }
+  }
+  return undefined;
 }
 
 /** Pointer-aware patches need real load addresses; say so once instead of silently losing the gain. */

@@ -5,7 +5,8 @@ import { applyPatch } from '../../pipeline/apply.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { requireValidSignature } from '../../pipeline/verify.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
-import { loadImageFile } from '../images.js';
+import { GAP_FILL_HELP, gapFillHint, loadImageFile, parseGapFill } from '../images.js';
+import { CheckFailedError } from '../../errors.js';
 import { loadPublicKeyFile } from '../keys.js';
 import { parseInteger } from '../options.js';
 import { patchJson, result } from '../json.js';
@@ -14,6 +15,7 @@ import { formatBytes, printLine } from '../output.js';
 interface ApplyOptions {
   output: string;
   base?: string;
+  gapFill?: string;
   pub?: string;
   force?: boolean;
   json?: boolean;
@@ -27,6 +29,7 @@ export function register(program: Command): void {
     .argument('<patch>', 'the patch file')
     .requiredOption('-o, --output <new>', 'new image file to write')
     .option('--base <address>', 'load address of a .bin <old> (only needed to read .hex/.elf consistently)')
+    .option('--gap-fill <byte>', GAP_FILL_HELP)
     .option('--pub <pub.pem>', 'require a valid signature by this key, checked before anything else (unsigned patches are refused)')
     .option('--force', 'replace an existing output file')
     .option('--json', 'print one JSON document with the result')
@@ -43,15 +46,20 @@ Example:
     )
     .action(async (oldPath: string, patchPath: string, opts: ApplyOptions) => {
       const base = opts.base !== undefined ? parseInteger(opts.base, '--base', 0, 0xffffffff) : undefined;
+      const gapFill = parseGapFill(opts.gapFill);
       const inputs = opts.pub !== undefined ? [oldPath, patchPath, opts.pub] : [oldPath, patchPath];
       checkOutputPath(opts.output, { force: opts.force, inputs });
       const patch = readInputFile(patchPath, 'patch');
       // docs/FORMAT.md, "Applying", step 2: an untrusted patch is refused before any other work.
       if (opts.pub !== undefined) requireValidSignature(patch, loadPublicKeyFile(opts.pub));
-      const old = loadImageFile(oldPath, base, 'old image');
-      const image = await applyPatch(old.data, patch);
+      const info = patchInfo(patch);
+      const old = loadImageFile(oldPath, base, 'old image', gapFill);
+      const hint = gapFillHint(oldPath, old, info.old, gapFill);
+      const image = await applyPatch(old.data, patch).catch((err: unknown) => {
+        throw hint !== undefined && err instanceof CheckFailedError ? new CheckFailedError(`${err.message}${hint}`) : err;
+      });
       writeOutputFile(opts.output, image, { force: opts.force, inputs });
-      result({ output: opts.output, size: image.length, sha256: toHex(sha256(image)), patch: patchJson(patchInfo(patch)), signatureVerified: opts.pub !== undefined });
+      result({ output: opts.output, size: image.length, sha256: toHex(sha256(image)), patch: patchJson(info), signatureVerified: opts.pub !== undefined });
       if (!opts.json) printLine(`${opts.output}: ${formatBytes(image.length)} bytes, SHA-256 verified${opts.pub !== undefined ? ', signature verified' : ''}`);
     });
 }

@@ -6,7 +6,7 @@ import { createPatch } from '../../pipeline/create-patch.js';
 import type { Arch } from '../../pipeline/create.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
-import { loadElfSymbols, loadImageFile, warnUnknownBase } from '../images.js';
+import { GAP_FILL_HELP, loadElfSymbols, loadImageFile, parseGapFill, warnUnknownBase } from '../images.js';
 import { loadPrivateKeyFile } from '../keys.js';
 import { parseInteger, parseSize } from '../options.js';
 import { patchJson, result } from '../json.js';
@@ -17,6 +17,7 @@ interface DiffOptions {
   base?: string;
   oldBase?: string;
   newBase?: string;
+  gapFill?: string;
   arch: string;
   dictSize: string;
   maxRam?: string;
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--base <address>', 'load address of .bin inputs (default: read from the vector table)')
     .option('--old-base <address>', 'load address of the old .bin, when it differs from --base')
     .option('--new-base <address>', 'load address of the new .bin, when it differs from --base')
+    .option('--gap-fill <byte>', GAP_FILL_HELP)
     .option('--arch <arch>', 'auto | cortex-m | none: pointer-aware Cortex-M relocation or plain bytes', 'auto')
     .option('--old-elf <file>', 'ELF file of a .bin/.hex <old>: its symbols give an exact RAM map')
     .option('--new-elf <file>', 'ELF file of a .bin/.hex <new>')
@@ -69,6 +71,7 @@ Examples:
       const base = opts.base !== undefined ? parseInteger(opts.base, '--base', 0, 0xffffffff) : undefined;
       const oldBase = opts.oldBase !== undefined ? parseInteger(opts.oldBase, '--old-base', 0, 0xffffffff) : base;
       const newBase = opts.newBase !== undefined ? parseInteger(opts.newBase, '--new-base', 0, 0xffffffff) : base;
+      const gapFill = parseGapFill(opts.gapFill);
       const securityCounter = opts.securityCounter !== undefined ? parseInteger(opts.securityCounter, '--security-counter', 0, 0xffffffff) : undefined;
       if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
       // Usage errors first, then the output, then the inputs: a refused run costs nothing and names the first problem.
@@ -76,8 +79,8 @@ Examples:
       checkOutputPath(opts.output, { force: opts.force, inputs });
       // The key is loaded before the work, so a bad key or passphrase costs nothing.
       const key = opts.key !== undefined ? loadPrivateKeyFile(opts.key) : undefined;
-      const oldImage = loadImageFile(oldPath, oldBase, 'old image');
-      const newImage = loadImageFile(newPath, newBase, 'new image');
+      const oldImage = loadImageFile(oldPath, oldBase, 'old image', gapFill);
+      const newImage = loadImageFile(newPath, newBase, 'new image', gapFill);
       if (opts.arch !== 'none') {
         warnUnknownBase(oldImage, oldPath);
         warnUnknownBase(newImage, newPath);

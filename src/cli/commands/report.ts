@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import { DEFAULT_DICT_SIZE } from '../../pipeline/create.js';
 import { buildFleetReport, buildPairReport, renderHtml, renderText, reportJson, type NamedImage, type Painter, type Report } from '../../report/index.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
-import { loadImageFile, warnUnknownBase } from '../images.js';
+import { GAP_FILL_HELP, loadImageFile, parseGapFill, warnUnknownBase } from '../images.js';
 import { parseInteger, parseSize } from '../options.js';
 import { result } from '../json.js';
 import { color, printLine, spinner } from '../output.js';
@@ -23,6 +23,7 @@ interface ReportOptions {
   repeater?: boolean;
   dwellTime?: boolean;
   base?: string;
+  gapFill?: string;
   dictSize?: string;
   jobs?: string;
   html?: string;
@@ -48,8 +49,8 @@ export function parseDataRates(value: string): number[] {
 
 const painter: Painter = { bold: (s) => color.bold(s), dim: (s) => color.dim(s), good: (s) => color.green(s), warn: (s) => color.yellow(s) };
 
-function loadNamed(path: string, base: number | undefined, what: string): NamedImage {
-  const image = loadImageFile(path, base, what);
+function loadNamed(path: string, base: number | undefined, what: string, gapFill: number | undefined): NamedImage {
+  const image = loadImageFile(path, base, what, gapFill);
   warnUnknownBase(image, path);
   return { name: path, data: image.data, loadAddress: image.loadAddress };
 }
@@ -71,6 +72,7 @@ export function register(program: Command): void {
     .option('--repeater', 'use the repeater-compatible maximum payload')
     .option('--dwell-time', 'AS923 with downlink dwell time (400 ms): smaller payloads')
     .option('--base <address>', 'load address of .bin inputs (default: read from the vector table)')
+    .option('--gap-fill <byte>', GAP_FILL_HELP)
     .option('--dict-size <bytes>', `LZMA dictionary of the patches built (default ${DEFAULT_DICT_SIZE / 1024}K, as diff)`)
     .option('--jobs <n>', 'threads for --fleet (default: one per core when the images are 64 KiB or more, else 1)')
     .option('--html <file>', 'also write a self-contained HTML report with charts')
@@ -103,6 +105,7 @@ Examples:
         dictSize,
         ...(opts.dr !== undefined && { drs: parseDataRates(opts.dr) }),
       };
+      const gapFill = parseGapFill(opts.gapFill);
       const workers = opts.jobs !== undefined ? parseInteger(opts.jobs, '--jobs', 1, 256) : 'auto';
       const inputs = fleet ? [...opts.fleet!, opts.to!] : [oldPath!, newPath!, ...(opts.patch !== undefined ? [opts.patch] : [])];
       if (opts.html !== undefined) checkOutputPath(opts.html, { force: opts.force, inputs });
@@ -111,12 +114,12 @@ Examples:
       let report: Report;
       try {
         if (fleet) {
-          const deployed = opts.fleet!.map((p) => loadNamed(p, base, 'deployed image'));
-          const target = loadNamed(opts.to!, base, 'new image');
+          const deployed = opts.fleet!.map((p) => loadNamed(p, base, 'deployed image', gapFill));
+          const target = loadNamed(opts.to!, base, 'new image', gapFill);
           report = await buildFleetReport(deployed, target, { ...options, workers });
         } else {
-          const oldImage = loadNamed(oldPath!, base, 'old image');
-          const newImage = loadNamed(newPath!, base, 'new image');
+          const oldImage = loadNamed(oldPath!, base, 'old image', gapFill);
+          const newImage = loadNamed(newPath!, base, 'new image', gapFill);
           const patch = opts.patch !== undefined ? readInputFile(opts.patch, 'patch') : undefined;
           report = await buildPairReport(oldImage, newImage, { ...options, ...(patch && { patch }) });
         }

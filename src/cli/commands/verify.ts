@@ -9,7 +9,7 @@ import { sha256, toHex } from '../../crypto/hash.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { verifyFailureMessage, verifyPatch, type VerifyCheck, type VerifyOptions } from '../../pipeline/verify.js';
 import { readInputFile } from '../files.js';
-import { loadImageFile } from '../images.js';
+import { GAP_FILL_HELP, gapFillHint, loadImageFile, parseGapFill } from '../images.js';
 import { loadPublicKeyFile } from '../keys.js';
 import { parseInteger } from '../options.js';
 import { patchJson, result } from '../json.js';
@@ -20,6 +20,7 @@ interface VerifyCliOptions {
   old?: string;
   new?: string;
   minCounter?: string;
+  gapFill?: string;
   json?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function register(program: Command): void {
     .requiredOption('--pub <pub.pem>', 'public key the patch must be signed with (PEM, DER, raw or hex)')
     .option('--old <image>', 'base image (.bin, .hex or .elf): check it, and apply the patch to it')
     .option('--new <image>', 'expected result image: compare with the applied result, or with the header without --old')
+    .option('--gap-fill <byte>', GAP_FILL_HELP)
     .option('--min-counter <n>', 'anti-rollback: refuse a security counter below <n> (or no counter)')
     .option('--json', 'print one JSON document, also when a check fails (docs/JSON.md)')
     .addHelpText(
@@ -45,10 +47,12 @@ Examples:
     )
     .action(async (patchPath: string, opts: VerifyCliOptions) => {
       const minCounter = opts.minCounter !== undefined ? parseInteger(opts.minCounter, '--min-counter', 0, 0xffffffff) : undefined;
+      const gapFill = parseGapFill(opts.gapFill);
       const options: VerifyOptions = { publicKey: loadPublicKeyFile(opts.pub) };
       const patch = readInputFile(patchPath, 'patch');
-      if (opts.old !== undefined) options.old = loadImageFile(opts.old, undefined, 'old image').data;
-      if (opts.new !== undefined) options.new = loadImageFile(opts.new, undefined, 'new image').data;
+      const oldImage = opts.old !== undefined ? loadImageFile(opts.old, undefined, 'old image', gapFill) : undefined;
+      if (oldImage) options.old = oldImage.data;
+      if (opts.new !== undefined) options.new = loadImageFile(opts.new, undefined, 'new image', gapFill).data;
       if (minCounter !== undefined) options.minCounter = minCounter;
 
       const report = await verifyPatch(patch, options);
@@ -60,7 +64,11 @@ Examples:
         checks: report.checks.map((c) => ({ name: c.name, ok: c.ok, skipped: c.skipped === true, detail: c.detail })),
       });
       if (!opts.json) printChecks(patchPath, report.checks, report.ok);
-      if (!report.ok) throw new CheckFailedError(verifyFailureMessage(report));
+      if (!report.ok) {
+        const header = parsedPatch(patch) as { old: { size: number; sha256: string } } | null;
+        const hint = oldImage && header ? gapFillHint(opts.old!, oldImage, header.old, gapFill) : undefined;
+        throw new CheckFailedError(`${verifyFailureMessage(report)}${hint ?? ''}`);
+      }
     });
 }
 
