@@ -1,18 +1,40 @@
 /** Reading firmware images for the CLI: .bin, Intel HEX or ELF, chosen by content (docs/IMAGES.md). */
 import { InvalidInputError } from '../errors.js';
 import { sha256, toHex } from '../crypto/hash.js';
-import { detectFormat, loadImage, parseElf, type ElfInfo, type FirmwareImage, type LoadOptions } from '../image/index.js';
+import { MAGIC } from '../container/header.js';
+import { detectFormat, inferBaseFromVectorTable, loadImage, parseElf, type ElfInfo, type FirmwareImage, type LoadOptions } from '../image/index.js';
 import { readInputFile } from './files.js';
 import { parseInteger } from './options.js';
 import { warn } from './output.js';
 
 export function loadImageFile(path: string, base: number | undefined, what: string, gapFill?: number): FirmwareImage {
   const bytes = readInputFile(path, what);
+  // A patch would load as a raw .bin and make a meaningless "patch" of a patch: refuse it by name.
+  if (isPatch(bytes)) throw new InvalidInputError(`${path} is a smartdelta patch, not a firmware image (${what} expected)`);
   const options: LoadOptions = { name: path };
   if (base !== undefined) options.base = base;
   if (gapFill !== undefined) options.gapFill = gapFill;
-  return loadImage(bytes, options);
+  const image = loadImage(bytes, options);
+  if (image.baseSource === 'option') warnBaseAgainstVectorTable(image, path);
+  return image;
 }
+
+/** The file starts with the patch magic "SDLT" (docs/FORMAT.md, "Header"). */
+export function isPatch(bytes: Uint8Array): boolean {
+  return bytes.length >= MAGIC.length && MAGIC.every((b, i) => bytes[i] === b);
+}
+
+/**
+ * A --base that contradicts the vector table is almost always a typo or the wrong file; it does not make the
+ * patch wrong, but the pointer-aware model then predicts nothing and the patch grows (about twice).
+ */
+function warnBaseAgainstVectorTable(image: FirmwareImage, path: string): void {
+  const table = inferBaseFromVectorTable(image.data);
+  if (table === undefined || table === image.loadAddress) return;
+  warn(`${path}: --base ${hexAddress(image.loadAddress)} disagrees with the vector table, which says ${hexAddress(table)}; pointer-aware patches need the real load address (the patch will be larger)`);
+}
+
+const hexAddress = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(8, '0')}`;
 
 /** The --gap-fill option, shared by every command that reads images. */
 export const GAP_FILL_HELP = 'byte for the gaps between sections of .hex/.elf inputs (default 0x00, as in objcopy\'s .bin; 0xff: erased flash)';

@@ -190,6 +190,6 @@ describe('errors', () => {
 
   it('info on a file that is not a patch exits 3 with "not a smartdelta patch"', async () => {
     const firmware = await smartdelta(['info', 'old.bin']);
-    expectError(firmware, 3, /^error: not a smartdelta patch \(bad magic; expected "SDLT"\)\n$/);
+    expectError(firmware, 3, /^error: old\.bin is not a smartdelta patch \(it does not start with "SDLT"\)\n$/);
   });
 });

@@ -99,7 +99,7 @@ const cortexParams = (name: string, params: number[], message: string | RegExp):
 
 const PATCH_CASES: Case[] = [
   withBytes('empty patch file', () => new Uint8Array(0), ['info', 'bad.sdp'], 3, 'patch header is truncated: magic at offset 0 needs 4 byte(s), 0 left'),
-  withBytes('bad magic', (l) => Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...l['plain.sdp']!.subarray(4)]), ['info', 'bad.sdp'], 3, 'not a smartdelta patch (bad magic; expected "SDLT")'),
+  withBytes('bad magic', (l) => Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...l['plain.sdp']!.subarray(4)]), ['info', 'bad.sdp'], 3, 'bad.sdp is not a smartdelta patch (it does not start with "SDLT")'),
   header('format version 2', { version: 2 }, 3, 'unsupported patch format version 2 (this tool reads version 1)'),
   header('unknown header flag', { flags: 0x04 }, 3, 'unknown header flags 0x4'),
   header('old size above 64 MiB', { oldSize: 64 * 1024 * 1024 + 1 }, 3, 'old image size 67108865 exceeds the limit of 67108864 bytes'),

@@ -4,7 +4,8 @@ import { sha256, toHex } from '../../crypto/hash.js';
 import { applyPatch } from '../../pipeline/apply.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { requireValidSignature } from '../../pipeline/verify.js';
-import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
+import { checkOutputPath, writeOutputFile } from '../files.js';
+import { readPatchFile } from '../patches.js';
 import { GAP_FILL_HELP, gapFillHint, loadImageFile, parseGapFill } from '../images.js';
 import { CheckFailedError } from '../../errors.js';
 import { loadPublicKeyFile } from '../keys.js';
@@ -49,7 +50,7 @@ Example:
       const gapFill = parseGapFill(opts.gapFill);
       const inputs = opts.pub !== undefined ? [oldPath, patchPath, opts.pub] : [oldPath, patchPath];
       checkOutputPath(opts.output, { force: opts.force, inputs });
-      const patch = readInputFile(patchPath, 'patch');
+      const patch = readPatchFile(patchPath, { path: oldPath, usage: '"smartdelta apply <old image> <patch> -o <new image>"' });
       // docs/FORMAT.md, "Applying", step 2: an untrusted patch is refused before any other work.
       if (opts.pub !== undefined) requireValidSignature(patch, loadPublicKeyFile(opts.pub));
       const info = patchInfo(patch);

@@ -10,7 +10,7 @@ import { GAP_FILL_HELP, loadElfSymbols, loadImageFile, parseGapFill, warnUnknown
 import { loadPrivateKeyFile } from '../keys.js';
 import { parseInteger, parseSize } from '../options.js';
 import { patchJson, result } from '../json.js';
-import { formatBytes, printLine, spinner } from '../output.js';
+import { formatBytes, printLine, spinner, warn } from '../output.js';
 
 interface DiffOptions {
   output: string;
@@ -81,6 +81,10 @@ Examples:
       const key = opts.key !== undefined ? loadPrivateKeyFile(opts.key) : undefined;
       const oldImage = loadImageFile(oldPath, oldBase, 'old image', gapFill);
       const newImage = loadImageFile(newPath, newBase, 'new image', gapFill);
+      if (oldImage.loadAddress === newImage.loadAddress && Buffer.from(oldImage.data).equals(newImage.data)) {
+        // Not an error (a pipeline may rebuild an unchanged release), but rarely what was meant.
+        warn(`${oldPath} and ${newPath} are the same image: the patch changes nothing`);
+      }
       if (opts.arch !== 'none') {
         warnUnknownBase(oldImage, oldPath);
         warnUnknownBase(newImage, newPath);

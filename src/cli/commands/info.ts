@@ -1,7 +1,7 @@
 /** smartdelta info <patch>: the header, the stream sizes, the ratio and the RAM a device needs. */
 import type { Command } from 'commander';
 import { patchInfo, type PatchInfo } from '../../pipeline/info.js';
-import { readInputFile } from '../files.js';
+import { readPatchFile } from '../patches.js';
 import { patchJson, result } from '../json.js';
 import { formatBytes, printLine } from '../output.js';
 
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .argument('<patch>', 'the patch file')
     .option('--json', 'print one JSON document')
     .action((patchPath: string, opts: { json?: boolean }) => {
-      const info = patchInfo(readInputFile(patchPath, 'patch'));
+      const info = patchInfo(readPatchFile(patchPath));
       result({ input: patchPath, patch: patchJson(info) });
       if (!opts.json) printInfo(info);
     });

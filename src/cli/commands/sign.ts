@@ -10,6 +10,7 @@ import { keyIdHex } from '../../crypto/keys.js';
 import { parsePatch } from '../../container/patch-file.js';
 import { attachSignature, signPatch, signingMessageFor } from '../../container/sign.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
+import { readPatchFile } from '../patches.js';
 import { loadPrivateKeyFile, loadPublicKeyFile } from '../keys.js';
 import { result } from '../json.js';
 import { printLine } from '../output.js';
@@ -91,7 +92,7 @@ function previousKeyId(patch: Uint8Array): string | null {
 function signWithKey(patchPath: string, keyPath: string, opts: SignOptions): void {
   const out = signedOutputPath(patchPath, opts, [keyPath]);
   const key = loadPrivateKeyFile(keyPath);
-  const patch = readInputFile(patchPath, 'patch');
+  const patch = readPatchFile(patchPath);
   const replaced = previousKeyId(patch);
   const signed = signPatch(patch, key);
   writeSigned(out, signed, patchPath, [keyPath], opts.force);
@@ -102,7 +103,7 @@ function emitMessage(patchPath: string, pubPath: string, target: string, opts: S
   if (opts.output !== undefined) throw new UsageError('--emit-message writes the message, not a patch; -o does not apply');
   if (target !== '-') checkOutputPath(target, { force: opts.force, inputs: [patchPath, pubPath] });
   const publicKey = loadPublicKeyFile(pubPath);
-  const message = signingMessageFor(readInputFile(patchPath, 'patch'), publicKey);
+  const message = signingMessageFor(readPatchFile(patchPath), publicKey);
   const keyId = keyIdHex(publicKey);
   if (target !== '-') writeOutputFile(target, message, { force: opts.force, inputs: [patchPath, pubPath] });
   result({ output: target === '-' ? null : target, size: target === '-' ? null : message.length, keyId, replacedKeyId: null, message: toHex(message) });
@@ -122,7 +123,7 @@ function attach(patchPath: string, pubPath: string, signatureArg: string, opts: 
   const out = signedOutputPath(patchPath, opts, others);
   const publicKey = loadPublicKeyFile(pubPath);
   const signature = fromFile ? readSignatureFile(signatureArg) : new Uint8Array(Buffer.from(signatureArg, 'hex'));
-  const patch = readInputFile(patchPath, 'patch');
+  const patch = readPatchFile(patchPath);
   const replaced = previousKeyId(patch);
   const signed = attachSignature(patch, publicKey, signature);
   writeSigned(out, signed, patchPath, others, opts.force);
