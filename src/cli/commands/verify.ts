@@ -4,7 +4,7 @@
  * pipeline needs one test; exit 3 is left for an unreadable key or image file.
  */
 import type { Command } from 'commander';
-import { CheckFailedError, SmartDeltaError } from '../../errors.js';
+import { CheckFailedError, SmartDeltaError, UsageError } from '../../errors.js';
 import { sha256, toHex } from '../../crypto/hash.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { verifyFailureMessage, verifyPatch, type VerifyCheck, type VerifyOptions } from '../../pipeline/verify.js';
@@ -16,7 +16,7 @@ import { patchJson, result } from '../json.js';
 import { color, printLine } from '../output.js';
 
 interface VerifyCliOptions {
-  pub: string;
+  pub?: string;
   old?: string;
   new?: string;
   minCounter?: string;
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .command('verify')
     .description('check a patch: format, signature and key id, and optionally base image, result and anti-rollback counter')
     .argument('<patch>', 'the patch file')
-    .requiredOption('--pub <pub.pem>', 'public key the patch must be signed with (PEM, DER, raw or hex)')
+    .option('--pub <pub.pem|hex>', 'public key the patch must be signed with: a file (PEM, DER, raw or hex) or 64 hex digits')
     .option('--old <image>', 'base image (.bin, .hex or .elf): check it, and apply the patch to it')
     .option('--new <image>', 'expected result image: compare with the applied result, or with the header without --old')
     .option('--gap-fill <byte>', GAP_FILL_HELP)
@@ -46,6 +46,11 @@ Examples:
   smartdelta verify update.sdp --pub release.pub.pem --old app-v1.bin --new app-v2.bin --min-counter 7 --json`,
     )
     .action(async (patchPath: string, opts: VerifyCliOptions) => {
+      if (opts.pub === undefined) {
+        // verify answers "may a device trust this patch?", which takes a key. The other checks of an unsigned
+        // patch are in apply: base image, result hash, --min-counter.
+        throw new UsageError('verify needs --pub <key>: it checks the signature first; for an unsigned patch, "smartdelta apply <old> <patch> -o <new> --min-counter <n>" checks the base image, the result and the counter');
+      }
       const minCounter = opts.minCounter !== undefined ? parseInteger(opts.minCounter, '--min-counter', 0, 0xffffffff) : undefined;
       const gapFill = parseGapFill(opts.gapFill);
       const options: VerifyOptions = { publicKey: loadPublicKeyFile(opts.pub) };
