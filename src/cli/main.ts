@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, type Option } from 'commander';
 import { ExitCode, SmartDeltaError, UsageError } from '../errors.js';
-import { colorErr, printJson } from './output.js';
+import { colorErr, printJson, resetStdout } from './output.js';
 import { beginRun, errorOf, jsonMode, runDocument } from './json.js';
 import { commands } from './commands/index.js';
 
@@ -83,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const { command, json } = scanArgs(program, argv);
   beginRun(json);
+  resetStdout();
   try {
     await program.parseAsync(argv);
     if (jsonMode()) printJson(runDocument(command, ExitCode.ok));

@@ -17,8 +17,20 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+let stdoutClaimed = false;
+
+/** Called when an output file went to stdout (-o -): human lines then go to stderr, keeping the data clean. */
+export function claimStdout(): void {
+  stdoutClaimed = true;
+}
+
+/** A new run (main() may run many in one process) starts with stdout for its own lines. */
+export function resetStdout(): void {
+  stdoutClaimed = false;
+}
+
 export function printLine(line = ''): void {
-  process.stdout.write(`${line}\n`);
+  (stdoutClaimed ? process.stderr : process.stdout).write(`${line}\n`);
 }
 
 /** A warning: on stderr, or with --json in the document's `warnings` (where a pipeline sees it). */

@@ -37,7 +37,7 @@ export function register(program: Command): void {
 
 function keygen(options: KeygenOptions): void {
   const force = Boolean(options.force);
-  checkOutputPath(options.output, { force });
+  checkOutputPath(options.output, { force, mode: 0o600 });
   if (options.pubOut !== undefined) {
     if (resolve(options.pubOut) === resolve(options.output)) throw new UsageError('--pub-out must name another file than -o');
     checkOutputPath(options.pubOut, { force });

@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .option('--patch <file>', 'report on this existing patch (old -> new) instead of building the pointer-aware one')
     .option('--fleet <images...>', 'every deployed version: one patch each to the image given with --to')
     .option('--to <image>', 'with --fleet: the image to install')
-    .option('--region <name>', 'EU868, US915, AU915, AS923, IN865, KR920 or CN470', 'EU868')
+    .option('--region <name>', 'EU868, US915, AU915, AS923, IN865, KR920 or CN470 (a report always has airtime, hence a default)', 'EU868')
     .option('--dr <list>', 'data rates, such as 0-5 or 0,3,5 (default: every downlink data rate of the region)')
     .option('--redundancy <n|p%|auto>', 'coded fragments: a count, a percentage of the fragments, or auto (from --loss and --confidence)', 'auto')
     .option('--loss <p>', 'downlink loss that auto redundancy plans for', '10%')
