@@ -47,7 +47,7 @@ export function register(program: Command): void {
 Examples:
   smartdelta fragment patch.sdp --region EU868 --dr 5 --loss 20% -o patch.frag.ndjson
   smartdelta fragment patch.sdp --region EU868 --dr 0 --redundancy 30% --device-max-frags 1000 -o f.ndjson
-  smartdelta fragment patch.sdp --region US915 --dr 10 --ts004 2 --gen-app-key 2B7E1516... --session-cnt 3 -o f.bin --format binary`,
+  smartdelta fragment patch.sdp --region US915 --dr 10 --ts004 2 --gen-app-key 2B7E151628AED2A6ABF7158809CF4F3C --session-cnt 3 -o f.bin --format binary`,
     )
     .action((file: string, opts: FragmentCliOptions) => runFragment(file, opts));
 }

@@ -44,9 +44,9 @@ export function register(program: Command): void {
       `
 Examples:
   smartdelta sign update.sdp -k release.pem -o update.signed.sdp
-  smartdelta sign update.sdp -k release.pem --force              (replace update.sdp in place)
+  smartdelta sign update.sdp -k release.pem --force              # replaces update.sdp in place
   smartdelta sign update.sdp --pub release.pub.pem --emit-message update.msg
-  openssl pkeyutl -sign -rawin -inkey release.pem -in update.msg -out update.sig   (or an HSM, a signing service)
+  openssl pkeyutl -sign -rawin -inkey release.pem -in update.msg -out update.sig   # or an HSM, a signing service
   smartdelta sign update.sdp --pub release.pub.pem --signature update.sig -o update.signed.sdp`,
     )
     .action((patchPath: string, opts: SignOptions) => {

@@ -34,7 +34,7 @@ export function register(program: Command): void {
 Examples:
   smartdelta simulate patch.sdp --region EU868 --dr 5 --loss 30% --trials 200
   smartdelta simulate patch.sdp --region EU868 --dr 2 --loss 20% --burst 8 --redundancy 40%
-  smartdelta simulate patch.sdp --region EU868 --dr 5 --min-success 99%     (exit 1 below 99 %)`,
+  smartdelta simulate patch.sdp --region EU868 --dr 5 --min-success 99%     # exit 1 below 99 %`,
     )
     .action((file: string, opts: SimulateCliOptions) => runSimulate(file, opts));
 }
