@@ -6,6 +6,11 @@
  * contradicts the solution (redundant and late fragments are all verified); the padding bytes of the
  * last row are zero (every server pads with zeros; a wrong TS004 version usually breaks this); then, when
  * known, the SHA-256 of the block and the v2 data-block MIC.
+ *
+ * A corrupted fragment makes the others look contradictory (or, when it is used in the solution, the hash
+ * fail). When a SHA-256 or a MIC can confirm the block and there are spare fragments, each received fragment
+ * is left out in turn: a block that then passes every check, the hash included, is returned with the left-out
+ * fragment in `dropped`. Without a hash nothing is guessed.
  */
 import { FragmentDecoder, type DecoderStats } from './decoder.js';
 import { dataBlockMic, sha256 } from './mic.js';
@@ -45,11 +50,13 @@ export type ReassemblyResult =
       stats: DecoderStats;
       /** The checks that passed, named (as `smartdelta verify` names its checks) and in words. */
       checks: ReassemblyCheck[];
+      /** Indexes of received fragments left out because they contradicted the others (see above); usually empty. */
+      dropped: number[];
     }
   | { ok: false; reason: ReassemblyFailure; message: string; stats: DecoderStats };
 
 export interface ReassemblyCheck {
-  name: 'rank' | 'cross-check' | 'padding' | 'sha256' | 'mic';
+  name: 'rank' | 'cross-check' | 'padding' | 'sha256' | 'mic' | 'dropped';
   ok: true;
   detail: string;
 }
@@ -61,7 +68,31 @@ export interface FragmentInput {
   payload: Uint8Array;
 }
 
+/** Most decoder work (fragments left out × fragments pushed × NbFrag) spent looking for one bad fragment. */
+export const MAX_RECOVERY_WORK = 50_000_000;
+
+const RECOVERABLE: readonly ReassemblyFailure[] = ['inconsistent-fragments', 'sha256-mismatch', 'mic-mismatch'];
+
 export function reassemble(fragments: Iterable<FragmentInput>, params: ReassemblyParams): ReassemblyResult {
+  const received = [...fragments];
+  const first = reassembleAll(received, params);
+  if (first.ok || !RECOVERABLE.includes(first.reason)) return first;
+  if (!params.sha256 && !params.micCheck) return first;
+  if (received.length * received.length * params.nbFrag > MAX_RECOVERY_WORK) {
+    return { ...first, message: `${first.message} (too many fragments to search for a single bad one)` };
+  }
+  for (let skip = 0; skip < received.length; skip++) {
+    const result = reassembleAll(received.filter((_, i) => i !== skip), params);
+    if (!result.ok) continue;
+    const index = received[skip]!.index;
+    // The hash confirmed this block, so the left-out fragment was the bad one.
+    const detail = `fragment ${index} contradicted the others and was left out; the block is confirmed by its ${params.sha256 ? 'SHA-256' : 'MIC'}`;
+    return { ...result, dropped: [index], checks: [...result.checks, passed('dropped', detail)] };
+  }
+  return { ...first, message: `${first.message}; leaving out any one fragment does not help` };
+}
+
+function reassembleAll(fragments: readonly FragmentInput[], params: ReassemblyParams): ReassemblyResult {
   const decoder = new FragmentDecoder({ nbFrag: params.nbFrag, fragSize: params.fragSize, version: params.version, maxLost: params.maxLost });
   for (const fragment of fragments) decoder.push(fragment.index, fragment.payload);
   const stats = decoder.status();
@@ -104,7 +135,7 @@ export function reassemble(fragments: Iterable<FragmentInput>, params: Reassembl
     }
     checks.push(passed('mic', 'v2 data-block MIC matches'));
   }
-  return { ok: true, data, needed: stats.neededAtCompletion!, stats, checks };
+  return { ok: true, data, needed: stats.neededAtCompletion!, stats, checks, dropped: [] };
 }
 
 function paddingIsZero(rows: Uint32Array, params: ReassemblyParams): boolean {

@@ -69,14 +69,14 @@ function runReassemble(file: string, opts: ReassembleCliOptions): void {
     stats: outcome.stats,
   };
   if (!outcome.ok) {
-    result({ ...summary, needed: null, checks: [], notes, reason: outcome.reason });
+    result({ ...summary, needed: null, dropped: [], checks: [], notes, reason: outcome.reason });
     throw new CheckFailedError(`${file}: ${outcome.message}; nothing written`);
   }
   writeOutputFile(opts.output, outcome.data, { force: opts.force, inputs: [file] });
-  result({ output: opts.output, size: outcome.data.length, ...summary, needed: outcome.needed, checks: outcome.checks, notes, reason: null });
+  result({ output: opts.output, size: outcome.data.length, ...summary, needed: outcome.needed, dropped: outcome.dropped, checks: outcome.checks, notes, reason: null });
   if (opts.json) return;
   printLine(`${opts.output}: ${outcome.data.length} bytes from ${outcome.needed} of ${fragments.length} fragments (${parsed.setup.nbFrag} needed without loss)`);
-  for (const check of outcome.checks) printLine(`  ok    ${check.detail}`);
+  for (const check of outcome.checks) printLine(`  ${check.name === 'dropped' ? 'drop' : 'ok  '}  ${check.detail}`);
   for (const note of notes) printLine(`  note  ${note}`);
 }
 
