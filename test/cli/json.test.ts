@@ -87,6 +87,8 @@ describe('--json on success and on failure, against docs/schema/output.schema.js
     expect(short.reason).toBe('not-enough-fragments');
     expect((await json(['simulate', 'signed.sdp', '--region', 'EU868', '--dr', '5', '--loss', '20%', '--trials', '20'], 0)).simulation.trials).toBe(20);
     await json(['simulate', 'signed.sdp', '--region', 'EU868', '--dr', '5', '--trials', 'many'], 2);
+    const gated = await json(['simulate', 'signed.sdp', '--frag-size', '20', '--loss', '50%', '--redundancy', '1', '--trials', '20', '--min-success', '100%'], 1);
+    expect(gated).toMatchObject({ minSuccess: 1, error: { code: 'check-failed' } });
   });
 
   it('report', async () => {
