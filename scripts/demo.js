@@ -59,8 +59,8 @@ for (let i = 1; i < versions.length; i++) {
   for (const arch of ['none', 'auto']) {
     const file = join(out, `v${from}-v${to}.${arch}.sdp`);
     const info = JSON.parse(run(['diff', fixture(from), fixture(to), '-o', file, '--arch', arch, '--json'], { quiet: true }));
-    sizes[arch] = info.patchSize;
-    sizes.image = info.new.size;
+    sizes[arch] = info.size; // the patch written (docs/JSON.md)
+    sizes.image = info.patch.new.size;
   }
   rows.push({ pair: `v${from} -> v${to}`, image: sizes.image, plain: sizes.none, pointerAware: sizes.auto });
 }

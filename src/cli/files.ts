@@ -8,6 +8,8 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidInputError, IoError, UsageError } from '../errors.js';
+import { jsonMode } from './json.js';
+import { claimStdout } from './output.js';
 
 const pendingTemps = new Set<string>();
 let signalHandlersInstalled = false;
@@ -99,8 +101,17 @@ function samePath(a: string, b: string): boolean {
   return canonical(a) === canonical(b);
 }
 
+/** An output path of "-" means stdout, in every command (as in `sign --emit-message -`). */
+export const STDOUT = '-';
+
 /** Checks an output path before any work is done, so a refused output costs nothing. */
 export function checkOutputPath(path: string, options: WriteOptions = {}): void {
+  if (path === STDOUT) {
+    if (jsonMode()) throw new UsageError('-o - writes the output to stdout, where --json prints its document; give a file name');
+    if (options.mode === 0o600) throw new UsageError('a private key is never printed; give a file name');
+    if (process.stdout.isTTY) throw new UsageError('-o - writes the output to stdout, which is a terminal; pipe it or give a file name');
+    return;
+  }
   for (const input of options.inputs ?? []) {
     if (samePath(path, input)) throw new UsageError(`output ${path} is also an input; choose another output path`);
   }
@@ -128,7 +139,18 @@ export interface OutputFile {
  * they renamed into place, so a failure (a missing directory, a full disk) leaves none of them behind.
  */
 export function writeOutputFiles(files: readonly OutputFile[], options: WriteOptions = {}): void {
-  for (const file of files) checkOutputPath(file.path, options);
+  for (const file of files) checkOutputPath(file.path, { ...options, mode: file.mode ?? options.mode });
+  const toStdout = files.filter((f) => f.path === STDOUT);
+  files = files.filter((f) => f.path !== STDOUT);
+  writeFiles(files, options);
+  for (const file of toStdout) {
+    process.stdout.write(file.data);
+    // The summary a command prints next must not mix with the data: it goes to stderr from now on.
+    claimStdout();
+  }
+}
+
+function writeFiles(files: readonly OutputFile[], options: WriteOptions): void {
   installSignalHandlers();
   const staged: Array<{ temp: string; path: string }> = [];
   let current = files[0]?.path ?? '';

@@ -2,7 +2,7 @@
  * Loading key files for the CLI: read, warn when a private key file is open to other users, pass the
  * passphrase of an encrypted key from SMARTDELTA_KEY_PASSPHRASE, parse (docs/SIGNING.md, "Key files").
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
 import { holdsPrivateKey, isEncryptedPrivateKey, parsePrivateKey, parsePublicKey, type Ed25519PrivateKey, type KeyReadOptions } from '../crypto/keys.js';
 import { readInputFile } from './files.js';
@@ -11,14 +11,22 @@ import { warn } from './output.js';
 /** Environment variable holding the passphrase of an encrypted PKCS#8 private key. */
 export const PASSPHRASE_ENV = 'SMARTDELTA_KEY_PASSPHRASE';
 
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+
 export function loadPrivateKeyFile(path: string): Ed25519PrivateKey {
   const bytes = readInputFile(path, 'private key');
+  // Parsed first: a public key given as -k is refused as such, without a warning about its file mode.
+  const key = parsePrivateKey(bytes, readOptions(path, bytes));
   warnIfExposed(path);
-  return parsePrivateKey(bytes, readOptions(path, bytes));
+  return key;
 }
 
-/** A public key from any accepted form; a private key file gives its public key (and the same mode check). */
+/**
+ * A public key from any accepted form; a private key file gives its public key (and the same mode check).
+ * `path` may also be the key itself, 64 hex digits, as the help of --pub says (a file of that name wins).
+ */
 export function loadPublicKeyFile(path: string): Uint8Array {
+  if (HEX_KEY.test(path) && !existsSync(path)) return parsePublicKey(new TextEncoder().encode(path), { source: '--pub' });
   const bytes = readInputFile(path, 'public key');
   if (holdsPrivateKey(bytes)) warnIfExposed(path);
   return parsePublicKey(bytes, readOptions(path, bytes));

@@ -5,7 +5,7 @@ import { nameSections } from './elf-strings.js';
 import { readSymbols } from './elf-symbols.js';
 import type { ElfInfo } from './types.js';
 
-/** objcopy -O binary leaves gaps as zeros (it seeks over them). */
+/** objcopy -O binary leaves gaps as zeros (it seeks over them); Intel HEX uses the same default. */
 export const ELF_GAP_FILL = 0x00;
 
 export interface ParsedElf {

@@ -9,8 +9,12 @@ import { hex, hexAddress, hexByte } from './describe.js';
 import { decodeRecord, type HexRecord, MAX_RECORD_BYTES } from './intel-hex-record.js';
 import type { Chunk } from './types.js';
 
-/** Unprogrammed flash reads 0xFF, so that is what a gap between records becomes. */
-export const HEX_GAP_FILL = 0xff;
+/**
+ * Gaps between records read as 0x00, like the ELF loader and objcopy's .bin, so that the three files of one
+ * build are one image (issue 12): a patch made from any of them applies to the others. A device flashed from
+ * this file with an erasing programmer holds 0xFF there instead; gapFill (CLI: --gap-fill 0xff) says so.
+ */
+export const HEX_GAP_FILL = 0x00;
 
 export interface ParsedHex {
   loadAddress: number;

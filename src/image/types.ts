@@ -70,7 +70,7 @@ export interface LoadOptions {
   base?: number;
   /** File name used as a prefix in error messages. */
   name?: string;
-  /** Byte used for gaps between loaded ranges (default: 0x00 for ELF like objcopy, 0xFF for Intel HEX). */
+  /** Byte used for gaps between loaded ranges, for ELF and Intel HEX alike (default 0x00, like objcopy's .bin). */
   gapFill?: number;
 }
 

@@ -7,7 +7,7 @@ import { FecEncoder, blockLayout } from './encoder.js';
 import { dataBlockMic, sha256 } from './mic.js';
 import { MAX_FRAGMENT_INDEX, type Ts004Version } from './parity.js';
 import { carouselRounds, lostQuantile, planRedundancy } from './planning.js';
-import { MAX_FRAG_SIZE as MAX_FRAG_BYTES, getRegion, maxFragmentSize, type PayloadOptions } from './regions.js';
+import { DATA_FRAGMENT_OVERHEAD, MAX_FRAG_SIZE as MAX_FRAG_BYTES, getRegion, listRegions, maxFragmentSize, type PayloadOptions } from './regions.js';
 import { FRAGMENTATION_FPORT, encodeDataFragment, encodeFragSessionSetupReq, type FragSessionSetup } from './session.js';
 
 /** A device's compile-time limits (LoRaMac-node FRAG_MAX_NB, FRAG_MAX_SIZE, FRAG_MAX_REDUNDANCY). */
@@ -110,6 +110,14 @@ export function fragmentFile(data: Uint8Array, options: FragmentOptions = {}): F
   const device = options.device ?? {};
   const warnings: string[] = [];
   const fragSize = resolveFragSize(options, device);
+  const anywhere = largestFragmentAnywhere();
+  if ((options.region === undefined || options.dr === undefined) && fragSize > anywhere) {
+    // Without a region nothing else checks the size: say so before a campaign is planned on it.
+    warnings.push(
+      `${fragSize}-byte fragments fit no LoRaWAN downlink: the largest DataFragment any region carries is ${anywhere} bytes (N − 3); ` +
+        `give --region and --dr to check the size, or use --frag-size ${anywhere} or less`,
+    );
+  }
   const layout = blockLayout(data.length, fragSize);
   checkFragmentCount(layout.nbFrag, data.length, fragSize, options, device);
 
@@ -198,6 +206,12 @@ function carouselDownlinks(data: Uint8Array, fragSize: number, fragIndex: number
     commands.forEach((command, i) => out.push({ index: i + 1, coded: false, round, payload: command.subarray(3), command }));
   }
   return out;
+}
+
+/** The largest fragment any region's fastest downlink data rate carries (no repeater, no dwell time). */
+function largestFragmentAnywhere(): number {
+  const payloads = listRegions().flatMap((region) => region.dataRates.map((rate) => rate.maxPayload ?? 0));
+  return Math.min(MAX_FRAG_BYTES, Math.max(...payloads) - DATA_FRAGMENT_OVERHEAD);
 }
 
 function resolveFragSize(options: FragmentOptions, device: DeviceLimits): number {

@@ -32,7 +32,7 @@ export {
 export { MAX_FRAGMENT_INDEX, prbs23, parityRowColumns, parityRowBits, ParityMatrix, type Ts004Version } from './parity.js';
 export { FecEncoder, blockLayout, encodeFragments, type BlockLayout } from './encoder.js';
 export { FragmentDecoder, type DecoderOptions, type DecoderStats, type DecoderState, type FragmentOutcome } from './decoder.js';
-export { reassemble, type ReassemblyParams, type ReassemblyResult, type ReassemblyFailure, type FragmentInput } from './reassemble.js';
+export { reassemble, type ReassemblyParams, type ReassemblyResult, type ReassemblyFailure, type ReassemblyCheck, type FragmentInput } from './reassemble.js';
 export * from './session.js';
 export { aesCmac, deriveDataBlockIntKey, dataBlockB0, dataBlockMic, sha256, type DataBlockMicInput } from './mic.js';
 export {

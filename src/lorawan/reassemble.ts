@@ -6,6 +6,11 @@
  * contradicts the solution (redundant and late fragments are all verified); the padding bytes of the
  * last row are zero (every server pads with zeros; a wrong TS004 version usually breaks this); then, when
  * known, the SHA-256 of the block and the v2 data-block MIC.
+ *
+ * A corrupted fragment makes the others look contradictory (or, when it is used in the solution, the hash
+ * fail). When a SHA-256 or a MIC can confirm the block and there are spare fragments, each received fragment
+ * is left out in turn: a block that then passes every check, the hash included, is returned with the left-out
+ * fragment in `dropped`. Without a hash nothing is guessed.
  */
 import { FragmentDecoder, type DecoderStats } from './decoder.js';
 import { dataBlockMic, sha256 } from './mic.js';
@@ -43,17 +48,51 @@ export type ReassemblyResult =
       /** Distinct fragments received when the block completed. */
       needed: number;
       stats: DecoderStats;
-      /** The checks that passed, in words. */
-      checks: string[];
+      /** The checks that passed, named (as `smartdelta verify` names its checks) and in words. */
+      checks: ReassemblyCheck[];
+      /** Indexes of received fragments left out because they contradicted the others (see above); usually empty. */
+      dropped: number[];
     }
   | { ok: false; reason: ReassemblyFailure; message: string; stats: DecoderStats };
+
+export interface ReassemblyCheck {
+  name: 'rank' | 'cross-check' | 'padding' | 'sha256' | 'mic' | 'dropped';
+  ok: true;
+  detail: string;
+}
+
+const passed = (name: ReassemblyCheck['name'], detail: string): ReassemblyCheck => ({ name, ok: true, detail });
 
 export interface FragmentInput {
   index: number;
   payload: Uint8Array;
 }
 
+/** Most decoder work (fragments left out × fragments pushed × NbFrag) spent looking for one bad fragment. */
+export const MAX_RECOVERY_WORK = 50_000_000;
+
+const RECOVERABLE: readonly ReassemblyFailure[] = ['inconsistent-fragments', 'sha256-mismatch', 'mic-mismatch'];
+
 export function reassemble(fragments: Iterable<FragmentInput>, params: ReassemblyParams): ReassemblyResult {
+  const received = [...fragments];
+  const first = reassembleAll(received, params);
+  if (first.ok || !RECOVERABLE.includes(first.reason)) return first;
+  if (!params.sha256 && !params.micCheck) return first;
+  if (received.length * received.length * params.nbFrag > MAX_RECOVERY_WORK) {
+    return { ...first, message: `${first.message} (too many fragments to search for a single bad one)` };
+  }
+  for (let skip = 0; skip < received.length; skip++) {
+    const result = reassembleAll(received.filter((_, i) => i !== skip), params);
+    if (!result.ok) continue;
+    const index = received[skip]!.index;
+    // The hash confirmed this block, so the left-out fragment was the bad one.
+    const detail = `fragment ${index} contradicted the others and was left out; the block is confirmed by its ${params.sha256 ? 'SHA-256' : 'MIC'}`;
+    return { ...result, dropped: [index], checks: [...result.checks, passed('dropped', detail)] };
+  }
+  return { ...first, message: `${first.message}; leaving out any one fragment does not help` };
+}
+
+function reassembleAll(fragments: readonly FragmentInput[], params: ReassemblyParams): ReassemblyResult {
   const decoder = new FragmentDecoder({ nbFrag: params.nbFrag, fragSize: params.fragSize, version: params.version, maxLost: params.maxLost });
   for (const fragment of fragments) decoder.push(fragment.index, fragment.payload);
   const stats = decoder.status();
@@ -75,28 +114,28 @@ export function reassemble(fragments: Iterable<FragmentInput>, params: Reassembl
     );
   }
   const rows = decoder.blockRows();
-  const checks = [`full rank: ${params.nbFrag} fragments determined by ${stats.neededAtCompletion} received`];
+  const checks = [passed('rank', `full rank: ${params.nbFrag} fragments determined by ${stats.neededAtCompletion} received`)];
   const crossChecked = stats.redundant + stats.duplicates + stats.late;
-  checks.push(crossChecked > 0 ? `${crossChecked} extra fragment(s) agree with the block` : 'no extra fragment to cross-check');
+  checks.push(passed('cross-check', crossChecked > 0 ? `${crossChecked} extra fragment(s) agree with the block` : 'no extra fragment to cross-check'));
   if (params.padding > 0 && !params.allowNonZeroPadding) {
     if (!paddingIsZero(rows, params)) {
       return fail('padding-not-zero', `the ${params.padding} padding byte(s) of fragment ${params.nbFrag} are not zero: wrong TS004 version (--ts004) or wrong session`);
     }
-    checks.push(`${params.padding} padding byte(s) are zero`);
+    checks.push(passed('padding', `${params.padding} padding byte(s) are zero`));
   }
   const data = rowsToBytes(rows, params.fragSize, params.nbFrag * params.fragSize - params.padding);
   if (params.sha256) {
     if (!equalBytes(sha256(data), params.sha256)) return fail('sha256-mismatch', 'the reassembled block does not match the expected SHA-256');
-    checks.push('SHA-256 matches');
+    checks.push(passed('sha256', 'SHA-256 matches'));
   }
   if (params.micCheck) {
     const { rootKey, expected, ...fields } = params.micCheck;
     if (!equalBytes(dataBlockMic(rootKey, { ...fields, data }), expected)) {
       return fail('mic-mismatch', 'the v2 data-block MIC does not match (wrong key, SessionCnt, descriptor or data)');
     }
-    checks.push('v2 data-block MIC matches');
+    checks.push(passed('mic', 'v2 data-block MIC matches'));
   }
-  return { ok: true, data, needed: stats.neededAtCompletion!, stats, checks };
+  return { ok: true, data, needed: stats.neededAtCompletion!, stats, checks, dropped: [] };
 }
 
 function paddingIsZero(rows: Uint32Array, params: ReassemblyParams): boolean {

@@ -64,7 +64,8 @@ function signatureChecks(patchBytes: Uint8Array, publicKey: Uint8Array): { check
     const reason = 'the patch does not parse';
     return { checks: [fail('format', err.message), skip('signature-block', reason), skip('key-id', reason), skip('signature', reason)] };
   }
-  const checks = [pass('format', `smartdelta patch v1: ${split.body.length - split.header.payloadLength}-byte header, ${split.header.payloadLength}-byte payload`)];
+  const head = split.body.length - split.header.payloadLength - split.header.tablesLength;
+  const checks = [pass('format', `smartdelta patch v2: ${head}-byte header, ${split.header.tablesLength}-byte tables, ${split.header.payloadLength}-byte payload`)];
   const problem = trailerProblem(split.trailer);
   if (problem !== undefined) {
     const reason = 'no well-formed signature block';

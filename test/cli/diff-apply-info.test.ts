@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeHeader } from '../../src/container/header.js';
 import { uvarintLength } from '../../src/delta/varint.js';
+import { patchJson } from '../../src/cli/json.js';
 import { GOLDEN_CASES, infoFile, patchFile } from '../golden/cases.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -67,20 +68,20 @@ describe('happy path with --json', () => {
     expect(diffRun.stderr).toBe('');
     expect(diffRun.status).toBe(0);
     const report = JSON.parse(diffRun.stdout) as Record<string, unknown>;
-    expect(report).toMatchObject({ patch: 'update.sdp', patchSize: patch.length, transform: 'cortex-m', versionFrom: '1.0.0', versionTo: '1.1.0', securityCounter: 9 });
-    expect((report.deviceRam as { total: number }).total).toBeGreaterThan(0);
+    expect(report).toMatchObject({ command: 'diff', ok: true, output: 'update.sdp', size: patch.length });
+    expect(report.patch).toMatchObject({ patchSize: patch.length, transform: 'cortex-m', versionFrom: '1.0.0', versionTo: '1.1.0', securityCounter: 9 });
+    expect((report.patch as { deviceRam: { total: number } }).deviceRam.total).toBeGreaterThan(0);
   });
 
   it('info --json prints the same figures as diff --json; apply --json reproduces the new image', async () => {
     const [info, apply] = await Promise.all([smartdelta(['info', 'update.sdp', '--json']), smartdelta(['apply', 'old.bin', 'update.sdp', '-o', 'out.bin', '--json'])]);
     expect(info.stderr).toBe('');
     expect(info.status).toBe(0);
-    const { patch: _name, ...fromDiff } = JSON.parse(diffRun.stdout) as Record<string, unknown>;
-    expect(JSON.parse(info.stdout)).toEqual(fromDiff);
+    expect(JSON.parse(info.stdout)).toMatchObject({ command: 'info', output: null, input: 'update.sdp', patch: JSON.parse(diffRun.stdout).patch });
 
     expect(apply.stderr).toBe('');
     expect(apply.status).toBe(0);
-    expect(JSON.parse(apply.stdout)).toMatchObject({ output: 'out.bin', size: statSync(file('new.bin')).size, verified: true });
+    expect(JSON.parse(apply.stdout)).toMatchObject({ output: 'out.bin', size: statSync(file('new.bin')).size, signatureVerified: false });
     expect(readFileSync(file('out.bin')).equals(readFileSync(file('new.bin')))).toBe(true);
   });
 
@@ -102,7 +103,7 @@ describe('happy path with --json', () => {
     expect(fromElf.status, fromElf.stderr).toBe(0);
     expect(readFileSync(file('elf.sdp')).equals(readFileSync(patchFile(golden)))).toBe(true);
     expect(goldenInfo.status).toBe(0);
-    expect(JSON.parse(goldenInfo.stdout)).toEqual(JSON.parse(readFileSync(infoFile(golden), 'utf8')));
+    expect(JSON.parse(goldenInfo.stdout).patch).toEqual(patchJson(JSON.parse(readFileSync(infoFile(golden), 'utf8'))));
   });
 });
 
@@ -110,7 +111,7 @@ describe('errors', () => {
   it('apply with the wrong old image exits 1 with a clear message and writes no file', async () => {
     copyFileSync(fixtureFile('v1.0.1'), file('wrong.bin'));
     const before = listing();
-    const run = await smartdelta(['apply', 'wrong.bin', 'update.sdp', '-o', 'never.bin', '--json']);
+    const run = await smartdelta(['apply', 'wrong.bin', 'update.sdp', '-o', 'never.bin']);
     // The header keeps the first 8 bytes of the old image's SHA-256 (docs/FORMAT.md, "The base check").
     expectError(run, 1, /^error: wrong base image: the patch needs \d+ bytes whose SHA-256 starts [0-9a-f]{16}, got \d+ bytes with SHA-256 [0-9a-f]{64}\n$/);
     expect(listing()).toEqual(before);
@@ -189,7 +190,7 @@ describe('errors', () => {
 
   it('a missing input file exits 4 and names it', async () => {
     const [diff, apply] = await Promise.all([
-      smartdelta(['diff', 'missing.bin', 'new.bin', '-o', 'm.sdp', '--json']),
+      smartdelta(['diff', 'missing.bin', 'new.bin', '-o', 'm.sdp']),
       smartdelta(['apply', 'old.bin', 'missing.sdp', '-o', 'm.bin']),
     ]);
     expectError(diff, 4, /^error: cannot read old image missing\.bin: no such file or directory\n$/);
@@ -198,8 +199,8 @@ describe('errors', () => {
   });
 
   it('info on a file that is not a patch exits 3 with "not a smartdelta patch"', async () => {
-    const firmware = await smartdelta(['info', 'old.bin', '--json']);
-    expectError(firmware, 3, /^error: not a smartdelta patch \(bad magic; expected "SD"\)\n$/);
+    const firmware = await smartdelta(['info', 'old.bin']);
+    expectError(firmware, 3, /^error: old\.bin is not a smartdelta patch \(it does not start with "SD"\)\n$/);
     // A format version 1 patch is named as such.
     writeFileSync(file('v1.sdp'), Uint8Array.from([...new TextEncoder().encode('SDLT'), 1, ...new Array(120).fill(0)]));
     const v1 = await smartdelta(['info', 'v1.sdp']);

@@ -46,10 +46,16 @@ describe('smartdelta keygen', () => {
     const publicKey = parsePublicKey(readFileSync(file('pub.pem')));
     expect(Buffer.from(publicKey).equals(Buffer.from(key.publicKey))).toBe(true);
     expect(report).toEqual({
+      command: 'keygen',
+      ok: true,
+      exitCode: 0,
+      error: null,
+      output: 'key.pem',
+      size: statSync(file('key.pem')).size,
+      pubOut: 'pub.pem',
       keyId: keyIdHex(publicKey),
       publicKey: Buffer.from(publicKey).toString('hex'),
-      privateKeyFile: 'key.pem',
-      publicKeyFile: 'pub.pem',
+      warnings: [],
     });
     expect(run.stdout).not.toContain(Buffer.from(key.seed).toString('hex'));
     expect(run.stdout).not.toContain(readFileSync(file('key.pem'), 'latin1').split('\n')[1]);
@@ -87,7 +93,7 @@ describe('smartdelta getpub', () => {
     const publicKey = parsePublicKey(readFileSync(file('pub.pem')));
     const hex = Buffer.from(publicKey).toString('hex');
     const json = smartdelta(['getpub', '-k', 'pub.pem', '-e', 'hex', '--json']);
-    expect(JSON.parse(json.stdout)).toEqual({ keyId: keyIdHex(publicKey), publicKey: hex, encoding: 'hex', text: `${hex}\n` });
+    expect(JSON.parse(json.stdout)).toMatchObject({ output: null, size: null, keyId: keyIdHex(publicKey), publicKey: hex, encoding: 'hex', text: `${hex}\n` });
 
     expect(smartdelta(['getpub', '-k', 'key.pem', '-e', 'raw', '-o', 'pub.raw']).status).toBe(0);
     expect(Buffer.from(readFileSync(file('pub.raw'))).toString('hex')).toBe(hex);
@@ -103,7 +109,7 @@ describe('smartdelta getpub', () => {
   it('refuses raw bytes on stdout with --json, and an unknown encoding', () => {
     const raw = smartdelta(['getpub', '-k', 'key.pem', '-e', 'raw', '--json']);
     expect(raw.status).toBe(2);
-    expect(raw.stdout).toBe('');
+    expect(JSON.parse(raw.stdout)).toMatchObject({ ok: false, error: { code: 'usage' } });
     const bad = smartdelta(['getpub', '-k', 'key.pem', '-e', 'der']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--encoding must be one of pem, raw, hex, c, got "der"/);

@@ -55,17 +55,14 @@ export function tempFilesIn(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.endsWith('.tmp'));
 }
 
-/**
- * Why an error run's output is not "one error line and an exit code", or undefined. Usage errors from the
- * argument parser (exit 2) may add commander's "(run with --help for usage)" line.
- */
+/** Why an error run's output is not "one error line and an exit code" (parse errors included), or undefined. */
 export function errorOutputProblem(run: CliRun): string | undefined {
   if (/internal error/.test(run.stderr)) return `internal error: ${run.stderr}`;
   if (/^\s+at /m.test(run.stderr)) return `stack trace on stderr: ${run.stderr}`;
   const lines = run.stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('warning:'));
   const errors = lines.filter((line) => line.startsWith('error:'));
   if (errors.length !== 1) return `expected exactly one "error:" line, got: ${JSON.stringify(run.stderr)}`;
-  const others = lines.filter((line) => !line.startsWith('error:') && line !== '(run with --help for usage)');
-  if (others.length > 0 && run.code !== 2) return `extra lines on stderr: ${JSON.stringify(others)}`;
+  const others = lines.filter((line) => !line.startsWith('error:'));
+  if (others.length > 0) return `extra lines on stderr: ${JSON.stringify(others)}`;
   return undefined;
 }

@@ -7,7 +7,7 @@ const SPAN_LIMIT = 64 * 1024 * 1024;
 
 export type ReferenceHex = { ok: true; loadAddress: number; data: Uint8Array } | { ok: false; reason: string };
 
-export function referenceHex(text: Uint8Array, gapFill = 0xff): ReferenceHex {
+export function referenceHex(text: Uint8Array, gapFill = 0x00): ReferenceHex {
   const lines = Buffer.from(text).toString('latin1').split('\n');
   const bytes = new Map<number, number>();
   let segmentMode = false;

@@ -153,7 +153,7 @@ const NEW2 = 18568; // bytes of v2.0.0
 
 const HEADER_CASES: Case[] = [
   withBytes('empty patch file', () => new Uint8Array(0), ['info', 'bad.sdp'], 3, 'patch header is truncated: magic at offset 0 needs 2 byte(s), 0 left'),
-  withBytes('bad magic', (l) => Uint8Array.from([0x50, 0x4b, ...l['plain.sdp']!.subarray(2)]), ['info', 'bad.sdp'], 3, 'not a smartdelta patch (bad magic; expected "SD")'),
+  withBytes('bad magic', (l) => Uint8Array.from([0x50, 0x4b, ...l['plain.sdp']!.subarray(2)]), ['info', 'bad.sdp'], 3, 'bad.sdp is not a smartdelta patch (it does not start with "SD")'),
   withBytes('a format version 1 patch ("SDLT")', () => V1_PATCH, apply('bad.sdp'), 3, 'a format version 1 patch ("SDLT"); this tool reads version 2: create it again'),
   header('format version 3', { version: 3 }, 3, 'unsupported patch format version 3 (this tool reads version 2)'),
   header('codec 3', { codec: 3 }, 3, 'unknown codec id 3'),

@@ -4,7 +4,7 @@ import { parseIntelHex } from '../../src/image/index.js';
 import { type HexChunk, hexRecord, hexText, pattern, writeIntelHex } from './helpers.js';
 
 describe('parseIntelHex', () => {
-  it('joins records into one image and fills gaps with 0xFF', () => {
+  it('joins records into one image and fills gaps with 0x00, like the ELF loader', () => {
     const text = hexText([
       hexRecord(4, 0, [0x08, 0x00]),
       hexRecord(0, 0x0000, [1, 2, 3, 4]),
@@ -14,10 +14,10 @@ describe('parseIntelHex', () => {
     ]);
     expect(parseIntelHex(text)).toEqual({
       loadAddress: 0x0800_0000,
-      data: Uint8Array.from([1, 2, 3, 4, 0xff, 0xff, 0xff, 0xff, 5, 6]),
+      data: Uint8Array.from([1, 2, 3, 4, 0, 0, 0, 0, 5, 6]),
       startAddress: 0x0800_0109,
     });
-    expect(parseIntelHex(text, { gapFill: 0 }).data[5]).toBe(0);
+    expect(parseIntelHex(text, { gapFill: 0xff }).data[5]).toBe(0xff);
   });
 
   it('accepts CRLF, trailing whitespace, lower-case digits and blank lines', () => {
@@ -71,7 +71,7 @@ describe('parseIntelHex', () => {
     expect(parsed.data.length).toBe(0x2_0030);
     expect(parsed.data.subarray(0, 1000)).toEqual(chunks[0]!.bytes);
     expect(parsed.data.subarray(0x1_fff0)).toEqual(chunks[1]!.bytes);
-    expect(parsed.data[1000]).toBe(0xff);
+    expect(parsed.data[1000]).toBe(0);
     expect(parsed.startAddress).toBe(0x0800_0101);
   });
 });
@@ -105,10 +105,10 @@ const imageArbitrary = fc
   });
 
 describe('parseIntelHex property', () => {
-  it('any image written as HEX reads back with the same bytes, address and 0xFF gaps', () => {
+  it('any image written as HEX reads back with the same bytes, address and 0xFF gaps (gapFill 0xFF)', () => {
     fc.assert(
       fc.property(imageArbitrary, ({ chunks, style }) => {
-        const parsed = parseIntelHex(writeIntelHex(chunks, style));
+        const parsed = parseIntelHex(writeIntelHex(chunks, style), { gapFill: 0xff });
         const start = chunks[0]!.address;
         const last = chunks[chunks.length - 1]!;
         const expected = new Uint8Array(last.address + last.bytes.length - start).fill(0xff);

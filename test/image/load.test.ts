@@ -102,8 +102,8 @@ describe('loadImage', () => {
       { address: 0x100, bytes: Uint8Array.of(1) },
       { address: 0x102, bytes: Uint8Array.of(2) },
     ]);
-    expect(loadImage(gappy).data).toEqual(Uint8Array.of(1, 0xff, 2));
-    expect(loadImage(gappy, { gapFill: 0 }).data).toEqual(Uint8Array.of(1, 0, 2));
+    expect(loadImage(gappy).data).toEqual(Uint8Array.of(1, 0, 2));
+    expect(loadImage(gappy, { gapFill: 0xff }).data).toEqual(Uint8Array.of(1, 0xff, 2));
     expect(() => loadImage(gappy, { gapFill: 256 })).toThrow(UsageError);
   });
 });
@@ -117,15 +117,15 @@ describe.skipIf(fixtureVersions.length === 0)('project fixtures: .elf, .bin and 
     const read = (ext: string) => new Uint8Array(readFileSync(path.join(FIXTURES, version, `firmware.${ext}`)));
     const elf = loadImage(read('elf'));
     const bin = loadImage(read('bin'));
-    const hex = loadImage(read('hex'), { gapFill: 0 });
+    const hex = loadImage(read('hex'));
     expect(bin.baseSource).toBe('vector-table');
     expect(bin.loadAddress).toBe(elf.loadAddress);
     expect(hex.loadAddress).toBe(elf.loadAddress);
     expect(Buffer.from(bin.data).equals(Buffer.from(elf.data))).toBe(true);
     expect(Buffer.from(hex.data).equals(Buffer.from(elf.data))).toBe(true);
-    // With the default 0xFF fill the HEX image differs only in bytes no record covers (0x00 in the .bin).
-    const hexDefault = loadImage(read('hex')).data;
-    expect(hexDefault.every((b, i) => b === elf.data[i] || (b === 0xff && elf.data[i] === 0))).toBe(true);
+    // With gapFill 0xFF (erased flash) the HEX image differs only in bytes no record covers (0x00 in the .bin).
+    const erased = loadImage(read('hex'), { gapFill: 0xff }).data;
+    expect(erased.every((b, i) => b === elf.data[i] || (b === 0xff && elf.data[i] === 0))).toBe(true);
   });
 });
 

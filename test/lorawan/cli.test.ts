@@ -64,7 +64,7 @@ describe('smartdelta fragment / reassemble / simulate', () => {
     expect(made.status).toBe(0);
     const ok = smartdelta(['reassemble', 'f.bin', '--gen-app-key', key, '-o', 'v2.bin', '--json']);
     expect(ok.status).toBe(0);
-    expect((JSON.parse(ok.stdout) as { checks: string[] }).checks).toContain('v2 data-block MIC matches');
+    expect((JSON.parse(ok.stdout) as { checks: { name: string; detail: string }[] }).checks).toContainEqual({ name: 'mic', ok: true, detail: 'v2 data-block MIC matches' });
     const bad = smartdelta(['reassemble', 'f.bin', '--gen-app-key', key.replace('2b', '2c'), '-o', 'bad.bin']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/MIC does not match/);

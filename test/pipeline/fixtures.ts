@@ -21,12 +21,9 @@ export function fixturePath(version: Version, format: Format): string {
   return path.join(REPO, 'fixtures/build', version, `firmware.${format}`);
 }
 
-/**
- * Loads a fixture through the image loader. HEX gaps are read as 0x00 so that all three formats give the
- * objcopy image of the .bin (docs/IMAGES.md).
- */
+/** Loads a fixture through the image loader: all three formats give the objcopy image of the .bin (docs/IMAGES.md). */
 export function fixture(version: Version, format: Format = 'bin'): ImageInput {
   const bytes = new Uint8Array(readFileSync(fixturePath(version, format)));
-  const image = loadImage(bytes, { name: `${version}/firmware.${format}`, ...(format === 'hex' && { gapFill: 0 }) });
+  const image = loadImage(bytes, { name: `${version}/firmware.${format}` });
   return { data: image.data, loadAddress: image.loadAddress };
 }

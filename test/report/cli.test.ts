@@ -31,14 +31,14 @@ describe('smartdelta report', () => {
     const run = smartdelta(['report', v('1.0.0'), v('1.1.0'), ...BASE, '--patch', given, '--dr', '0,3-5', '--html', 'r.html', '--json']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const doc = JSON.parse(run.stdout) as PairReport & { schema: string; htmlFile: string };
+    const doc = JSON.parse(run.stdout) as PairReport & { schema: string; output: string };
     const size = (kind: string): number => doc.deliverables.find((d) => d.kind === kind)!.size;
     expect(size('raw')).toBe(statSync(v('1.1.0')).size);
     expect(size('patch')).toBe(statSync(given).size);
     expect(size('plain')).toBe(statSync(plain).size);
     expect(doc.delta).toBe('patch');
     expect(doc.rows.map((r) => r.dr)).toEqual([0, 3, 4, 5]);
-    expect(doc.htmlFile).toBe('r.html');
+    expect(doc.output).toBe('r.html');
     expect(readFileSync(file('r.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
 
     const again = smartdelta(['report', v('1.0.0'), v('1.1.0'), ...BASE, '--patch', given, '--html', 'r.html']);

@@ -34,7 +34,7 @@ describe('signing with a key', () => {
     const created = smartdelta('diff', oldFirmwarePath, newFirmwarePath, '--base', '0x08000000', '-o', 'diff.sdp', '--key', 'key.pem', '--security-counter', '9', '--json');
     expect(created.stderr).toBe('');
     expect(created.status).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ signed: true, keyId: keyIdHex(key.publicKey) });
+    expect(JSON.parse(created.stdout).patch).toMatchObject({ signed: true, keyId: keyIdHex(key.publicKey) });
     const verified = smartdelta('verify', 'diff.sdp', '--pub', 'pub.pem', '--old', oldFirmwarePath, '--new', newFirmwarePath, '--min-counter', '9');
     expect(verified.stderr).toBe('');
     expect(verified.status).toBe(0);
@@ -57,7 +57,7 @@ describe('signing with a key', () => {
     copyFileSync(file('unsigned.sdp'), file('inplace.sdp'));
     const inPlace = smartdelta('sign', 'inplace.sdp', '-k', 'key.pem', '--force', '--json');
     expect(inPlace.status).toBe(0);
-    expect(JSON.parse(inPlace.stdout)).toEqual({ patch: 'inplace.sdp', size: signed.length, keyId: keyIdHex(key.publicKey), replacedKeyId: null });
+    expect(JSON.parse(inPlace.stdout)).toMatchObject({ output: 'inplace.sdp', size: signed.length, keyId: keyIdHex(key.publicKey), replacedKeyId: null });
     expect(bytesOf('inplace.sdp').equals(Buffer.from(signed))).toBe(true);
   });
 });

@@ -6,16 +6,18 @@ import { createPatch } from '../../pipeline/create-patch.js';
 import type { Arch, CodecChoice } from '../../pipeline/create-patch.js';
 import { patchInfo } from '../../pipeline/info.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
-import { loadElfSymbols, loadImageFile, warnUnknownBase } from '../images.js';
+import { GAP_FILL_HELP, loadElfSymbols, loadImageFile, parseGapFill, warnUnknownBase } from '../images.js';
 import { loadPrivateKeyFile } from '../keys.js';
 import { parseInteger, parseSize } from '../options.js';
-import { formatBytes, printJson, printLine, spinner } from '../output.js';
+import { patchJson, result } from '../json.js';
+import { formatBytes, printLine, spinner, warn } from '../output.js';
 
 interface DiffOptions {
   output: string;
   base?: string;
   oldBase?: string;
   newBase?: string;
+  gapFill?: string;
   arch: string;
   dictSize: string;
   maxRam?: string;
@@ -43,6 +45,7 @@ export function register(program: Command): void {
     .option('--base <address>', 'load address of .bin inputs (default: read from the vector table)')
     .option('--old-base <address>', 'load address of the old .bin, when it differs from --base')
     .option('--new-base <address>', 'load address of the new .bin, when it differs from --base')
+    .option('--gap-fill <byte>', GAP_FILL_HELP)
     .option('--arch <arch>', 'auto | cortex-m | none: pointer-aware Cortex-M relocation or plain bytes', 'auto')
     .option('--old-elf <file>', 'ELF file of a .bin/.hex <old>: its symbols give an exact RAM map')
     .option('--new-elf <file>', 'ELF file of a .bin/.hex <new>')
@@ -74,20 +77,24 @@ Examples:
       const base = opts.base !== undefined ? parseInteger(opts.base, '--base', 0, 0xffffffff) : undefined;
       const oldBase = opts.oldBase !== undefined ? parseInteger(opts.oldBase, '--old-base', 0, 0xffffffff) : base;
       const newBase = opts.newBase !== undefined ? parseInteger(opts.newBase, '--new-base', 0, 0xffffffff) : base;
+      const gapFill = parseGapFill(opts.gapFill);
       const securityCounter = opts.securityCounter !== undefined ? parseInteger(opts.securityCounter, '--security-counter', 0, 0xffffffff) : undefined;
-      checkOutputPath(opts.output, { force: opts.force, inputs: [oldPath, newPath] });
-
+      if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
+      // Usage errors first, then the output, then the inputs: a refused run costs nothing and names the first problem.
       const inputs = [oldPath, newPath, ...(opts.oldElf ? [opts.oldElf] : []), ...(opts.newElf ? [opts.newElf] : []), ...(opts.key ? [opts.key] : [])];
       checkOutputPath(opts.output, { force: opts.force, inputs });
       // The key is loaded before the work, so a bad key or passphrase costs nothing.
       const key = opts.key !== undefined ? loadPrivateKeyFile(opts.key) : undefined;
-      const oldImage = loadImageFile(oldPath, oldBase, 'old image');
-      const newImage = loadImageFile(newPath, newBase, 'new image');
-      if (opts.arch !== 'none') {
-        warnUnknownBase(oldImage, oldPath, Boolean(opts.json));
-        warnUnknownBase(newImage, newPath, Boolean(opts.json));
+      const oldImage = loadImageFile(oldPath, oldBase, 'old image', gapFill);
+      const newImage = loadImageFile(newPath, newBase, 'new image', gapFill);
+      if (oldImage.loadAddress === newImage.loadAddress && Buffer.from(oldImage.data).equals(newImage.data)) {
+        // Not an error (a pipeline may rebuild an unchanged release), but rarely what was meant.
+        warn(`${oldPath} and ${newPath} are the same image: the patch changes nothing`);
       }
-      if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
+      if (opts.arch !== 'none') {
+        warnUnknownBase(oldImage, oldPath);
+        warnUnknownBase(newImage, newPath);
+      }
       const oldElf = opts.oldElf !== undefined ? loadElfSymbols(opts.oldElf, 'old ELF') : oldImage.elf;
       const newElf = opts.newElf !== undefined ? loadElfSymbols(opts.newElf, 'new ELF') : newImage.elf;
       const progress = await spinner('creating patch', !opts.json);
@@ -105,10 +112,8 @@ Examples:
       writeOutputFile(opts.output, bytes, { force: opts.force, inputs });
 
       const info = patchInfo(bytes);
-      if (opts.json) {
-        printJson({ patch: opts.output, ...info });
-        return;
-      }
+      result({ output: opts.output, size: bytes.length, patch: patchJson(info) });
+      if (opts.json) return;
       printLine(`${opts.output}: ${formatBytes(info.patchSize)} bytes, ${info.transform} transform`);
       printLine(`  new image ${formatBytes(info.new.size)} bytes; ratio ${info.ratio.toFixed(2)} (new image / patch)`);
       printLine(`  device RAM to apply: ${formatBytes(info.deviceRam.total)} bytes (codec ${info.codec})`);

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { fromHex, type DeviceLimits, type FragmentOptions, type RedundancySpec } from '../../lorawan/index.js';
+import { fromHex, getDataRate, getRegion, type DeviceLimits, type FragmentOptions, type RedundancySpec } from '../../lorawan/index.js';
 import { parseInteger } from '../options.js';
 
 export interface PlanCliOptions {
@@ -91,8 +91,9 @@ export function planOptions(opts: PlanCliOptions): FragmentOptions {
     dwellTime: Boolean(opts.dwellTime),
     device,
   };
-  if (opts.region !== undefined) options.region = opts.region;
-  if (opts.dr !== undefined) options.dr = parseInteger(opts.dr, '--dr', 0, 15);
+  // Region and data rate are checked here, with the other usage errors, before any file is looked at.
+  if (opts.region !== undefined) options.region = getRegion(opts.region).name;
+  if (opts.dr !== undefined) options.dr = getDataRate(options.region!, parseInteger(opts.dr, '--dr', 0, 15)).dr;
   if (opts.fragSize !== undefined) options.fragSize = parseInteger(opts.fragSize, '--frag-size', 1, 255);
   if (opts.loss !== undefined) options.loss = parseFraction(opts.loss, '--loss');
   return options;

@@ -4,7 +4,8 @@ import { UsageError } from '../../errors.js';
 import { campaignEstimate, fragmentFile, serializeSession, toHex, type CampaignEstimate, type FragmentSession } from '../../lorawan/index.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { parseInteger } from '../options.js';
-import { printJson, printLine, warn } from '../output.js';
+import { result } from '../json.js';
+import { printLine, warn } from '../output.js';
 import { addPlanOptions, formatDuration, formatPercent, parseHexBytes, planOptions, type PlanCliOptions } from './fragment-options.js';
 
 interface FragmentCliOptions extends PlanCliOptions {
@@ -46,14 +47,13 @@ export function register(program: Command): void {
 Examples:
   smartdelta fragment patch.sdp --region EU868 --dr 5 --loss 20% -o patch.frag.ndjson
   smartdelta fragment patch.sdp --region EU868 --dr 0 --redundancy 30% --device-max-frags 1000 -o f.ndjson
-  smartdelta fragment patch.sdp --region US915 --dr 10 --ts004 2 --gen-app-key 2B7E1516... --session-cnt 3 -o f.bin --format binary`,
+  smartdelta fragment patch.sdp --region US915 --dr 10 --ts004 2 --gen-app-key 2B7E151628AED2A6ABF7158809CF4F3C --session-cnt 3 -o f.bin --format binary`,
     )
     .action((file: string, opts: FragmentCliOptions) => runFragment(file, opts));
 }
 
 function runFragment(file: string, opts: FragmentCliOptions): void {
   if (opts.format !== 'ndjson' && opts.format !== 'binary') throw new UsageError(`--format must be ndjson or binary, got "${opts.format}"`);
-  checkOutputPath(opts.output, { force: opts.force, inputs: [file] });
   const options = planOptions(opts);
   options.fragIndex = parseInteger(opts.fragIndex, '--frag-index', 0, 3);
   options.mcGroupBitMask = parseInteger(opts.mcGroupMask, '--mc-group-mask', 0, 15);
@@ -68,19 +68,20 @@ function runFragment(file: string, opts: FragmentCliOptions): void {
     throw new UsageError('--gen-app-key and --ack-reception apply to TS004 v2 only; add --ts004 2');
   }
 
+  checkOutputPath(opts.output, { force: opts.force, inputs: [file] });
   const data = readInputFile(file);
   const session = fragmentFile(data, options);
-  writeOutputFile(opts.output, serializeSession(session, opts.format), { force: opts.force, inputs: [file] });
+  const serialized = serializeSession(session, opts.format);
+  writeOutputFile(opts.output, serialized, { force: opts.force, inputs: [file] });
   const campaign =
     options.region !== undefined && options.dr !== undefined
       ? campaignEstimate(data.length, { ...options, region: options.region, dr: options.dr, fragSize: session.params.fragSize, redundancy: session.params.redundancy, rounds: session.params.rounds })
       : undefined;
 
-  if (opts.json) {
-    printJson({ output: opts.output, format: opts.format, ...describeSession(session), ...(campaign ? { campaign } : {}), warnings: session.warnings });
-    return;
-  }
+  const size = serialized.length;
   for (const w of session.warnings) warn(w);
+  result({ output: opts.output, size, input: file, format: opts.format, ...describeSession(session), campaign: campaign ?? null });
+  if (opts.json) return;
   printSummary(opts.output, opts.format, session, campaign);
 }
 
@@ -88,7 +89,18 @@ function runFragment(file: string, opts: FragmentCliOptions): void {
 export function describeSession(session: FragmentSession): Record<string, unknown> {
   const p = session.params;
   return {
-    params: { ...p, descriptor: toHex(p.descriptor), sha256: toHex(p.sha256), ...(p.mic ? { mic: toHex(p.mic) } : {}) },
+    // Every field present, null where the plan has no value (docs/JSON.md, "Conventions").
+    params: {
+      ...p,
+      loss: p.loss ?? null,
+      confidence: p.confidence ?? null,
+      region: p.region ?? null,
+      dr: p.dr ?? null,
+      sessionCnt: p.sessionCnt ?? null,
+      descriptor: toHex(p.descriptor),
+      sha256: toHex(p.sha256),
+      mic: p.mic ? toHex(p.mic) : null,
+    },
     setupHex: toHex(session.setup),
     downlinks: session.fragments.length,
   };

@@ -6,7 +6,8 @@ import { toHex } from '../../crypto/hash.js';
 import { encodePublicKeyPem, keyIdHex } from '../../crypto/keys.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import { loadPublicKeyFile } from '../keys.js';
-import { printJson, printLine } from '../output.js';
+import { result } from '../json.js';
+import { printLine } from '../output.js';
 
 const ENCODINGS = ['pem', 'raw', 'hex', 'c'] as const;
 type Encoding = (typeof ENCODINGS)[number];
@@ -72,15 +73,14 @@ function getpub(options: GetpubOptions): void {
   const encoded = encodePublicKey(publicKey, encoding);
   const id = keyIdHex(publicKey);
 
+  const fields = { keyId: id, publicKey: toHex(publicKey), encoding };
   if (options.output !== undefined) {
     writeOutputFile(options.output, encoded, { force, inputs: [options.key] });
-    if (options.json) printJson({ keyId: id, publicKey: toHex(publicKey), encoding, outputFile: options.output });
-    else printLine(`wrote public key ${options.output} (${encoding}), key id ${id}`);
+    result({ output: options.output, size: typeof encoded === 'string' ? Buffer.byteLength(encoded) : encoded.length, ...fields, text: null });
+    if (!options.json) printLine(`wrote public key ${options.output} (${encoding}), key id ${id}`);
     return;
   }
-  if (options.json) {
-    printJson({ keyId: id, publicKey: toHex(publicKey), encoding, text: encoded });
-    return;
-  }
-  process.stdout.write(encoded);
+  // -e raw with --json was refused above, so `encoded` is text here.
+  result({ ...fields, text: encoded });
+  if (!options.json) process.stdout.write(encoded);
 }

@@ -1,8 +1,9 @@
 /** smartdelta info <patch>: the header, the stream sizes, the ratio and the RAM a device needs. */
 import type { Command } from 'commander';
 import { patchInfo, type PatchInfo } from '../../pipeline/info.js';
-import { readInputFile } from '../files.js';
-import { formatBytes, printJson, printLine } from '../output.js';
+import { readPatchFile } from '../patches.js';
+import { patchJson, result } from '../json.js';
+import { formatBytes, printLine } from '../output.js';
 
 const hexAddress = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
@@ -13,9 +14,9 @@ export function register(program: Command): void {
     .argument('<patch>', 'the patch file')
     .option('--json', 'print one JSON document')
     .action((patchPath: string, opts: { json?: boolean }) => {
-      const info = patchInfo(readInputFile(patchPath, 'patch'));
-      if (opts.json) printJson(info);
-      else printInfo(info);
+      const info = patchInfo(readPatchFile(patchPath));
+      result({ input: patchPath, patch: patchJson(info) });
+      if (!opts.json) printInfo(info);
     });
 }
 

@@ -5,7 +5,8 @@ import { UsageError } from '../../errors.js';
 import { encodePrivateKeyPem, encodePublicKeyPem, generatePrivateKey, keyIdHex } from '../../crypto/keys.js';
 import { toHex } from '../../crypto/hash.js';
 import { checkOutputPath, writeOutputFiles, type OutputFile } from '../files.js';
-import { printJson, printLine } from '../output.js';
+import { result } from '../json.js';
+import { printLine } from '../output.js';
 
 interface KeygenOptions {
   output: string;
@@ -36,7 +37,7 @@ export function register(program: Command): void {
 
 function keygen(options: KeygenOptions): void {
   const force = Boolean(options.force);
-  checkOutputPath(options.output, { force });
+  checkOutputPath(options.output, { force, mode: 0o600 });
   if (options.pubOut !== undefined) {
     if (resolve(options.pubOut) === resolve(options.output)) throw new UsageError('--pub-out must name another file than -o');
     checkOutputPath(options.pubOut, { force });
@@ -48,10 +49,8 @@ function keygen(options: KeygenOptions): void {
   writeOutputFiles(files, { force });
 
   const id = keyIdHex(key.publicKey);
-  if (options.json) {
-    printJson({ keyId: id, publicKey: toHex(key.publicKey), privateKeyFile: options.output, publicKeyFile: options.pubOut ?? null });
-    return;
-  }
+  result({ output: options.output, size: files[0]!.data.length, pubOut: options.pubOut ?? null, keyId: id, publicKey: toHex(key.publicKey) });
+  if (options.json) return;
   printLine(`wrote private key ${options.output} (mode 0600)`);
   if (options.pubOut !== undefined) printLine(`wrote public key ${options.pubOut}`);
   printLine(`key id ${id}`);

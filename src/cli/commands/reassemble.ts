@@ -4,7 +4,8 @@ import { CheckFailedError } from '../../errors.js';
 import { createRng, parseFragmentFile, reassemble, toHex, type ParsedFragmentFile, type ReassemblyParams } from '../../lorawan/index.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { parseInteger } from '../options.js';
-import { printJson, printLine } from '../output.js';
+import { result } from '../json.js';
+import { printLine } from '../output.js';
 import { parseFraction, parseHexBytes } from './fragment-options.js';
 
 interface ReassembleCliOptions {
@@ -43,12 +44,16 @@ Examples:
 }
 
 function runReassemble(file: string, opts: ReassembleCliOptions): void {
+  // Usage errors first, then the output, then the input (docs/CLI.md, "Order of checks").
+  const drop = opts.drop !== undefined ? parseFraction(opts.drop, '--drop') : 0;
+  const seed = parseInteger(opts.seed, '--seed', 0, 0xffffffff);
+  const maxLost = opts.deviceMaxLost !== undefined ? parseInteger(opts.deviceMaxLost, '--device-max-lost', 0, 16383) : undefined;
+  const rootKey = opts.genAppKey !== undefined ? parseHexBytes(opts.genAppKey, '--gen-app-key', 16) : undefined;
   checkOutputPath(opts.output, { force: opts.force, inputs: [file] });
   const parsed = parseFragmentFile(readInputFile(file, 'fragment file'), file);
-  const drop = opts.drop !== undefined ? parseFraction(opts.drop, '--drop') : 0;
-  const fragments = drop > 0 ? dropAtRandom(parsed.fragments, drop, parseInteger(opts.seed, '--seed', 0, 0xffffffff)) : parsed.fragments;
-  const params = reassemblyParams(parsed, opts);
-  const result = reassemble(fragments, params);
+  const fragments = drop > 0 ? dropAtRandom(parsed.fragments, drop, seed) : parsed.fragments;
+  const params = reassemblyParams(parsed, maxLost, rootKey);
+  const outcome = reassemble(fragments, params);
   const notes = integrityNotes(parsed, params);
   if (opts.genAppKey !== undefined && parsed.version === 1) notes.push('--gen-app-key ignored: TS004 v1 has no MIC');
   const summary = {
@@ -61,30 +66,28 @@ function runReassemble(file: string, opts: ReassembleCliOptions): void {
     fragmentsInFile: parsed.fragments.length,
     fragmentsUsed: fragments.length,
     ignored: parsed.ignored,
-    stats: result.stats,
+    stats: outcome.stats,
   };
-  if (!result.ok) {
-    if (opts.json) printJson({ ok: false, ...summary, reason: result.reason, message: result.message });
-    throw new CheckFailedError(`${file}: ${result.message}; nothing written`);
+  if (!outcome.ok) {
+    result({ ...summary, needed: null, dropped: [], checks: [], notes, reason: outcome.reason });
+    throw new CheckFailedError(`${file}: ${outcome.message}; nothing written`);
   }
-  writeOutputFile(opts.output, result.data, { force: opts.force, inputs: [file] });
-  if (opts.json) {
-    printJson({ ok: true, output: opts.output, size: result.data.length, needed: result.needed, ...summary, checks: result.checks, notes });
-    return;
-  }
-  printLine(`${opts.output}: ${result.data.length} bytes from ${result.needed} of ${fragments.length} fragments (${parsed.setup.nbFrag} needed without loss)`);
-  for (const check of result.checks) printLine(`  ok    ${check}`);
+  writeOutputFile(opts.output, outcome.data, { force: opts.force, inputs: [file] });
+  result({ output: opts.output, size: outcome.data.length, ...summary, needed: outcome.needed, dropped: outcome.dropped, checks: outcome.checks, notes, reason: null });
+  if (opts.json) return;
+  printLine(`${opts.output}: ${outcome.data.length} bytes from ${outcome.needed} of ${fragments.length} fragments (${parsed.setup.nbFrag} needed without loss)`);
+  for (const check of outcome.checks) printLine(`  ${check.name === 'dropped' ? 'drop' : 'ok  '}  ${check.detail}`);
   for (const note of notes) printLine(`  note  ${note}`);
 }
 
-function reassemblyParams(parsed: ParsedFragmentFile, opts: ReassembleCliOptions): ReassemblyParams {
+function reassemblyParams(parsed: ParsedFragmentFile, maxLost: number | undefined, rootKey: Uint8Array | undefined): ReassemblyParams {
   const { setup } = parsed;
   const params: ReassemblyParams = { nbFrag: setup.nbFrag, fragSize: setup.fragSize, padding: setup.padding, version: parsed.version };
   if (parsed.sha256) params.sha256 = parsed.sha256;
-  if (opts.deviceMaxLost !== undefined) params.maxLost = parseInteger(opts.deviceMaxLost, '--device-max-lost', 0, 16383);
-  if (opts.genAppKey !== undefined && parsed.version === 2) {
+  if (maxLost !== undefined) params.maxLost = maxLost;
+  if (rootKey !== undefined && parsed.version === 2) {
     params.micCheck = {
-      rootKey: parseHexBytes(opts.genAppKey, '--gen-app-key', 16),
+      rootKey,
       sessionCnt: setup.sessionCnt!,
       fragIndex: setup.fragIndex,
       descriptor: setup.descriptor,

@@ -4,9 +4,11 @@ import { UsageError } from '../../errors.js';
 import { DEFAULT_DICT_SIZE } from '../../pipeline/create-patch.js';
 import { buildFleetReport, buildPairReport, renderHtml, renderText, reportJson, type NamedImage, type Painter, type Report } from '../../report/index.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
-import { loadImageFile, warnUnknownBase } from '../images.js';
+import { GAP_FILL_HELP, loadImageFile, parseGapFill, warnUnknownBase } from '../images.js';
 import { parseInteger, parseSize } from '../options.js';
-import { color, printJson, printLine, spinner } from '../output.js';
+import { result } from '../json.js';
+import { color, printLine, spinner } from '../output.js';
+import { getRegion } from '../../lorawan/index.js';
 import { parseFraction, parseRedundancy } from './fragment-options.js';
 
 interface ReportOptions {
@@ -21,6 +23,7 @@ interface ReportOptions {
   repeater?: boolean;
   dwellTime?: boolean;
   base?: string;
+  gapFill?: string;
   dictSize?: string;
   jobs?: string;
   html?: string;
@@ -46,9 +49,9 @@ export function parseDataRates(value: string): number[] {
 
 const painter: Painter = { bold: (s) => color.bold(s), dim: (s) => color.dim(s), good: (s) => color.green(s), warn: (s) => color.yellow(s) };
 
-function loadNamed(path: string, base: number | undefined, what: string, quiet: boolean): NamedImage {
-  const image = loadImageFile(path, base, what);
-  warnUnknownBase(image, path, quiet);
+function loadNamed(path: string, base: number | undefined, what: string, gapFill: number | undefined): NamedImage {
+  const image = loadImageFile(path, base, what, gapFill);
+  warnUnknownBase(image, path);
   return { name: path, data: image.data, loadAddress: image.loadAddress };
 }
 
@@ -61,7 +64,7 @@ export function register(program: Command): void {
     .option('--patch <file>', 'report on this existing patch (old -> new) instead of building the pointer-aware one')
     .option('--fleet <images...>', 'every deployed version: one patch each to the image given with --to')
     .option('--to <image>', 'with --fleet: the image to install')
-    .option('--region <name>', 'EU868, US915, AU915, AS923, IN865, KR920 or CN470', 'EU868')
+    .option('--region <name>', 'EU868, US915, AU915, AS923, IN865, KR920 or CN470 (a report always has airtime, hence a default)', 'EU868')
     .option('--dr <list>', 'data rates, such as 0-5 or 0,3,5 (default: every downlink data rate of the region)')
     .option('--redundancy <n|p%|auto>', 'coded fragments: a count, a percentage of the fragments, or auto (from --loss and --confidence)', 'auto')
     .option('--loss <p>', 'downlink loss that auto redundancy plans for', '10%')
@@ -69,6 +72,7 @@ export function register(program: Command): void {
     .option('--repeater', 'use the repeater-compatible maximum payload')
     .option('--dwell-time', 'AS923 with downlink dwell time (400 ms): smaller payloads')
     .option('--base <address>', 'load address of .bin inputs (default: read from the vector table)')
+    .option('--gap-fill <byte>', GAP_FILL_HELP)
     .option('--dict-size <bytes>', `LZMA dictionary of the patches built (default ${DEFAULT_DICT_SIZE / 1024}K, as diff)`)
     .option('--jobs <n>', 'threads for --fleet (default: one per core when the images are 64 KiB or more, else 1)')
     .option('--html <file>', 'also write a self-contained HTML report with charts')
@@ -92,7 +96,7 @@ Examples:
       const dictSize = opts.dictSize !== undefined ? parseSize(opts.dictSize, '--dict-size', 4096, 64 * 1024 * 1024) : DEFAULT_DICT_SIZE;
       if (!Number.isInteger(Math.log2(dictSize))) throw new UsageError(`--dict-size must be a power of two, got ${opts.dictSize}`);
       const options = {
-        region: opts.region,
+        region: getRegion(opts.region).name,
         redundancy: parseRedundancy(opts.redundancy),
         loss: parseFraction(opts.loss, '--loss'),
         confidence: parseFraction(opts.confidence, '--confidence', { allowZero: false }),
@@ -101,21 +105,21 @@ Examples:
         dictSize,
         ...(opts.dr !== undefined && { drs: parseDataRates(opts.dr) }),
       };
+      const gapFill = parseGapFill(opts.gapFill);
+      const workers = opts.jobs !== undefined ? parseInteger(opts.jobs, '--jobs', 1, 256) : 'auto';
       const inputs = fleet ? [...opts.fleet!, opts.to!] : [oldPath!, newPath!, ...(opts.patch !== undefined ? [opts.patch] : [])];
       if (opts.html !== undefined) checkOutputPath(opts.html, { force: opts.force, inputs });
-      const quiet = Boolean(opts.json);
 
-      const progress = await spinner('building the report', !quiet);
+      const progress = await spinner('building the report', !opts.json);
       let report: Report;
       try {
         if (fleet) {
-          const deployed = opts.fleet!.map((p) => loadNamed(p, base, 'deployed image', quiet));
-          const target = loadNamed(opts.to!, base, 'new image', quiet);
-          const workers = opts.jobs !== undefined ? parseInteger(opts.jobs, '--jobs', 1, 256) : 'auto';
+          const deployed = opts.fleet!.map((p) => loadNamed(p, base, 'deployed image', gapFill));
+          const target = loadNamed(opts.to!, base, 'new image', gapFill);
           report = await buildFleetReport(deployed, target, { ...options, workers });
         } else {
-          const oldImage = loadNamed(oldPath!, base, 'old image', quiet);
-          const newImage = loadNamed(newPath!, base, 'new image', quiet);
+          const oldImage = loadNamed(oldPath!, base, 'old image', gapFill);
+          const newImage = loadNamed(newPath!, base, 'new image', gapFill);
           const patch = opts.patch !== undefined ? readInputFile(opts.patch, 'patch') : undefined;
           report = await buildPairReport(oldImage, newImage, { ...options, ...(patch && { patch }) });
         }
@@ -123,11 +127,10 @@ Examples:
         progress.stop();
       }
 
-      if (opts.html !== undefined) writeOutputFile(opts.html, renderHtml(report), { force: opts.force, inputs });
-      if (opts.json) {
-        printJson({ ...reportJson(report), ...(opts.html !== undefined && { htmlFile: opts.html }) });
-        return;
-      }
+      const html = opts.html !== undefined ? renderHtml(report) : undefined;
+      if (html !== undefined) writeOutputFile(opts.html!, html, { force: opts.force, inputs });
+      result({ output: opts.html ?? null, size: html !== undefined ? Buffer.byteLength(html) : null, ...reportJson(report) });
+      if (opts.json) return;
       process.stdout.write(renderText(report, painter));
       if (opts.html !== undefined) printLine(`HTML report written to ${opts.html}`);
     });

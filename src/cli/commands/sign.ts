@@ -10,8 +10,10 @@ import { keyIdHex } from '../../crypto/keys.js';
 import { parsePatch } from '../../container/patch-file.js';
 import { attachSignature, signPatch, signingMessageFor } from '../../container/sign.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
+import { readPatchFile } from '../patches.js';
 import { loadPrivateKeyFile, loadPublicKeyFile } from '../keys.js';
-import { printJson, printLine } from '../output.js';
+import { result } from '../json.js';
+import { printLine } from '../output.js';
 
 interface SignOptions {
   key?: string;
@@ -42,9 +44,9 @@ export function register(program: Command): void {
       `
 Examples:
   smartdelta sign update.sdp -k release.pem -o update.signed.sdp
-  smartdelta sign update.sdp -k release.pem --force              (replace update.sdp in place)
+  smartdelta sign update.sdp -k release.pem --force              # replaces update.sdp in place
   smartdelta sign update.sdp --pub release.pub.pem --emit-message update.msg
-  openssl pkeyutl -sign -rawin -inkey release.pem -in update.msg -out update.sig   (or an HSM, a signing service)
+  openssl pkeyutl -sign -rawin -inkey release.pem -in update.msg -out update.sig   # or an HSM, a signing service
   smartdelta sign update.sdp --pub release.pub.pem --signature update.sig -o update.signed.sdp`,
     )
     .action((patchPath: string, opts: SignOptions) => {
@@ -90,7 +92,7 @@ function previousKeyId(patch: Uint8Array): string | null {
 function signWithKey(patchPath: string, keyPath: string, opts: SignOptions): void {
   const out = signedOutputPath(patchPath, opts, [keyPath]);
   const key = loadPrivateKeyFile(keyPath);
-  const patch = readInputFile(patchPath, 'patch');
+  const patch = readPatchFile(patchPath);
   const replaced = previousKeyId(patch);
   const signed = signPatch(patch, key);
   writeSigned(out, signed, patchPath, [keyPath], opts.force);
@@ -101,11 +103,12 @@ function emitMessage(patchPath: string, pubPath: string, target: string, opts: S
   if (opts.output !== undefined) throw new UsageError('--emit-message writes the message, not a patch; -o does not apply');
   if (target !== '-') checkOutputPath(target, { force: opts.force, inputs: [patchPath, pubPath] });
   const publicKey = loadPublicKeyFile(pubPath);
-  const message = signingMessageFor(readInputFile(patchPath, 'patch'), publicKey);
+  const message = signingMessageFor(readPatchFile(patchPath), publicKey);
   const keyId = keyIdHex(publicKey);
   if (target !== '-') writeOutputFile(target, message, { force: opts.force, inputs: [patchPath, pubPath] });
+  result({ output: target === '-' ? null : target, size: target === '-' ? null : message.length, keyId, replacedKeyId: null, message: toHex(message) });
   if (opts.json) {
-    printJson({ keyId, message: toHex(message), messageFile: target === '-' ? null : target });
+    // the document carries the message
   } else if (target === '-') {
     printLine(toHex(message));
   } else {
@@ -120,7 +123,7 @@ function attach(patchPath: string, pubPath: string, signatureArg: string, opts: 
   const out = signedOutputPath(patchPath, opts, others);
   const publicKey = loadPublicKeyFile(pubPath);
   const signature = fromFile ? readSignatureFile(signatureArg) : new Uint8Array(Buffer.from(signatureArg, 'hex'));
-  const patch = readInputFile(patchPath, 'patch');
+  const patch = readPatchFile(patchPath);
   const replaced = previousKeyId(patch);
   const signed = attachSignature(patch, publicKey, signature);
   writeSigned(out, signed, patchPath, others, opts.force);
@@ -137,10 +140,8 @@ function readSignatureFile(path: string): Uint8Array {
 }
 
 function report(out: string, signed: Uint8Array, keyId: string, replaced: string | null, json: boolean | undefined): void {
-  if (json) {
-    printJson({ patch: out, size: signed.length, keyId, replacedKeyId: replaced });
-    return;
-  }
+  result({ output: out, size: signed.length, keyId, replacedKeyId: replaced, message: null });
+  if (json) return;
   printLine(`${out}: signed with key id ${keyId}, ${signed.length} bytes`);
   if (replaced !== null) printLine(`  replaced the previous signature (key id ${replaced})`);
 }

@@ -4,19 +4,23 @@
  * pipeline needs one test; exit 3 is left for an unreadable key or image file.
  */
 import type { Command } from 'commander';
-import { CheckFailedError } from '../../errors.js';
+import { CheckFailedError, SmartDeltaError, UsageError } from '../../errors.js';
+import { sha256, toHex } from '../../crypto/hash.js';
+import { patchInfo } from '../../pipeline/info.js';
 import { verifyFailureMessage, verifyPatch, type VerifyCheck, type VerifyOptions } from '../../pipeline/verify.js';
 import { readInputFile } from '../files.js';
-import { loadImageFile } from '../images.js';
+import { GAP_FILL_HELP, gapFillHint, loadImageFile, parseGapFill } from '../images.js';
 import { loadPublicKeyFile } from '../keys.js';
 import { parseInteger } from '../options.js';
-import { color, printJson, printLine } from '../output.js';
+import { patchJson, result } from '../json.js';
+import { color, printLine } from '../output.js';
 
 interface VerifyCliOptions {
-  pub: string;
+  pub?: string;
   old?: string;
   new?: string;
   minCounter?: string;
+  gapFill?: string;
   json?: boolean;
 }
 
@@ -25,11 +29,12 @@ export function register(program: Command): void {
     .command('verify')
     .description('check a patch: format, signature and key id, and optionally base image, result and anti-rollback counter')
     .argument('<patch>', 'the patch file')
-    .requiredOption('--pub <pub.pem>', 'public key the patch must be signed with (PEM, DER, raw or hex)')
+    .option('--pub <pub.pem|hex>', 'public key the patch must be signed with: a file (PEM, DER, raw or hex) or 64 hex digits')
     .option('--old <image>', 'base image (.bin, .hex or .elf): check it, and apply the patch to it')
     .option('--new <image>', 'expected result image: compare with the applied result, or with the header without --old')
+    .option('--gap-fill <byte>', GAP_FILL_HELP)
     .option('--min-counter <n>', 'anti-rollback: refuse a security counter below <n> (or no counter)')
-    .option('--json', 'print one JSON document: { ok, checks: [{ name, ok, detail }] }')
+    .option('--json', 'print one JSON document, also when a check fails (docs/JSON.md)')
     .addHelpText(
       'after',
       `
@@ -41,18 +46,48 @@ Examples:
   smartdelta verify update.sdp --pub release.pub.pem --old app-v1.bin --new app-v2.bin --min-counter 7 --json`,
     )
     .action(async (patchPath: string, opts: VerifyCliOptions) => {
+      if (opts.pub === undefined) {
+        // verify answers "may a device trust this patch?", which takes a key. The other checks of an unsigned
+        // patch are in apply: base image, result hash, --min-counter.
+        throw new UsageError('verify needs --pub <key>: it checks the signature first; for an unsigned patch, "smartdelta apply <old> <patch> -o <new> --min-counter <n>" checks the base image, the result and the counter');
+      }
       const minCounter = opts.minCounter !== undefined ? parseInteger(opts.minCounter, '--min-counter', 0, 0xffffffff) : undefined;
+      const gapFill = parseGapFill(opts.gapFill);
       const options: VerifyOptions = { publicKey: loadPublicKeyFile(opts.pub) };
       const patch = readInputFile(patchPath, 'patch');
-      if (opts.old !== undefined) options.old = loadImageFile(opts.old, undefined, 'old image').data;
-      if (opts.new !== undefined) options.new = loadImageFile(opts.new, undefined, 'new image').data;
+      const oldImage = opts.old !== undefined ? loadImageFile(opts.old, undefined, 'old image', gapFill) : undefined;
+      if (oldImage) options.old = oldImage.data;
+      if (opts.new !== undefined) options.new = loadImageFile(opts.new, undefined, 'new image', gapFill).data;
       if (minCounter !== undefined) options.minCounter = minCounter;
 
-      const result = await verifyPatch(patch, options);
-      if (opts.json) printJson({ patch: patchPath, ok: result.ok, checks: result.checks });
-      else printChecks(patchPath, result.checks, result.ok);
-      if (!result.ok) throw new CheckFailedError(verifyFailureMessage(result));
+      const report = await verifyPatch(patch, options);
+      // Full hashes for a release record: the header's (null when it does not parse) and the given images'.
+      result({
+        input: patchPath,
+        patch: parsedPatch(patch),
+        images: { old: imageJson(opts.old, options.old), new: imageJson(opts.new, options.new) },
+        checks: report.checks.map((c) => ({ name: c.name, ok: c.ok, skipped: c.skipped === true, detail: c.detail })),
+      });
+      if (!opts.json) printChecks(patchPath, report.checks, report.ok);
+      if (!report.ok) {
+        const header = parsedPatch(patch) as { old: { size: number; sha256Prefix: string } } | null;
+        const hint = oldImage && header ? gapFillHint(opts.old!, oldImage, header.old, gapFill) : undefined;
+        throw new CheckFailedError(`${verifyFailureMessage(report)}${hint ?? ''}`);
+      }
     });
+}
+
+function parsedPatch(patch: Uint8Array): Record<string, unknown> | null {
+  try {
+    return patchJson(patchInfo(patch));
+  } catch (err) {
+    if (err instanceof SmartDeltaError) return null;
+    throw err;
+  }
+}
+
+function imageJson(path: string | undefined, data: Uint8Array | undefined): Record<string, unknown> | null {
+  return path === undefined || data === undefined ? null : { path, size: data.length, sha256: toHex(sha256(data)) };
 }
 
 function printChecks(patchPath: string, checks: VerifyCheck[], ok: boolean): void {
