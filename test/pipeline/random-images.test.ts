@@ -4,7 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyPatch } from '../../src/pipeline/apply.js';
+import { decompressLzma } from '../../src/codec/lzma.js';
+import { parsePatch } from '../../src/container/patch-file.js';
+import { applyPatch, programBound } from '../../src/pipeline/apply.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
 import type { CreateOptions, ImageInput } from '../../src/pipeline/create-patch.js';
 import { patchInfo } from '../../src/pipeline/info.js';
@@ -54,6 +56,24 @@ describe('random images with insertions, deletions and scattered edits', () => {
       for (const arch of ['none', 'cortex-m', 'auto'] as const) {
         const patch = await createPatch({ data: a, loadAddress: 0x0800_0000 }, { data: b, loadAddress: 0x0800_0000 }, { arch });
         expect(same(await applyPatch(a, patch.bytes), b), `${a.length} -> ${b.length} ${arch}`).toBe(true);
+      }
+    }
+  });
+
+  it('an LZMA window below 4 KiB is declared only for a program that fits in it (docs/FORMAT.md "Codec 1"), and the patch applies', async () => {
+    for (let seed = 0; seed < 8; seed++) {
+      const rand = prng(seed);
+      const data = Uint8Array.from({ length: 7000 }, () => Math.floor(rand() * 256));
+      const target = editedCopy(data, seed, 1 + (seed % 12));
+      for (const arch of ['none', 'cortex-m', 'auto'] as const) {
+        const { bytes } = await createPatch({ data, loadAddress: 0x0800_0000 }, { data: target, loadAddress: 0x0800_0000 }, { arch });
+        const { header, payload } = parsePatch(bytes);
+        if (header.lzma && header.lzma.dictSize < 4096) {
+          let programLength = 0;
+          await decompressLzma([payload], header.lzma, programBound(header), (chunk) => (programLength += chunk.length));
+          expect(programLength, `seed ${seed}, --arch ${arch}: a ${header.lzma.dictSize}-byte window`).toBeLessThanOrEqual(header.lzma.dictSize);
+        }
+        expect(same(await applyPatch(data, bytes), target), `seed ${seed}, --arch ${arch}`).toBe(true);
       }
     }
   });
