@@ -30,8 +30,11 @@ export interface VerifyReport {
 }
 
 export interface VerifyOptions {
-  /** The 32-byte Ed25519 public key the patch must be signed with. */
-  publicKey: Uint8Array;
+  /**
+   * The 32-byte Ed25519 public key the patch must be signed with. Without one, the signature checks are not
+   * run (they are not in the report) and the others are: an unsigned patch's base, result and counter.
+   */
+  publicKey?: Uint8Array;
   /** The base image: checks its size and SHA-256, and with it the result of applying the patch. */
   old?: Uint8Array;
   /** The expected result image: compared with the applied result, or with the header when `old` is absent. */
@@ -55,7 +58,7 @@ export function verifySignature(patchBytes: Uint8Array, publicKey: Uint8Array): 
   return report(signatureChecks(patchBytes, publicKey).checks);
 }
 
-function signatureChecks(patchBytes: Uint8Array, publicKey: Uint8Array): { checks: VerifyCheck[]; split?: SplitPatch } {
+function signatureChecks(patchBytes: Uint8Array, publicKey: Uint8Array | undefined): { checks: VerifyCheck[]; split?: SplitPatch } {
   let split: SplitPatch;
   try {
     split = splitPatch(patchBytes);
@@ -66,6 +69,12 @@ function signatureChecks(patchBytes: Uint8Array, publicKey: Uint8Array): { check
   }
   const head = split.body.length - split.header.payloadLength - split.header.tablesLength;
   const checks = [pass('format', `smartdelta patch v2: ${head}-byte header, ${split.header.tablesLength}-byte tables, ${split.header.payloadLength}-byte payload`)];
+  if (publicKey === undefined) {
+    // The bytes after the payload must still be nothing or one trailer: anything else is a damaged file.
+    const problem = split.trailer.length === 0 ? undefined : trailerProblem(split.trailer);
+    if (problem !== undefined) checks.push(fail('signature-block', problem));
+    return { checks, split };
+  }
   const problem = trailerProblem(split.trailer);
   if (problem !== undefined) {
     const reason = 'no well-formed signature block';
@@ -103,6 +112,7 @@ export async function verifyPatch(patchBytes: Uint8Array, options: VerifyOptions
   }
   if (options.old !== undefined || options.new !== undefined) {
     if (!header) checks.push(skip('result', 'the patch does not parse'));
+    else if (!signatureValid && options.publicKey === undefined) checks.push(skip('result', 'the bytes after the payload are not a signature block'));
     else if (options.old === undefined) checks.push(headerResultCheck(header, options.new!));
     else if (!signatureValid) checks.push(skip('result', 'the payload of a patch that fails the signature checks is not processed'));
     else if (!baseOk) checks.push(skip('result', 'the base image does not match'));

@@ -58,11 +58,18 @@ describe('verify and sign', () => {
     expect((await runCli(['verify', 'counted.sdp', '--pub', other])).code).toBe(1);
   });
 
-  it('verify without --pub says what it needs and where the unsigned checks are', async () => {
-    const run = await runCli(['verify', 'plain.sdp', '--old', 'old.elf']);
-    expect(run.code).toBe(2);
-    expect(errorOutputProblem(run)).toBeUndefined();
-    expect(run.stderr).toMatch(/verify needs --pub <key>.*smartdelta apply <old> <patch> -o <new> --min-counter <n>/);
+  it('verify without --pub runs the checks of an unsigned patch (base, result, counter), and needs one of them', async () => {
+    const ok = await runCli(['verify', 'plain.sdp', '--old', 'old.elf', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const names = JSON.parse(ok.stdout).checks.map((c: { name: string }) => c.name);
+    expect(names).toEqual(['format', 'base-image', 'result']);
+    const rollback = await runCli(['verify', 'plain.sdp', '--min-counter', '1']);
+    expect(rollback.code).toBe(1);
+    expect(rollback.stderr).toMatch(/security-counter/);
+    const nothing = await runCli(['verify', 'plain.sdp']);
+    expect(nothing.code).toBe(2);
+    expect(errorOutputProblem(nothing)).toBeUndefined();
+    expect(nothing.stderr).toMatch(/verify needs --pub <key> to check the signature, or --old, --new or --min-counter/);
   });
 
   it.skipIf(process.platform === 'win32')('sign -k with a public key: one error, no file-mode warning', async () => {

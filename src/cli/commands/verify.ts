@@ -13,7 +13,7 @@ import { GAP_FILL_HELP, gapFillHint, loadImageFile, parseGapFill } from '../imag
 import { loadPublicKeyFile } from '../keys.js';
 import { parseInteger } from '../options.js';
 import { patchJson, result } from '../json.js';
-import { color, printLine } from '../output.js';
+import { color, printLine, warn } from '../output.js';
 
 interface VerifyCliOptions {
   pub?: string;
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .command('verify')
     .description('check a patch: format, signature and key id, and optionally base image, result and anti-rollback counter')
     .argument('<patch>', 'the patch file')
-    .option('--pub <pub.pem|hex>', 'public key the patch must be signed with: a file (PEM, DER, raw or hex) or 64 hex digits')
+    .option('--pub <pub.pem|hex>', 'public key the patch must be signed with: a file (PEM, DER, raw or hex) or 64 hex digits; without it the signature is not checked')
     .option('--old <image>', 'base image (.bin, .hex or .elf): check it, and apply the patch to it')
     .option('--new <image>', 'expected result image: compare with the applied result, or with the header without --old')
     .option('--gap-fill <byte>', GAP_FILL_HELP)
@@ -46,14 +46,13 @@ Examples:
   smartdelta verify update.sdp --pub release.pub.pem --old app-v1.bin --new app-v2.bin --min-counter 7 --json`,
     )
     .action(async (patchPath: string, opts: VerifyCliOptions) => {
-      if (opts.pub === undefined) {
-        // verify answers "may a device trust this patch?", which takes a key. The other checks of an unsigned
-        // patch are in apply: base image, result hash, --min-counter.
-        throw new UsageError('verify needs --pub <key>: it checks the signature first; for an unsigned patch, "smartdelta apply <old> <patch> -o <new> --min-counter <n>" checks the base image, the result and the counter');
+      // Without --pub only a patch's other checks run; asking for none of them is a usage error (nothing to do).
+      if (opts.pub === undefined && opts.old === undefined && opts.new === undefined && opts.minCounter === undefined) {
+        throw new UsageError('verify needs --pub <key> to check the signature, or --old, --new or --min-counter for the checks of an unsigned patch');
       }
       const minCounter = opts.minCounter !== undefined ? parseInteger(opts.minCounter, '--min-counter', 0, 0xffffffff) : undefined;
       const gapFill = parseGapFill(opts.gapFill);
-      const options: VerifyOptions = { publicKey: loadPublicKeyFile(opts.pub) };
+      const options: VerifyOptions = opts.pub !== undefined ? { publicKey: loadPublicKeyFile(opts.pub) } : {};
       const patch = readInputFile(patchPath, 'patch');
       const oldImage = opts.old !== undefined ? loadImageFile(opts.old, undefined, 'old image', gapFill) : undefined;
       if (oldImage) options.old = oldImage.data;
@@ -61,6 +60,10 @@ Examples:
       if (minCounter !== undefined) options.minCounter = minCounter;
 
       const report = await verifyPatch(patch, options);
+      // A well-formed trailer after a patch that parses: signed, and nobody asked to check it.
+      if (opts.pub === undefined && report.ok && patchInfo(patch).signed) {
+        warn(`${patchPath} is signed but its signature was not checked; give --pub <key> to check it`);
+      }
       // Full hashes for a release record: the header's (null when it does not parse) and the given images'.
       result({
         input: patchPath,
