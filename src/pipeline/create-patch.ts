@@ -116,12 +116,12 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
       plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks, ram }));
     }
   }
-  let best: { plan: TransformPlan; encoded: EncodedCandidate } | undefined;
+  let best: { plan: TransformPlan; encoded: EncodedCandidate; dictSize: number } | undefined;
   for (const dictSize of sizes) {
     const sized = { ...options, dictSize };
     for (const plan of plans) {
       const encoded = plan === plainPlan && dictSize === sizes[0] ? await firstPlain : await encodeSmallest(plan, newImage.data, sized, quick, leanest);
-      if (encoded && (!best || candidateSize(encoded) < candidateSize(best.encoded))) best = { plan, encoded };
+      if (encoded && (!best || candidateSize(encoded) < candidateSize(best.encoded))) best = { plan, encoded, dictSize };
     }
   }
   if (!best) throw new CheckFailedError(noFitMessage(options, leanest.ram));
@@ -129,7 +129,7 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
   const sparseVariants = best.plan.variants.filter((v) => v.diffCoding === DiffCoding.sparse);
   const final =
     plans.length > 1 && sparseVariants.length > 0
-      ? await encodeSmallest({ ...best.plan, variants: sparseVariants }, newImage.data, { ...options, dictSize: best.encoded.lzma?.dictSize ?? sizes[0] })
+      ? await encodeSmallest({ ...best.plan, variants: sparseVariants }, newImage.data, { ...options, dictSize: best.dictSize })
       : undefined;
   const encoded = final && candidateSize(final) < candidateSize(best.encoded) ? final : best.encoded;
   return assemblePatch(oldImage, newImage, best.plan, encoded, options);
