@@ -70,7 +70,11 @@ describe('--json on success and on failure, against docs/schema/output.schema.js
     expect((await json(['info', 'signed.sdp'], 0)).patch.signed).toBe(true);
     expect((await json(['info', 'garbage.sdp'], 3)).error.code).toBe('invalid-input');
     const verified = await json(['verify', 'signed.sdp', '--pub', 'release.pub.pem', '--old', 'old.elf', '--new', 'new.bin'], 0);
-    expect(verified.images.old.sha256).toBe(verified.patch.old.sha256);
+    // Format v2 keeps the first 8 bytes of the base image's SHA-256; verify reports the full hashes of the images.
+    expect(verified.images.old.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(verified.patch.old.sha256Prefix).toMatch(/^[0-9a-f]{16}$/);
+    expect(verified.images.old.sha256.slice(0, 16)).toBe(verified.patch.old.sha256Prefix);
+    expect(verified.images.new.sha256).toBe(verified.patch.new.sha256);
     const failed = await json(['verify', 'update.sdp', '--pub', 'release.pub.pem'], 1);
     expect(failed.checks.find((c: { name: string }) => c.name === 'signature-block').ok).toBe(false);
     expect((await json(['verify', 'garbage.sdp', '--pub', 'release.pub.pem'], 1)).patch).toBeNull();
