@@ -106,14 +106,7 @@ typedef int (*sd_patch_verify_fn)(const uint8_t msg[SD_PATCH_MESSAGE_SIZE],
                                   const uint8_t key_id[SD_PATCH_KEY_ID_SIZE], void *user);
 
 typedef struct sd_patch_header {
-  uint32_t old_size, new_size;
-  uint32_t old_address, new_address; /* load addresses */
-  uint32_t payload_length;  /* bytes of payload, after the tables */
-  uint32_t tables_length;   /* bytes of the tables section (sectioned or relocated), else 0 */
-  uint32_t program_length;  /* codec 2 only: the decoded payload's length */
-  uint32_t header_length;   /* bytes of the header: the tables start there */
-  uint8_t old_check[SD_PATCH_OLD_CHECK_SIZE]; /* first bytes of SHA-256(old image) */
-  uint8_t new_sha256[32];
+  /* (The byte fields first: Thumb-2 has 16-bit byte loads only for offsets below 32.) */
   uint8_t flags;            /* the header's flags byte (SD_PATCH_FLAG_*) */
   uint8_t transform, codec; /* from flags */
   uint8_t lc, lp, pb, window_log2; /* codec 1 only */
@@ -121,6 +114,14 @@ typedef struct sd_patch_header {
   /* Optional fields (flags): versions as offsets into the header bytes. */
   uint8_t version_from_offset, version_to_offset;
   uint8_t version_from_length, version_to_length;
+  uint8_t old_check[SD_PATCH_OLD_CHECK_SIZE]; /* first bytes of SHA-256(old image) */
+  uint8_t new_sha256[32];
+  uint32_t old_size, new_size;
+  uint32_t old_address, new_address; /* load addresses */
+  uint32_t payload_length;  /* bytes of payload, after the tables */
+  uint32_t tables_length;   /* bytes of the tables section (sectioned or relocated), else 0 */
+  uint32_t program_length;  /* codec 2 only: the decoded payload's length */
+  uint32_t header_length;   /* bytes of the header: the tables start there */
   uint64_t security_counter;
 } sd_patch_header;
 
