@@ -41,11 +41,12 @@ static uint32_t read_uvarint(sd_reader *r) {
   return 0;
 }
 
-/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, at most U+10FFFF. */
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, at most U+10FFFF.
+ * A sequence of 1 + more bytes must code at least 2^(5 * more + 1): 0x800 and
+ * 0x10000 for 3 and 4 bytes (2 bytes: the lead byte 0xC2 or more does it). */
 static int utf8_valid(const uint8_t *s, uint32_t n) {
   uint32_t i = 0;
   while (i < n) {
-    static const uint32_t shortest[4] = {0, 0x80u, 0x800u, 0x10000u};
     uint32_t b = s[i++], cp, more, k;
     if (b < 0x80u) continue;
     more = b >= 0xF0u ? 3u : b >= 0xE0u ? 2u : 1u;
@@ -56,7 +57,7 @@ static int utf8_valid(const uint8_t *s, uint32_t n) {
       if ((b & 0xC0u) != 0x80u) return 0;
       cp = (cp << 6) | (b & 0x3Fu);
     }
-    if (cp < shortest[more] || cp > 0x10FFFFu || (cp >= 0xD800u && cp <= 0xDFFFu)) return 0;
+    if (cp < (1u << (5u * more + 1u)) || cp > 0x10FFFFu || (cp >= 0xD800u && cp <= 0xDFFFu)) return 0;
   }
   return 1;
 }

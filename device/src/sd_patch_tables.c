@@ -11,11 +11,20 @@
 
 #define CORRUPT SD_PATCH_ERR_CORRUPT
 
+/* Every check of the tables fails the same way (sticky, first error wins):
+ * one out-of-line call per check site instead of loading the code at each. */
+#ifdef __GNUC__
+__attribute__((noinline))
+#endif
+static void corrupt(sd_patch_ctx *c) {
+  sd_fail(c, CORRUPT);
+}
+
 /* Byte off of the tables section; 0 after an error. */
 static uint32_t tables_byte(sd_patch_ctx *c, uint32_t off) {
   uint32_t n;
   if (off >= c->tables_length || c->status) {
-    sd_fail(c, CORRUPT);
+    corrupt(c);
     return 0;
   }
   if (c->read_patch == NULL) return c->tables.copy[off];
@@ -50,7 +59,7 @@ static uint32_t read_varint(sd_patch_ctx *c, uint32_t *pos) {
       return v;
     }
   }
-  sd_fail(c, CORRUPT);
+  corrupt(c);
   return 0;
 }
 
@@ -61,7 +70,7 @@ static uint32_t read_bits(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t
   for (; n > 0; n--) {
     at = (*bit)++;
     if (at >= end) {
-      sd_fail(c, CORRUPT);
+      corrupt(c);
       return 0;
     }
     v = (v << 1) | ((tables_byte(c, at >> 3) >> (7u - (at & 7u))) & 1u);
@@ -75,7 +84,7 @@ static uint32_t read_eg(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t o
   uint32_t z = 0;
   while (read_bits(c, bit, end, 1) == 0) {
     if (c->status || ++z > 31u - order) {
-      sd_fail(c, CORRUPT);
+      corrupt(c);
       return 0;
     }
   }
@@ -85,7 +94,7 @@ static uint32_t read_eg(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t o
 
 /* A bit stream's end: fewer than 8 bits left after bit, all 0. */
 static void check_end(sd_patch_ctx *c, uint32_t bit, uint32_t end) {
-  if (end - bit >= 8u || read_bits(c, &bit, end, end - bit) != 0) sd_fail(c, CORRUPT);
+  if (end - bit >= 8u || read_bits(c, &bit, end, end - bit) != 0) corrupt(c);
 }
 
 /* A checkpointed bit stream (docs/FORMAT.md, "Checkpoints"): n checkpoints
@@ -120,7 +129,7 @@ static void cp_check(sd_patch_ctx *c, const sd_cps *s, uint32_t i, uint32_t g, c
   uint32_t f;
   if (s->n == 0 || i == 0 || (i & ((1u << g) - 1u)) != 0) return; /* none (plain sectioned: G = 1) */
   for (f = 0; f < s->k; f++)
-    if (cp_get(c, s, i >> g, f) != want[f]) sd_fail(c, CORRUPT);
+    if (cp_get(c, s, i >> g, f) != want[f]) corrupt(c);
 }
 
 static void control_cps(const sd_patch_ctx *c, sd_cps *s) {
@@ -139,18 +148,20 @@ static void map_cps(const sd_patch_vmap *m, sd_cps *s) {
 
 void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z) {
   /* seek: zigzag, so z odd moves back (z + 1) / 2, z even forward z / 2 */
-  uint32_t half = z >> 1, start;
+  uint32_t half = z >> 1, start, room;
   if (z & 1u) {
-    if (half >= k->old_pos) sd_fail(c, CORRUPT);
+    if (half >= k->old_pos) corrupt(c);
     start = k->old_pos - half - 1u;
   } else {
-    if (half > c->old_size - k->old_pos) sd_fail(c, CORRUPT);
+    if (half > c->old_size - k->old_pos) corrupt(c);
     start = k->old_pos + half;
   }
-  /* The copy inside the old image, the entry not empty, the new image not passed. */
-  if (c->status || k->copy > c->old_size - start || (k->copy | k->extra) == 0 ||
-      (uint64_t)k->new_pos + k->copy + k->extra > c->new_size) {
-    sd_fail(c, CORRUPT);
+  /* The copy inside the old image, the entry not empty, the new image not
+   * passed (in 32 bits: room is what is left of it). */
+  room = c->new_size - k->new_pos;
+  if (c->status || k->copy > c->old_size - start || (k->copy | k->extra) == 0 || k->new_pos > c->new_size ||
+      k->copy > room || k->extra > room - k->copy) {
+    corrupt(c);
     return;
   }
   k->start = start;
@@ -173,7 +184,7 @@ uint32_t sd_tables_entry(sd_patch_ctx *c, sd_patch_cursor *k) {
 static void open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_t *bits, uint32_t *end) {
   uint32_t n = read_varint(c, pos), left = c->tables_length - *pos;
   if (c->status || cp_bytes > left || n > left - cp_bytes) {
-    sd_fail(c, CORRUPT);
+    corrupt(c);
     return;
   }
   *pos += cp_bytes;
@@ -185,7 +196,7 @@ static void open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_
 /* A one-byte field at *pos, lo to hi (CORRUPT otherwise). */
 static uint8_t read_field(sd_patch_ctx *c, uint32_t *pos, uint32_t lo, uint32_t hi) {
   uint32_t v = tables_byte(c, (*pos)++);
-  if (v - lo > hi - lo) sd_fail(c, CORRUPT);
+  if (v - lo > hi - lo) corrupt(c);
   return (uint8_t)v;
 }
 
@@ -206,11 +217,11 @@ static SD_INLINE void read_orders(sd_patch_ctx *c, uint32_t *pos, uint8_t *order
 static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t limit) {
   uint32_t count = read_varint(c, pos), span, i, d, start = 0, bit, want[2];
   sd_cps cps;
-  if (count > limit) sd_fail(c, CORRUPT);
+  if (count > limit) corrupt(c);
   if (count == 0 || c->status) return;
   m->base = read_varint(c, pos);
   span = read_varint(c, pos);
-  if (span == 0 || span - 1u > 0xFFFFFFFFu - m->base) sd_fail(c, CORRUPT);
+  if (span == 0 || span - 1u > 0xFFFFFFFFu - m->base) corrupt(c);
   m->last = m->base + (span - 1u);
   read_orders(c, pos, m->order, 2);
   read_group(c, pos, &m->group_log2, &m->cp_width);
@@ -222,7 +233,7 @@ static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t 
   for (i = 0; i < count && !c->status; i++) {
     want[0] = bit - m->bits; /* a checkpoint: the record's bit position and start */
     d = read_eg(c, &bit, m->end, m->order[0]);
-    if (i == 0 ? d != 0 : d == 0 || d >= span - start) sd_fail(c, CORRUPT);
+    if (i == 0 ? d != 0 : d == 0 || d >= span - start) corrupt(c);
     want[1] = start += d;
     (void)read_eg(c, &bit, m->end, m->order[1]); /* any shift: its zigzag is below 2^32 */
     cp_check(c, &cps, i, m->group_log2, want);
@@ -240,7 +251,7 @@ static SD_INLINE uint32_t open_tables(sd_patch_ctx *c) {
   if (c->mode & SD_MODE_SECTIONED) {
     n = read_varint(c, &pos);
     read_orders(c, &pos, c->order, 3);
-    if (n > SD_PATCH_MAX_ENTRIES) sd_fail(c, CORRUPT);
+    if (n > SD_PATCH_MAX_ENTRIES) corrupt(c);
     if (c->mode & SD_MODE_RELOC) {
       c->tab.sec.min_segment = read_varint(c, &pos);
       read_group(c, &pos, &c->group_log2, &c->cp_width);
@@ -251,7 +262,7 @@ static SD_INLINE uint32_t open_tables(sd_patch_ctx *c) {
   }
   if (c->recognizers & SD_REC_RAM) open_map(c, &c->ram, &pos, SD_PATCH_MAX_RAM_SEGMENTS);
   if (c->recognizers & SD_REC_CONST) open_map(c, &c->consts, &pos, SD_PATCH_MAX_CONST_SEGMENTS);
-  if (pos != c->tables_length) sd_fail(c, CORRUPT);
+  if (pos != c->tables_length) corrupt(c);
   return n;
 }
 
@@ -272,14 +283,14 @@ void sd_tables_check(sd_patch_ctx *c) {
     want[2] = k.new_pos;
     cp_check(c, &cps, i, c->group_log2, want);
     if (sd_tables_entry(c, &k)) {
-      if (k.start < want[3]) sd_fail(c, CORRUPT); /* old starts strictly increase */
+      if (k.start < want[3]) corrupt(c); /* old starts strictly increase */
       want[3] = k.start + 1u;
       want[4] = k.new_start;
     }
   }
   /* The bit stream's end; the new image covered. */
   check_end(c, k.bit, c->tab.sec.bits_end);
-  if (k.new_pos != c->new_size) sd_fail(c, CORRUPT);
+  if (k.new_pos != c->new_size) corrupt(c);
   c->seq.bit = c->tab.sec.bits_start;
 }
 
