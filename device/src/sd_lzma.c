@@ -215,13 +215,23 @@ static void literal_start(sd_lzma_dec *d) {
   }
 }
 
-/* Checks a decoded match against the window and the declared size. */
+/* Checks a decoded match against the window and the declared size: SD_LZMA_OK or SD_LZMA_ERR_DATA. */
 static int copy_start(sd_lzma_dec *d, uint32_t len) {
-  if (d->rep[0] >= d->win_fill) return 0; /* beyond decoded data or the window */
-  if (d->remaining < len) return 0; /* an unknown size never has fewer than 2^63 left */
+  if (d->rep[0] >= d->win_fill) return SD_LZMA_ERR_DATA; /* beyond decoded data or the window */
+  if (d->remaining < len) return SD_LZMA_ERR_DATA;       /* an unknown size never has fewer than 2^63 left */
   d->copy_left = len;
   d->step = ST_COPY;
-  return 1;
+  return SD_LZMA_OK;
+}
+
+/* rep[k] (k = 1 to 3) becomes rep[0], the distances before it move up one.
+ * (Written out: as a loop, gcc calls memmove.) */
+static void rep_move(sd_lzma_dec *d, uint32_t k) {
+  uint32_t dist = d->rep[k];
+  if (k > 2u) d->rep[3] = d->rep[2];
+  if (k > 1u) d->rep[2] = d->rep[1];
+  d->rep[1] = d->rep[0];
+  d->rep[0] = dist;
 }
 
 static void rep_len_start(sd_lzma_dec *d) {
@@ -299,10 +309,8 @@ static int run_step(sd_lzma_dec *d) {
     if (bit) {
       if (d->remaining == 0 || d->win_fill == 0) return SD_LZMA_ERR_DATA;
       d->step = ST_REP_G0;
-    } else { /* simple match: distance history shifts, new distance follows */
-      d->rep[3] = d->rep[2];
-      d->rep[2] = d->rep[1];
-      d->rep[1] = d->rep[0];
+    } else { /* simple match: distance history shifts, new distance follows (rep[0] set then) */
+      rep_move(d, 3);
       d->lzma_state = state_after(d->lzma_state, 7, 10);
       d->is_match = 1;
       d->len_probs = P_LEN;
@@ -320,29 +328,19 @@ static int run_step(sd_lzma_dec *d) {
       return SD_LZMA_OK;
     }
     d->lzma_state = state_after(d->lzma_state, 9, 11); /* short rep: 1 byte */
-    return copy_start(d, 1) ? SD_LZMA_OK : SD_LZMA_ERR_DATA;
+    return copy_start(d, 1);
 
   case ST_REP_G1:
     if (bit) {
       d->step = ST_REP_G2;
     } else {
-      d->dist = d->rep[1];
-      d->rep[1] = d->rep[0];
-      d->rep[0] = d->dist;
+      rep_move(d, 1);
       rep_len_start(d);
     }
     return SD_LZMA_OK;
 
   case ST_REP_G2:
-    if (bit) {
-      d->dist = d->rep[3];
-      d->rep[3] = d->rep[2];
-    } else {
-      d->dist = d->rep[2];
-    }
-    d->rep[2] = d->rep[1];
-    d->rep[1] = d->rep[0];
-    d->rep[0] = d->dist;
+    rep_move(d, 2u + (uint32_t)bit);
     rep_len_start(d);
     return SD_LZMA_OK;
 
@@ -367,7 +365,7 @@ static int run_step(sd_lzma_dec *d) {
 
   case ST_LEN_DONE:
     d->len = d->len_add + d->tree_sym - d->tree_limit;
-    if (!d->is_match) return copy_start(d, d->len + MATCH_MIN_LEN) ? SD_LZMA_OK : SD_LZMA_ERR_DATA;
+    if (!d->is_match) return copy_start(d, d->len + MATCH_MIN_LEN);
     /* "The distance decoder": 6-bit slot chosen by min(len, 3). */
     tree_start(d, P_POS_SLOT + ((d->len < 3u ? d->len : 3u) << 6), 6, ST_SLOT_DONE);
     return SD_LZMA_OK;
@@ -411,9 +409,8 @@ static int run_step(sd_lzma_dec *d) {
       d->step = ST_FINISH;
       return SD_LZMA_OK;
     }
-    if (d->remaining == 0) return SD_LZMA_ERR_DATA;
-    d->rep[0] = d->dist;
-    return copy_start(d, d->len + MATCH_MIN_LEN) ? SD_LZMA_OK : SD_LZMA_ERR_DATA;
+    d->rep[0] = d->dist; /* a known size already reached fails in copy_start (len >= 2) */
+    return copy_start(d, d->len + MATCH_MIN_LEN);
 
   case ST_COPY:
     while (d->copy_left) {

@@ -49,7 +49,7 @@ static int utf8_valid(const uint8_t *s, uint32_t n) {
   while (i < n) {
     uint32_t b = s[i++], cp, more, k;
     if (b < 0x80u) continue;
-    more = b >= 0xF0u ? 3u : b >= 0xE0u ? 2u : 1u;
+    more = 1u + (b >= 0xE0u) + (b >= 0xF0u);
     if (b < 0xC2u || b > 0xF4u || n - i < more) return 0;
     cp = b & (0x3Fu >> more);
     for (k = 0; k < more; k++) {
