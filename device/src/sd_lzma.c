@@ -59,9 +59,9 @@ enum step {
   ST_REP_G2,
   ST_LEN_CHOICE,
   ST_LEN_CHOICE2,
+  ST_LIT_MATCHED, /* a literal's bits while they agree with the match byte */
+  ST_TREE,        /* a bit tree's next bit, then next_step */
   /* The rest: */
-  ST_LIT_MATCHED, /* literal bits while they agree with the match byte */
-  ST_TREE,        /* a bit tree in progress, then next_step */
   ST_LIT_DONE,    /* emit the literal */
   ST_LEN_DONE,
   ST_SLOT_DONE,
@@ -248,13 +248,18 @@ static int run_step(sd_lzma_dec *d) {
   uint32_t pos_state = d->total_pos & d->pb_mask, i = d->step - (uint32_t)ST_SYMBOL, prob;
 
   /* The one-bit states share their decode: the probability, then the bit. */
-  if (i <= ST_LEN_CHOICE2 - ST_SYMBOL) {
+next_bit:
+  if (i <= ST_TREE - ST_SYMBOL) {
     if (i == 0 && d->remaining == 0) { /* a known size reached */
       /* "The end of stream": finished without marker when code == 0. */
       if (!rc_normalize(d)) return NEED_MORE;
       if (d->code == 0) return SD_LZMA_DONE;
     }
-    if (i >= ST_LEN_CHOICE - ST_SYMBOL) prob = d->len_probs + (i - (ST_LEN_CHOICE - ST_SYMBOL));
+    if (i >= ST_LIT_MATCHED - ST_SYMBOL) {
+      prob = d->tree_base + d->tree_sym; /* a matched literal: 0x100 more, 0x200 when the match bit is 1 */
+      if (i == ST_LIT_MATCHED - ST_SYMBOL) prob += 0x100u + ((d->match_byte >> 7) & 1u) * 0x100u;
+    } else if (i >= ST_LEN_CHOICE - ST_SYMBOL)
+      prob = d->len_probs + (i - (ST_LEN_CHOICE - ST_SYMBOL));
     else prob = bit_probs[i] + (i == 0 || i == ST_REP0_LONG - ST_SYMBOL ? ((uint32_t)d->lzma_state << 4) + pos_state
                                                                           : d->lzma_state);
     bit = rc_bit(d, prob);
@@ -283,18 +288,13 @@ static int run_step(sd_lzma_dec *d) {
     return SD_LZMA_OK;
 
   case ST_LIT_MATCHED: /* "The literal decoder": matched literal bits, then plain ones */
-  case ST_TREE:        /* "Bit tree decoder", forward and reverse */
-    while (d->tree_sym < d->tree_limit) {
-      uint32_t match_bit = (d->match_byte >> 7) & 1u;
-      prob = d->tree_base + d->tree_sym;
-      if (d->step == ST_LIT_MATCHED) prob += 0x100u + (match_bit << 8);
-      bit = rc_bit(d, prob);
-      if (bit < 0) return NEED_MORE;
-      d->tree_sym = (d->tree_sym << 1) | (uint32_t)bit;
-      d->tree_rev |= (uint32_t)bit << d->tree_bit_index++;
-      d->match_byte = (uint8_t)(d->match_byte << 1);
-      if ((uint32_t)bit != match_bit) d->step = ST_TREE; /* the rest of a literal: plain */
-    }
+  case ST_TREE:        /* "Bit tree decoder", forward and reverse: one bit per step */
+    d->tree_sym = (d->tree_sym << 1) | (uint32_t)bit;
+    d->tree_rev |= (uint32_t)bit << d->tree_bit_index++;
+    if ((uint32_t)bit != ((d->match_byte >> 7) & 1u)) d->step = ST_TREE; /* the rest of a literal: plain */
+    d->match_byte = (uint8_t)(d->match_byte << 1);
+    i = d->step - (uint32_t)ST_SYMBOL;
+    if (d->tree_sym < d->tree_limit) goto next_bit; /* the tree's next bit without a return (speed) */
     d->step = d->next_step;
     return SD_LZMA_OK;
 

@@ -115,10 +115,11 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   if (h->codec == SD_PATCH_CODEC_LZMA1) {
     props = sd_read_u8(&r);
     h->window_log2 = sd_read_u8(&r);
-    h->lc = (uint8_t)(props % 9u);
-    h->lp = (uint8_t)(props / 9u % 5u);
-    h->pb = (uint8_t)(props / 45u);
-    REQUIRE(props < 225u && h->window_log2 - 8u <= 18u && h->lc + h->lp <= 4u, fail);
+    h->lc = (uint8_t)(props % 9u); /* props = (pb * 5 + lp) * 9 + lc */
+    props /= 9u;
+    h->lp = (uint8_t)(props % 5u);
+    h->pb = (uint8_t)(props / 5u);
+    REQUIRE(props < 25u && h->window_log2 - 8u <= 18u && h->lc + h->lp <= 4u, fail);
   } else if (h->codec == SD_PATCH_CODEC_LZS) {
     /* docs/LZS.md: the parameter byte, then the program length (its unpacked
      * size; the limit is below 2^31 as new_size is at most 2^26). */

@@ -157,10 +157,13 @@ void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z) {
     start = k->old_pos + half;
   }
   /* The copy inside the old image, the entry not empty, the new image not
-   * passed (in 32 bits: room is what is left of it). */
+   * passed. In 32 bits: a cursor never passes either image (old_pos <=
+   * old_size, new_pos <= new_size: every step is checked here, and the
+   * checkpoints a lookup starts from were checked against such steps), so
+   * room is what is left of the new image. */
   room = c->new_size - k->new_pos;
-  if (c->status || k->copy > c->old_size - start || (k->copy | k->extra) == 0 || k->new_pos > c->new_size ||
-      k->copy > room || k->extra > room - k->copy) {
+  if (c->status || k->copy > c->old_size - start || (k->copy | k->extra) == 0 || k->copy > room ||
+      k->extra > room - k->copy) {
     corrupt(c);
     return;
   }
