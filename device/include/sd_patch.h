@@ -173,18 +173,19 @@ typedef struct sd_patch_ctx {
      * segment flag, extra); count, the next to apply, the segment key */
     struct { uint32_t *entries; uint32_t count, next, key; } tf;
   } tab;
-  uint32_t fs_lo, fs_hi, fs_shift; /* last flashShift: valid for o in [fs_lo, fs_hi) */
+  uint32_t fs_lo, fs_hi; /* the last flashShift (fs_shift) is valid for o in [fs_lo, fs_hi) */
   /* cache = tables[cache_offset, + SD_PATCH_TCACHE) clipped to the tables;
    * tables_length when it holds nothing */
   uint32_t cache_offset;
-  sd_patch_vmap ram, consts;
   union {
     uint8_t *copy;   /* streaming mode: the tables' copy in the work buffer */
     uint32_t offset; /* stored mode: where they are in the patch file */
   } tables;
+  void *user;
   sd_patch_read_fn read_old, read_patch;
   sd_patch_write_fn write_new;
-  void *user;
+  uint32_t fs_shift;
+  sd_patch_vmap ram, consts; /* (after the often used words: reached through pointers) */
   uint8_t new_sha256[32];
   uint8_t cache[SD_PATCH_TCACHE];
   uint8_t buf[SD_PATCH_BUF];

@@ -17,9 +17,8 @@ static void reader_fail(sd_reader *r, int err) {
 }
 
 uint8_t sd_read_u8(sd_reader *r) {
-  if (r->err) return 0;
   if (r->p == r->end) {
-    reader_fail(r, r->short_err);
+    reader_fail(r, SD_PATCH_NEED_MORE);
     return 0;
   }
   return *r->p++;
@@ -30,7 +29,7 @@ uint8_t sd_read_u8(sd_reader *r) {
 static uint32_t read_uvarint(sd_reader *r) {
   uint32_t v = 0, b, shift;
   for (shift = 0; shift < 35u; shift += 7u) {
-    b = sd_read_u8(r); /* 0 after an error: ends the loop */
+    b = sd_read_u8(r); /* 0 when short: ends the loop */
     v |= (b & 0x7Fu) << shift;
     if (b < 0x80u) {
       if ((b == 0 && shift > 0) || (shift == 28u && b > 0x0Fu)) break;
@@ -96,7 +95,6 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   r.p = buf;
   r.end = buf + len;
   r.err = 0;
-  r.short_err = SD_PATCH_NEED_MORE;
   /* "SD", then version 2 only (a version 1 file, "SDLT", has 'L' there). */
   REQUIRE(sd_read_u8(&r) == 0x53u && sd_read_u8(&r) == 0x44u, corrupt);
   REQUIRE(sd_read_u8(&r) == 2u, fail);

@@ -4,11 +4,12 @@
 
 #include "sd_patch.h"
 
-/* Bounds-checked reader of header bytes. Running out sets err to short_err;
- * the first error sticks and later reads return 0. */
+/* Bounds-checked reader of header bytes. Running out sets err to
+ * SD_PATCH_NEED_MORE and reads 0; the first error sticks (reads go on, but
+ * the parse reports err). */
 typedef struct sd_reader {
   const uint8_t *p, *end;
-  int err, short_err;
+  int err;
 } sd_reader;
 
 uint8_t sd_read_u8(sd_reader *r);
