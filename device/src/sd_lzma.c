@@ -259,7 +259,7 @@ next_bit:
       prob = d->tree_base + d->tree_sym; /* a matched literal: 0x100 more, 0x200 when the match bit is 1 */
       if (i == ST_LIT_MATCHED - ST_SYMBOL) prob += 0x100u + ((d->match_byte >> 7) & 1u) * 0x100u;
     } else if (i >= ST_LEN_CHOICE - ST_SYMBOL)
-      prob = d->len_probs + (i - (ST_LEN_CHOICE - ST_SYMBOL));
+      prob = d->len_probs + (i - (ST_LEN_CHOICE - ST_SYMBOL)); /* LEN_CHOICE 0, LEN_CHOICE2 1 */
     else prob = bit_probs[i] + (i == 0 || i == ST_REP0_LONG - ST_SYMBOL ? ((uint32_t)d->lzma_state << 4) + pos_state
                                                                           : d->lzma_state);
     bit = rc_bit(d, prob);
