@@ -43,47 +43,51 @@ extern "C" {
 #define SD_LZMA_PROBS_COUNT(lc, lp) (1846u + ((size_t)0x300u << ((lc) + (lp))))
 
 typedef struct sd_lzma_dec {
-  /* configuration */
-  uint16_t *probs;
-  uint8_t *window;
-  uint32_t window_size;
-  uint8_t lc, lp_mask, pb_mask;
-  uint8_t size_known;
-  uint64_t remaining; /* bytes still to produce when size_known */
-
-  /* range decoder */
-  uint32_t range, code;
-
-  /* dictionary window */
-  uint32_t win_pos;   /* next write index in window */
-  uint32_t win_fill;  /* valid bytes in window (saturates at window_size) */
-  uint32_t total_pos; /* bytes produced, modulo 2^32 (only low bits used) */
-
+  /* (Field order matters for code size: Thumb-2 has 16-bit loads and stores
+   * only for small offsets, so the byte fields come first.) */
   /* LZMA state machine */
-  uint32_t rep[4];
-  uint32_t dist;
-  uint32_t len;
-  uint32_t copy_left;
-  uint8_t lzma_state; /* 0..11 */
   uint8_t step;       /* where decoding resumes */
   uint8_t next_step;  /* continuation after a bit tree */
+  uint8_t lzma_state; /* 0..11 */
   uint8_t is_match;   /* 1: simple match (distance follows), 0: rep match */
   uint8_t match_byte; /* for matched literals */
   uint8_t init_left;  /* range coder init bytes still to read */
   uint8_t direct_left;
   uint8_t len_add;
+  uint8_t tree_bit_index; /* bit tree in progress: bits decoded */
+  /* configuration */
+  uint8_t lc, lp_mask, pb_mask;
+  uint8_t size_known;
   uint16_t len_probs; /* offset of the current length coder */
+
+  /* range decoder */
+  uint32_t range, code;
 
   /* bit tree in progress */
   uint32_t tree_base;
   uint32_t tree_sym;
   uint32_t tree_limit;
   uint32_t tree_rev; /* reverse-order result */
-  uint8_t tree_bit_index;
+
+  uint32_t rep[4];
+  uint32_t dist;
+  uint32_t len;
+  uint32_t copy_left;
+
+  /* dictionary window */
+  uint32_t win_pos;   /* next write index in window */
+  uint32_t win_fill;  /* valid bytes in window (saturates at window_size) */
+  uint32_t total_pos; /* bytes produced, modulo 2^32 (only low bits used) */
 
   /* current call's buffers */
   const uint8_t *in, *in_end;
   uint8_t *out, *out_end;
+
+  /* configuration */
+  uint16_t *probs;
+  uint8_t *window;
+  uint32_t window_size;
+  uint64_t remaining; /* bytes still to produce; from 2^64 - 1 when the size is unknown, so never 0 */
 } sd_lzma_dec;
 
 /* Number of uint16_t probabilities needed for lc/lp (0 when out of range). */

@@ -106,14 +106,7 @@ typedef int (*sd_patch_verify_fn)(const uint8_t msg[SD_PATCH_MESSAGE_SIZE],
                                   const uint8_t key_id[SD_PATCH_KEY_ID_SIZE], void *user);
 
 typedef struct sd_patch_header {
-  uint32_t old_size, new_size;
-  uint32_t old_address, new_address; /* load addresses */
-  uint32_t payload_length;  /* bytes of payload, after the tables */
-  uint32_t tables_length;   /* bytes of the tables section (sectioned or relocated), else 0 */
-  uint32_t program_length;  /* codec 2 only: the decoded payload's length */
-  uint32_t header_length;   /* bytes of the header: the tables start there */
-  uint8_t old_check[SD_PATCH_OLD_CHECK_SIZE]; /* first bytes of SHA-256(old image) */
-  uint8_t new_sha256[32];
+  /* (The byte fields first: Thumb-2 has 16-bit byte loads only for offsets below 32.) */
   uint8_t flags;            /* the header's flags byte (SD_PATCH_FLAG_*) */
   uint8_t transform, codec; /* from flags */
   uint8_t lc, lp, pb, window_log2; /* codec 1 only */
@@ -121,6 +114,14 @@ typedef struct sd_patch_header {
   /* Optional fields (flags): versions as offsets into the header bytes. */
   uint8_t version_from_offset, version_to_offset;
   uint8_t version_from_length, version_to_length;
+  uint8_t old_check[SD_PATCH_OLD_CHECK_SIZE]; /* first bytes of SHA-256(old image) */
+  uint8_t new_sha256[32];
+  uint32_t old_size, new_size;
+  uint32_t old_address, new_address; /* load addresses */
+  uint32_t payload_length;  /* bytes of payload, after the tables */
+  uint32_t tables_length;   /* bytes of the tables section (sectioned or relocated), else 0 */
+  uint32_t program_length;  /* codec 2 only: the decoded payload's length */
+  uint32_t header_length;   /* bytes of the header: the tables start there */
   uint64_t security_counter;
 } sd_patch_header;
 
@@ -172,18 +173,19 @@ typedef struct sd_patch_ctx {
      * segment flag, extra); count, the next to apply, the segment key */
     struct { uint32_t *entries; uint32_t count, next, key; } tf;
   } tab;
-  uint32_t fs_lo, fs_hi, fs_shift; /* last flashShift: valid for o in [fs_lo, fs_hi) */
+  uint32_t fs_lo, fs_hi; /* the last flashShift (fs_shift) is valid for o in [fs_lo, fs_hi) */
   /* cache = tables[cache_offset, + SD_PATCH_TCACHE) clipped to the tables;
    * tables_length when it holds nothing */
   uint32_t cache_offset;
-  sd_patch_vmap ram, consts;
   union {
     uint8_t *copy;   /* streaming mode: the tables' copy in the work buffer */
     uint32_t offset; /* stored mode: where they are in the patch file */
   } tables;
+  void *user;
   sd_patch_read_fn read_old, read_patch;
   sd_patch_write_fn write_new;
-  void *user;
+  uint32_t fs_shift;
+  sd_patch_vmap ram, consts; /* (after the often used words: reached through pointers) */
   uint8_t new_sha256[32];
   uint8_t cache[SD_PATCH_TCACHE];
   uint8_t buf[SD_PATCH_BUF];

@@ -50,10 +50,8 @@
 
 enum step {
   ST_INIT,        /* reading the 5 range coder init bytes */
+  /* One adaptive bit each (run_step decodes it before the switch): */
   ST_SYMBOL,      /* IsMatch bit: literal or match */
-  ST_LIT_MATCHED, /* literal bits while they agree with the match byte */
-  ST_TREE,        /* a bit tree in progress, then next_step */
-  ST_LIT_DONE,    /* emit the literal */
   ST_IS_REP,
   ST_REP_G0,
   ST_REP0_LONG,
@@ -61,6 +59,10 @@ enum step {
   ST_REP_G2,
   ST_LEN_CHOICE,
   ST_LEN_CHOICE2,
+  ST_LIT_MATCHED, /* a literal's bits while they agree with the match byte */
+  ST_TREE,        /* a bit tree's next bit, then next_step */
+  /* The rest: */
+  ST_LIT_DONE,    /* emit the literal */
   ST_LEN_DONE,
   ST_SLOT_DONE,
   ST_DIRECT,      /* direct bits of a long distance */
@@ -71,6 +73,11 @@ enum step {
   ST_ERROR,
   ST_BAD_PARAM    /* sd_lzma_init failed */
 };
+
+/* The probabilities of the one-bit states ST_SYMBOL..ST_REP_G2; IsMatch and
+ * IsRep0Long have 16 per state (by pos state), the others one. */
+static const uint16_t bit_probs[6] = {P_IS_MATCH, P_IS_REP, P_IS_REP_G0, P_IS_REP0_LONG, P_IS_REP_G1,
+                                      P_IS_REP_G2};
 
 #define NEED_MORE 2 /* internal: blocked on input or output */
 
@@ -170,12 +177,15 @@ static void window_put(sd_lzma_dec *d, uint8_t b) {
   if (++d->win_pos == d->window_size) d->win_pos = 0;
   if (d->win_fill < d->window_size) d->win_fill++;
   d->total_pos++;
-  d->remaining--; /* meaningful only when size_known */
+  d->remaining--; /* from SD_LZMA_SIZE_UNKNOWN (2^64 - 1) it never reaches 0 */
   *d->out++ = b;
 }
 
 /* ---- symbol helpers ---- */
 
+#ifdef __GNUC__
+__attribute__((noinline))
+#endif
 static void tree_start(sd_lzma_dec *d, uint32_t base, unsigned bits, uint8_t next) {
   d->tree_base = base;
   d->tree_sym = 1;
@@ -205,13 +215,23 @@ static void literal_start(sd_lzma_dec *d) {
   }
 }
 
-/* Checks a decoded match against the window and the declared size. */
+/* Checks a decoded match against the window and the declared size: SD_LZMA_OK or SD_LZMA_ERR_DATA. */
 static int copy_start(sd_lzma_dec *d, uint32_t len) {
-  if (d->rep[0] >= d->win_fill) return 0; /* beyond decoded data or the window */
-  if (d->size_known && d->remaining < len) return 0;
+  if (d->rep[0] >= d->win_fill) return SD_LZMA_ERR_DATA; /* beyond decoded data or the window */
+  if (d->remaining < len) return SD_LZMA_ERR_DATA;       /* an unknown size never has fewer than 2^63 left */
   d->copy_left = len;
   d->step = ST_COPY;
-  return 1;
+  return SD_LZMA_OK;
+}
+
+/* rep[k] (k = 1 to 3) becomes rep[0], the distances before it move up one.
+ * (Written out: as a loop, gcc calls memmove.) */
+static void rep_move(sd_lzma_dec *d, uint32_t k) {
+  uint32_t dist = d->rep[k];
+  if (k > 2u) d->rep[3] = d->rep[2];
+  if (k > 1u) d->rep[2] = d->rep[1];
+  d->rep[1] = d->rep[0];
+  d->rep[0] = dist;
 }
 
 static void rep_len_start(sd_lzma_dec *d) {
@@ -224,8 +244,27 @@ static void rep_len_start(sd_lzma_dec *d) {
 /* One step of the state machine: SD_LZMA_OK to continue, NEED_MORE when
  * blocked, SD_LZMA_DONE or SD_LZMA_ERR_DATA. */
 static int run_step(sd_lzma_dec *d) {
-  int bit;
-  uint32_t pos_state = d->total_pos & d->pb_mask;
+  int bit = 0;
+  uint32_t pos_state = d->total_pos & d->pb_mask, i = d->step - (uint32_t)ST_SYMBOL, prob;
+
+  /* The one-bit states share their decode: the probability, then the bit. */
+next_bit:
+  if (i <= ST_TREE - ST_SYMBOL) {
+    if (i == 0 && d->remaining == 0) { /* a known size reached */
+      /* "The end of stream": finished without marker when code == 0. */
+      if (!rc_normalize(d)) return NEED_MORE;
+      if (d->code == 0) return SD_LZMA_DONE;
+    }
+    if (i >= ST_LIT_MATCHED - ST_SYMBOL) {
+      prob = d->tree_base + d->tree_sym; /* a matched literal: 0x100 more, 0x200 when the match bit is 1 */
+      if (i == ST_LIT_MATCHED - ST_SYMBOL) prob += 0x100u + ((d->match_byte >> 7) & 1u) * 0x100u;
+    } else if (i >= ST_LEN_CHOICE - ST_SYMBOL)
+      prob = d->len_probs + (i - (ST_LEN_CHOICE - ST_SYMBOL)); /* LEN_CHOICE 0, LEN_CHOICE2 1 */
+    else prob = bit_probs[i] + (i == 0 || i == ST_REP0_LONG - ST_SYMBOL ? ((uint32_t)d->lzma_state << 4) + pos_state
+                                                                          : d->lzma_state);
+    bit = rc_bit(d, prob);
+    if (bit < 0) return NEED_MORE;
+  }
 
   switch (d->step) {
   case ST_INIT: /* "Range decoder initialization": 0x00, then 4 code bytes */
@@ -240,43 +279,22 @@ static int run_step(sd_lzma_dec *d) {
     return SD_LZMA_OK;
 
   case ST_SYMBOL:
-    if (d->size_known && d->remaining == 0) {
-      /* "The end of stream": finished without marker when code == 0. */
-      if (!rc_normalize(d)) return NEED_MORE;
-      if (d->code == 0) return SD_LZMA_DONE;
-    }
-    bit = rc_bit(d, P_IS_MATCH + ((uint32_t)d->lzma_state << 4) + pos_state);
-    if (bit < 0) return NEED_MORE;
     if (bit) {
       d->step = ST_IS_REP;
     } else {
-      if (d->size_known && d->remaining == 0) return SD_LZMA_ERR_DATA;
+      if (d->remaining == 0) return SD_LZMA_ERR_DATA;
       literal_start(d);
     }
     return SD_LZMA_OK;
 
-  case ST_LIT_MATCHED: /* "The literal decoder": matched literal */
-    while (d->tree_sym < 0x100u) {
-      uint32_t match_bit = (d->match_byte >> 7) & 1u;
-      bit = rc_bit(d, d->tree_base + 0x100u + (match_bit << 8) + d->tree_sym);
-      if (bit < 0) return NEED_MORE;
-      d->tree_sym = (d->tree_sym << 1) | (uint32_t)bit;
-      d->match_byte = (uint8_t)(d->match_byte << 1);
-      if ((uint32_t)bit != match_bit) {
-        d->step = ST_TREE; /* rest of the byte as a plain literal */
-        return SD_LZMA_OK;
-      }
-    }
-    d->step = ST_LIT_DONE;
-    return SD_LZMA_OK;
-
-  case ST_TREE: /* "Bit tree decoder", forward and reverse */
-    while (d->tree_sym < d->tree_limit) {
-      bit = rc_bit(d, d->tree_base + d->tree_sym);
-      if (bit < 0) return NEED_MORE;
-      d->tree_sym = (d->tree_sym << 1) | (uint32_t)bit;
-      d->tree_rev |= (uint32_t)bit << d->tree_bit_index++;
-    }
+  case ST_LIT_MATCHED: /* "The literal decoder": matched literal bits, then plain ones */
+  case ST_TREE:        /* "Bit tree decoder", forward and reverse: one bit per step */
+    d->tree_sym = (d->tree_sym << 1) | (uint32_t)bit;
+    d->tree_rev |= (uint32_t)bit << d->tree_bit_index++;
+    if ((uint32_t)bit != ((d->match_byte >> 7) & 1u)) d->step = ST_TREE; /* the rest of a literal: plain */
+    d->match_byte = (uint8_t)(d->match_byte << 1);
+    i = d->step - (uint32_t)ST_SYMBOL;
+    if (d->tree_sym < d->tree_limit) goto next_bit; /* the tree's next bit without a return (speed) */
     d->step = d->next_step;
     return SD_LZMA_OK;
 
@@ -288,15 +306,11 @@ static int run_step(sd_lzma_dec *d) {
     return SD_LZMA_OK;
 
   case ST_IS_REP:
-    bit = rc_bit(d, P_IS_REP + d->lzma_state);
-    if (bit < 0) return NEED_MORE;
     if (bit) {
-      if ((d->size_known && d->remaining == 0) || d->win_fill == 0) return SD_LZMA_ERR_DATA;
+      if (d->remaining == 0 || d->win_fill == 0) return SD_LZMA_ERR_DATA;
       d->step = ST_REP_G0;
-    } else { /* simple match: distance history shifts, new distance follows */
-      d->rep[3] = d->rep[2];
-      d->rep[2] = d->rep[1];
-      d->rep[1] = d->rep[0];
+    } else { /* simple match: distance history shifts, new distance follows (rep[0] set then) */
+      rep_move(d, 3);
       d->lzma_state = state_after(d->lzma_state, 7, 10);
       d->is_match = 1;
       d->len_probs = P_LEN;
@@ -305,52 +319,32 @@ static int run_step(sd_lzma_dec *d) {
     return SD_LZMA_OK;
 
   case ST_REP_G0:
-    bit = rc_bit(d, P_IS_REP_G0 + d->lzma_state);
-    if (bit < 0) return NEED_MORE;
     d->step = bit ? ST_REP_G1 : ST_REP0_LONG;
     return SD_LZMA_OK;
 
   case ST_REP0_LONG:
-    bit = rc_bit(d, P_IS_REP0_LONG + ((uint32_t)d->lzma_state << 4) + pos_state);
-    if (bit < 0) return NEED_MORE;
     if (bit) {
       rep_len_start(d);
       return SD_LZMA_OK;
     }
     d->lzma_state = state_after(d->lzma_state, 9, 11); /* short rep: 1 byte */
-    return copy_start(d, 1) ? SD_LZMA_OK : SD_LZMA_ERR_DATA;
+    return copy_start(d, 1);
 
   case ST_REP_G1:
-    bit = rc_bit(d, P_IS_REP_G1 + d->lzma_state);
-    if (bit < 0) return NEED_MORE;
     if (bit) {
       d->step = ST_REP_G2;
     } else {
-      d->dist = d->rep[1];
-      d->rep[1] = d->rep[0];
-      d->rep[0] = d->dist;
+      rep_move(d, 1);
       rep_len_start(d);
     }
     return SD_LZMA_OK;
 
   case ST_REP_G2:
-    bit = rc_bit(d, P_IS_REP_G2 + d->lzma_state);
-    if (bit < 0) return NEED_MORE;
-    if (bit) {
-      d->dist = d->rep[3];
-      d->rep[3] = d->rep[2];
-    } else {
-      d->dist = d->rep[2];
-    }
-    d->rep[2] = d->rep[1];
-    d->rep[1] = d->rep[0];
-    d->rep[0] = d->dist;
+    rep_move(d, 2u + (uint32_t)bit);
     rep_len_start(d);
     return SD_LZMA_OK;
 
   case ST_LEN_CHOICE: /* "The length decoder": low 0..7, mid 8..15, high 16..271 */
-    bit = rc_bit(d, d->len_probs + LEN_CHOICE);
-    if (bit < 0) return NEED_MORE;
     if (bit) {
       d->step = ST_LEN_CHOICE2;
     } else {
@@ -360,8 +354,6 @@ static int run_step(sd_lzma_dec *d) {
     return SD_LZMA_OK;
 
   case ST_LEN_CHOICE2:
-    bit = rc_bit(d, d->len_probs + LEN_CHOICE2);
-    if (bit < 0) return NEED_MORE;
     if (bit) {
       d->len_add = 16;
       tree_start(d, d->len_probs + LEN_HIGH, 8, ST_LEN_DONE);
@@ -373,7 +365,7 @@ static int run_step(sd_lzma_dec *d) {
 
   case ST_LEN_DONE:
     d->len = d->len_add + d->tree_sym - d->tree_limit;
-    if (!d->is_match) return copy_start(d, d->len + MATCH_MIN_LEN) ? SD_LZMA_OK : SD_LZMA_ERR_DATA;
+    if (!d->is_match) return copy_start(d, d->len + MATCH_MIN_LEN);
     /* "The distance decoder": 6-bit slot chosen by min(len, 3). */
     tree_start(d, P_POS_SLOT + ((d->len < 3u ? d->len : 3u) << 6), 6, ST_SLOT_DONE);
     return SD_LZMA_OK;
@@ -417,9 +409,8 @@ static int run_step(sd_lzma_dec *d) {
       d->step = ST_FINISH;
       return SD_LZMA_OK;
     }
-    if (d->size_known && d->remaining == 0) return SD_LZMA_ERR_DATA;
-    d->rep[0] = d->dist;
-    return copy_start(d, d->len + MATCH_MIN_LEN) ? SD_LZMA_OK : SD_LZMA_ERR_DATA;
+    d->rep[0] = d->dist; /* a known size already reached fails in copy_start (len >= 2) */
+    return copy_start(d, d->len + MATCH_MIN_LEN);
 
   case ST_COPY:
     while (d->copy_left) {

@@ -34,15 +34,12 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
   int streaming = read_patch == NULL;
   if (c == NULL) return SD_PATCH_ERR_PARAM;
   memset(c, 0, sizeof *c);
-  c->status = (uint8_t)-SD_PATCH_ERR_PARAM;
+  /* Every failure below sticks (sd_fail): feed and finish repeat it. */
   if (h == NULL || read_old == NULL || write_new == NULL || (work == NULL && work_size > 0))
-    return SD_PATCH_ERR_PARAM;
+    return sd_fail(c, SD_PATCH_ERR_PARAM);
   need = sd_patch_work_required(h, streaming);
   pad = (size_t)(0u - (uintptr_t)work) & 3u;
-  if (work_size < pad || work_size - pad < need) {
-    c->status = (uint8_t)-SD_PATCH_ERR_NO_MEMORY;
-    return SD_PATCH_ERR_NO_MEMORY;
-  }
+  if (work_size < pad || work_size - pad < need) return sd_fail(c, SD_PATCH_ERR_NO_MEMORY);
   w += pad;
   c->read_old = read_old;
   c->write_new = write_new;
@@ -63,11 +60,11 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
     c->tab.tf.entries = (uint32_t *)(void *)w;
     w += SD_PATCH_TABLE_FIRST_RAM;
   }
-  if (h->old_address >= h->new_address ? h->old_address - h->new_address > 0x7FFFFFFFu
-                                       : h->new_address - h->old_address > 0x80000000u)
+  /* old - new does not fit 32 signed bits when its 32-bit difference has the
+   * wrong sign: negative though old >= new, or not negative though old < new. */
+  if (((h->old_address - h->new_address) >> 31) != (h->old_address < h->new_address))
     c->mode |= SD_MODE_FAR_BASES;
   sd_sha256_init(&c->sha);
-  c->status = 0;
   /* Work memory, in the order of sd_patch_work_required: table-first entries
    * (above), the codec's state (probabilities, an even count of 16-bit
    * words, then the window), the tables. */
@@ -103,7 +100,7 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
   return start(c);
 }
 
-static int status_code(const sd_patch_ctx *c) {
+static SD_INLINE int status_code(const sd_patch_ctx *c) {
   return c->status == STATUS_FINISHED ? SD_PATCH_ERR_PARAM : -(int)c->status;
 }
 

@@ -17,23 +17,22 @@ static void reader_fail(sd_reader *r, int err) {
 }
 
 uint8_t sd_read_u8(sd_reader *r) {
-  if (r->err) return 0;
   if (r->p == r->end) {
-    reader_fail(r, r->short_err);
+    reader_fail(r, SD_PATCH_NEED_MORE);
     return 0;
   }
   return *r->p++;
 }
 
-uint64_t sd_read_uvarint(sd_reader *r) {
-  uint64_t v = 0;
-  unsigned i;
-  for (i = 0; i < 5u; i++) {
-    uint8_t b = sd_read_u8(r);
-    if (r->err) return 0;
-    v |= (uint64_t)(b & 0x7Fu) << (7u * i);
-    if ((b & 0x80u) == 0) {
-      if (b == 0 && i > 0) break; /* not minimal */
+/* A uvarint (docs/FORMAT.md, "Integers"): at most 5 bytes, minimal, below
+ * 2^32 (the 5th byte carries 4 bits). 32-bit arithmetic only. */
+static uint32_t read_uvarint(sd_reader *r) {
+  uint32_t v = 0, b, shift;
+  for (shift = 0; shift < 35u; shift += 7u) {
+    b = sd_read_u8(r); /* 0 when short: ends the loop */
+    v |= (b & 0x7Fu) << shift;
+    if (b < 0x80u) {
+      if ((b == 0 && shift > 0) || (shift == 28u && b > 0x0Fu)) break;
       return v;
     }
   }
@@ -41,28 +40,15 @@ uint64_t sd_read_uvarint(sd_reader *r) {
   return 0;
 }
 
-/* Records err as the first error unless ok (docs/FORMAT.md order: the first
- * problem in the byte stream is the one reported, a shortage included). */
-static void check(sd_reader *r, int ok, int err) {
-  if (!ok) reader_fail(r, err);
-}
-
-/* Skips n bytes, returning where they start. */
-static const uint8_t *read_skip(sd_reader *r, uint64_t n) {
-  const uint8_t *at = r->p;
-  if (r->err == 0 && n > (uint64_t)(r->end - r->p)) reader_fail(r, r->short_err);
-  if (r->err == 0) r->p += n;
-  return at;
-}
-
-/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, at most U+10FFFF. */
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, at most U+10FFFF.
+ * A sequence of 1 + more bytes must code at least 2^(5 * more + 1): 0x800 and
+ * 0x10000 for 3 and 4 bytes (2 bytes: the lead byte 0xC2 or more does it). */
 static int utf8_valid(const uint8_t *s, uint32_t n) {
   uint32_t i = 0;
   while (i < n) {
-    static const uint32_t shortest[4] = {0, 0x80u, 0x800u, 0x10000u};
     uint32_t b = s[i++], cp, more, k;
     if (b < 0x80u) continue;
-    more = b >= 0xF0u ? 3u : b >= 0xE0u ? 2u : 1u;
+    more = 1u + (b >= 0xE0u) + (b >= 0xF0u);
     if (b < 0xC2u || b > 0xF4u || n - i < more) return 0;
     cp = b & (0x3Fu >> more);
     for (k = 0; k < more; k++) {
@@ -70,89 +56,99 @@ static int utf8_valid(const uint8_t *s, uint32_t n) {
       if ((b & 0xC0u) != 0x80u) return 0;
       cp = (cp << 6) | (b & 0x3Fu);
     }
-    if (cp < shortest[more] || cp > 0x10FFFFu || (cp >= 0xD800u && cp <= 0xDFFFu)) return 0;
+    if (cp < (1u << (5u * more + 1u)) || cp > 0x10FFFFu || (cp >= 0xD800u && cp <= 0xDFFFu)) return 0;
   }
   return 1;
-}
-
-/* A uvarint that must not exceed limit (err otherwise). */
-static uint32_t read_limited(sd_reader *r, uint64_t limit, int err) {
-  uint64_t v = sd_read_uvarint(r);
-  check(r, v <= limit, err);
-  return (uint32_t)v;
 }
 
 static void read_bytes(sd_reader *r, uint8_t *out, unsigned n) {
   while (n-- > 0) *out++ = sd_read_u8(r);
 }
 
-/* A load address: address + size must not exceed 2^32. */
-static uint32_t read_address(sd_reader *r, uint32_t size) {
-  return read_limited(r, 0xFFFFFFFFu - (size > 0 ? size - 1u : 0u), SD_PATCH_ERR_CORRUPT);
+/* A uvarint that must not exceed limit (CORRUPT otherwise). */
+static uint32_t read_limited(sd_reader *r, uint32_t limit) {
+  uint32_t v = read_uvarint(r);
+  if (v > limit) reader_fail(r, SD_PATCH_ERR_CORRUPT);
+  return v;
 }
+
+/* The largest load address of an image of size bytes: address + size must
+ * not exceed 2^32 (0 - size, or 2^32 - 1 for an empty image). */
+static uint32_t address_limit(uint32_t size) {
+  return 0u - size - (size == 0);
+}
+
+/* On the first failed check the parse stops: a shortage or a bad varint
+ * before it (r.err) is reported first, being earlier in the byte stream. */
+#define REQUIRE(ok, label) \
+  do {                     \
+    if (!(ok)) goto label; \
+  } while (0)
 
 int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, size_t *header_len) {
   sd_reader r;
-  unsigned i, f;
+  unsigned i, f, props;
+  int err = SD_PATCH_ERR_UNSUPPORTED;
   if ((buf == NULL && len > 0) || h == NULL || header_len == NULL) return SD_PATCH_ERR_PARAM;
   memset(h, 0, sizeof *h);
   *header_len = 0;
   r.p = buf;
   r.end = buf + len;
   r.err = 0;
-  r.short_err = SD_PATCH_NEED_MORE;
-  check(&r, sd_read_u8(&r) == 0x53u, SD_PATCH_ERR_CORRUPT); /* "SD" */
-  check(&r, sd_read_u8(&r) == 0x44u, SD_PATCH_ERR_CORRUPT);
-  /* Version 2 only; a version 1 file ("SDLT") has 'L' here. */
-  check(&r, sd_read_u8(&r) == 2u, SD_PATCH_ERR_UNSUPPORTED);
+  /* "SD", then version 2 only (a version 1 file, "SDLT", has 'L' there). */
+  REQUIRE(sd_read_u8(&r) == 0x53u && sd_read_u8(&r) == 0x44u, corrupt);
+  REQUIRE(sd_read_u8(&r) == 2u, fail);
   f = h->flags = sd_read_u8(&r);
   h->codec = (uint8_t)(f >> 6);
   h->transform = (uint8_t)((f >> 5) & 1u);
-  check(&r, h->codec < 3u, SD_PATCH_ERR_UNSUPPORTED);
-  h->old_size = read_limited(&r, SD_PATCH_MAX_IMAGE, SD_PATCH_ERR_CORRUPT);
-  h->new_size = read_limited(&r, SD_PATCH_MAX_IMAGE, SD_PATCH_ERR_CORRUPT);
-  h->old_address = read_address(&r, h->old_size);
-  h->new_address = (f & SD_PATCH_FLAG_NEW_ADDRESS) ? read_address(&r, h->new_size) : h->old_address;
+  REQUIRE(h->codec < 3u, fail);
+  h->old_size = read_limited(&r, SD_PATCH_MAX_IMAGE);
+  h->new_size = read_limited(&r, SD_PATCH_MAX_IMAGE);
+  h->old_address = read_limited(&r, address_limit(h->old_size));
   /* An implied new address has the same limit. */
-  check(&r, h->new_address <= 0xFFFFFFFFu - (h->new_size > 0 ? h->new_size - 1u : 0u), SD_PATCH_ERR_CORRUPT);
+  h->new_address = (f & SD_PATCH_FLAG_NEW_ADDRESS) ? read_uvarint(&r) : h->old_address;
+  REQUIRE(h->new_address <= address_limit(h->new_size), corrupt);
   read_bytes(&r, h->old_check, SD_PATCH_OLD_CHECK_SIZE);
   read_bytes(&r, h->new_sha256, 32);
   if (h->codec == SD_PATCH_CODEC_LZMA1) {
-    unsigned props = sd_read_u8(&r);
+    props = sd_read_u8(&r);
     h->window_log2 = sd_read_u8(&r);
-    h->lc = (uint8_t)(props % 9u);
-    h->lp = (uint8_t)(props / 9u % 5u);
-    h->pb = (uint8_t)(props / 45u);
-    check(&r, props < 225u && h->window_log2 >= 8u && h->window_log2 <= 26u && h->lc + h->lp <= 4u,
-          SD_PATCH_ERR_UNSUPPORTED);
+    h->lc = (uint8_t)(props % 9u); /* props = (pb * 5 + lp) * 9 + lc */
+    props /= 9u;
+    h->lp = (uint8_t)(props % 5u);
+    h->pb = (uint8_t)(props / 5u);
+    REQUIRE(props < 25u && h->window_log2 - 8u <= 18u && h->lc + h->lp <= 4u, fail);
   } else if (h->codec == SD_PATCH_CODEC_LZS) {
-    /* docs/LZS.md: the parameter byte, then the program length (its unpacked size). */
+    /* docs/LZS.md: the parameter byte, then the program length (its unpacked
+     * size; the limit is below 2^31 as new_size is at most 2^26). */
     h->lzs_params = sd_read_u8(&r);
-    check(&r, SD_LZS_PARAMS_VALID(h->lzs_params), SD_PATCH_ERR_UNSUPPORTED);
-    h->program_length = read_limited(&r, 64u + 22u * (uint64_t)h->new_size, SD_PATCH_ERR_CORRUPT);
+    REQUIRE(SD_LZS_PARAMS_VALID(h->lzs_params), fail);
+    h->program_length = read_limited(&r, 64u + 22u * h->new_size);
   }
-  h->payload_length = read_limited(&r, 0xFFFFFFFFu, SD_PATCH_ERR_CORRUPT);
+  h->payload_length = read_uvarint(&r);
   /* The tables: the sectioned layout's control table, a relocated patch's recognizers and maps. */
   if (f & (SD_PATCH_FLAG_SECTIONED | SD_PATCH_FLAG_CORTEX_M))
-    h->tables_length = read_limited(&r, SD_PATCH_MAX_TABLES, SD_PATCH_ERR_CORRUPT);
+    h->tables_length = read_limited(&r, SD_PATCH_MAX_TABLES);
   for (i = 0; i < 2u && (f & SD_PATCH_FLAG_VERSIONS); i++) { /* version from, to */
-    uint32_t n = read_limited(&r, SD_PATCH_MAX_VERSION, SD_PATCH_ERR_CORRUPT);
-    const uint8_t *s = read_skip(&r, n);
-    if (r.err == 0) check(&r, utf8_valid(s, n), SD_PATCH_ERR_CORRUPT);
+    uint32_t n = read_limited(&r, SD_PATCH_MAX_VERSION);
+    const uint8_t *s = r.p;
+    err = SD_PATCH_NEED_MORE;
+    REQUIRE((size_t)(r.end - r.p) >= n, fail);
+    r.p += n;
+    REQUIRE(utf8_valid(s, n), corrupt);
     /* Offsets fit: the header is at most SD_PATCH_HEADER_MAX bytes. */
-    if (i == 0) {
-      h->version_from_offset = (uint8_t)(s - buf);
-      h->version_from_length = (uint8_t)n;
-    } else {
-      h->version_to_offset = (uint8_t)(s - buf);
-      h->version_to_length = (uint8_t)n;
-    }
+    *(i ? &h->version_to_offset : &h->version_from_offset) = (uint8_t)(s - buf);
+    *(i ? &h->version_to_length : &h->version_from_length) = (uint8_t)n;
   }
-  if (f & SD_PATCH_FLAG_COUNTER) h->security_counter = sd_read_uvarint(&r); /* below 2^35 */
+  if (f & SD_PATCH_FLAG_COUNTER) h->security_counter = read_uvarint(&r);
   if (r.err) return r.err;
   h->header_length = (uint32_t)(r.p - buf);
   *header_len = h->header_length;
   return SD_PATCH_OK;
+corrupt:
+  err = SD_PATCH_ERR_CORRUPT;
+fail:
+  return r.err ? r.err : err;
 }
 
 size_t sd_patch_work_required(const sd_patch_header *h, int streaming) {
@@ -171,10 +167,19 @@ size_t sd_patch_ram_required(const sd_patch_header *h, int streaming) {
 }
 
 int sd_patch_check_size(const sd_patch_header *h, uint32_t patch_len, int *is_signed) {
-  uint64_t body = (uint64_t)h->header_length + h->tables_length + h->payload_length;
-  int trailer = patch_len == body + SD_PATCH_TRAILER_SIZE;
+  /* patch_len - header - tables - payload, in 32 bits: each subtraction must not wrap. */
+  uint32_t rest = patch_len, part[3], i;
+  int fits = 1, trailer;
+  part[0] = h->header_length;
+  part[1] = h->tables_length;
+  part[2] = h->payload_length;
+  for (i = 0; i < 3u; i++) {
+    fits &= rest >= part[i];
+    rest -= part[i];
+  }
+  trailer = fits && rest == SD_PATCH_TRAILER_SIZE;
   if (is_signed != NULL) *is_signed = trailer;
-  return patch_len == body || trailer ? SD_PATCH_OK : SD_PATCH_ERR_CORRUPT;
+  return fits && (rest == 0 || trailer) ? SD_PATCH_OK : SD_PATCH_ERR_CORRUPT;
 }
 
 int sd_patch_check_base(const sd_patch_header *h, uint32_t old_len, sd_patch_read_fn read_old,

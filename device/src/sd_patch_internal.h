@@ -4,18 +4,17 @@
 
 #include "sd_patch.h"
 
-/* Bounds-checked reader of header bytes. Running out sets err to short_err;
- * the first error sticks and later reads return 0. */
+/* Bounds-checked reader of header bytes. Running out sets err to
+ * SD_PATCH_NEED_MORE and reads 0; the first error sticks (reads go on, but
+ * the parse reports err). */
 typedef struct sd_reader {
   const uint8_t *p, *end;
-  int err, short_err;
+  int err;
 } sd_reader;
 
 uint8_t sd_read_u8(sd_reader *r);
 /* memcmp(a, b, n) == 0 without libc. */
 int sd_equal(const uint8_t *a, const uint8_t *b, size_t n);
-/* LEB128, at most 5 bytes, minimal encoding (docs/FORMAT.md, "Integers"). */
-uint64_t sd_read_uvarint(sd_reader *r);
 
 /* Records rc (< 0) as the context's sticky error unless one is there; returns rc. */
 int sd_fail(sd_patch_ctx *c, int rc);
@@ -47,6 +46,16 @@ int sd_program_push(sd_patch_ctx *c, const uint8_t *d, size_t len);
 #define SD_SCAN_DONE 0xFFFFFFFFu
 /* Predicts the items whose 4 bytes are in buf, from c->scan up to end. */
 void sd_reloc_scan(sd_patch_ctx *c, uint32_t end);
+
+/* Forces inlining of a small static function where that was measured to
+ * save flash at -Os: GCC keeps functions called once out of line in this
+ * build (-fno-inline-functions-called-once, for readable stack figures) and
+ * misjudges a few called twice. */
+#ifdef __GNUC__
+#define SD_INLINE inline __attribute__((always_inline))
+#else
+#define SD_INLINE inline
+#endif
 
 /* Modes (sd_patch_ctx.mode). */
 #define SD_MODE_SECTIONED 0x01u

@@ -183,7 +183,7 @@ static int table_entry(sd_patch_ctx *c) {
   return sd_program_start(c);
 }
 
-static int copy_done(sd_patch_ctx *c) {
+static SD_INLINE int copy_done(sd_patch_ctx *c) {
   if (flush_copy(c) != SD_PATCH_OK) return SD_PATCH_ERR_IO;
   if (c->seq.extra > 0) {
     c->state = ST_EXTRA;

@@ -11,11 +11,20 @@
 
 #define CORRUPT SD_PATCH_ERR_CORRUPT
 
+/* Every check of the tables fails the same way (sticky, first error wins):
+ * one out-of-line call per check site instead of loading the code at each. */
+#ifdef __GNUC__
+__attribute__((noinline))
+#endif
+static void corrupt(sd_patch_ctx *c) {
+  sd_fail(c, CORRUPT);
+}
+
 /* Byte off of the tables section; 0 after an error. */
 static uint32_t tables_byte(sd_patch_ctx *c, uint32_t off) {
   uint32_t n;
   if (off >= c->tables_length || c->status) {
-    sd_fail(c, CORRUPT);
+    corrupt(c);
     return 0;
   }
   if (c->read_patch == NULL) return c->tables.copy[off];
@@ -40,17 +49,17 @@ static uint32_t read_le(sd_patch_ctx *c, uint32_t off, uint32_t w) {
 
 /* A uvarint below 2^32 at *pos (docs/FORMAT.md, "Integers"). */
 static uint32_t read_varint(sd_patch_ctx *c, uint32_t *pos) {
-  uint32_t v = 0, i, b;
-  for (i = 0; i < 5u; i++) {
+  uint32_t v = 0, shift, b;
+  for (shift = 0; shift < 35u; shift += 7u) {
     b = tables_byte(c, (*pos)++);
-    v |= (b & 0x7Fu) << (7u * i);
+    v |= (b & 0x7Fu) << shift;
     if (b < 0x80u) {
       /* minimal, and the 5th byte carries 4 bits */
-      if ((b == 0 && i > 0) || (i == 4u && b > 0x0Fu)) break;
+      if ((b == 0 && shift > 0) || (shift == 28u && b > 0x0Fu)) break;
       return v;
     }
   }
-  sd_fail(c, CORRUPT);
+  corrupt(c);
   return 0;
 }
 
@@ -61,7 +70,7 @@ static uint32_t read_bits(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t
   for (; n > 0; n--) {
     at = (*bit)++;
     if (at >= end) {
-      sd_fail(c, CORRUPT);
+      corrupt(c);
       return 0;
     }
     v = (v << 1) | ((tables_byte(c, at >> 3) >> (7u - (at & 7u))) & 1u);
@@ -75,7 +84,7 @@ static uint32_t read_eg(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t o
   uint32_t z = 0;
   while (read_bits(c, bit, end, 1) == 0) {
     if (c->status || ++z > 31u - order) {
-      sd_fail(c, CORRUPT);
+      corrupt(c);
       return 0;
     }
   }
@@ -85,29 +94,77 @@ static uint32_t read_eg(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t o
 
 /* A bit stream's end: fewer than 8 bits left after bit, all 0. */
 static void check_end(sd_patch_ctx *c, uint32_t bit, uint32_t end) {
-  if (end - bit >= 8u || read_bits(c, &bit, end, end - bit) != 0) sd_fail(c, CORRUPT);
+  if (end - bit >= 8u || read_bits(c, &bit, end, end - bit) != 0) corrupt(c);
 }
 
-/* A checkpoint field: checkpoints are w-byte fields that end where the bit
- * stream starting at bit offset bits begins; back = fields from there. */
-static uint32_t cp_field(sd_patch_ctx *c, uint32_t bits, uint32_t back, uint32_t w) {
-  return read_le(c, (bits >> 3) - back * w, w);
+/* A checkpointed bit stream (docs/FORMAT.md, "Checkpoints"): n checkpoints
+ * of k w-byte fields end where the bit stream at bit offset bits begins;
+ * checkpoint j (1 to n) describes the state before record j * G, and
+ * checkpoint 0 is all zeros. The control table (k = 5) and the value maps
+ * (k = 2) share the search. */
+typedef struct sd_cps {
+  uint32_t bits, n, k, w;
+} sd_cps;
+
+/* Field f of checkpoint j >= 1. */
+static uint32_t cp_get(sd_patch_ctx *c, const sd_cps *s, uint32_t j, uint32_t f) {
+  return read_le(c, (s->bits >> 3) - ((s->n - j + 1u) * s->k - f) * s->w, s->w);
+}
+
+/* The last checkpoint whose field kf is at most key (fields that do not
+ * decrease): its fields in out[0..k), and its index. */
+static uint32_t cp_find(sd_patch_ctx *c, const sd_cps *s, uint32_t kf, uint32_t key, uint32_t *out) {
+  uint32_t lo = 0, hi = s->n, mid, f;
+  while (lo < hi) {
+    mid = lo + (hi - lo + 1u) / 2u;
+    if (cp_get(c, s, mid, kf) <= key) lo = mid;
+    else hi = mid - 1u;
+  }
+  for (f = 0; f < s->k; f++) out[f] = lo > 0 ? cp_get(c, s, lo, f) : 0u;
+  return lo;
+}
+
+/* At record i of a group of 2^g: checks checkpoint i / G against want[0..k). */
+static void cp_check(sd_patch_ctx *c, const sd_cps *s, uint32_t i, uint32_t g, const uint32_t *want) {
+  uint32_t f;
+  if (s->n == 0 || i == 0 || (i & ((1u << g) - 1u)) != 0) return; /* none (plain sectioned: G = 1) */
+  for (f = 0; f < s->k; f++)
+    if (cp_get(c, s, i >> g, f) != want[f]) corrupt(c);
+}
+
+static void control_cps(const sd_patch_ctx *c, sd_cps *s) {
+  s->bits = c->tab.sec.bits_start;
+  s->n = c->tab.sec.cp_count;
+  s->k = 5u;
+  s->w = c->cp_width;
+}
+
+static void map_cps(const sd_patch_vmap *m, sd_cps *s) {
+  s->bits = m->bits;
+  s->n = (uint32_t)(m->count - 1u) >> m->group_log2;
+  s->k = 2u;
+  s->w = m->cp_width;
 }
 
 void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z) {
   /* seek: zigzag, so z odd moves back (z + 1) / 2, z even forward z / 2 */
-  uint32_t half = z >> 1, start;
+  uint32_t half = z >> 1, start, room;
   if (z & 1u) {
-    if (half >= k->old_pos) sd_fail(c, CORRUPT);
+    if (half >= k->old_pos) corrupt(c);
     start = k->old_pos - half - 1u;
   } else {
-    if (half > c->old_size - k->old_pos) sd_fail(c, CORRUPT);
+    if (half > c->old_size - k->old_pos) corrupt(c);
     start = k->old_pos + half;
   }
-  /* The copy inside the old image, the entry not empty, the new image not passed. */
-  if (c->status || k->copy > c->old_size - start || (k->copy | k->extra) == 0 ||
-      (uint64_t)k->new_pos + k->copy + k->extra > c->new_size) {
-    sd_fail(c, CORRUPT);
+  /* The copy inside the old image, the entry not empty, the new image not
+   * passed. In 32 bits: a cursor never passes either image (old_pos <=
+   * old_size, new_pos <= new_size: every step is checked here, and the
+   * checkpoints a lookup starts from were checked against such steps), so
+   * room is what is left of the new image. */
+  room = c->new_size - k->new_pos;
+  if (c->status || k->copy > c->old_size - start || (k->copy | k->extra) == 0 || k->copy > room ||
+      k->extra > room - k->copy) {
+    corrupt(c);
     return;
   }
   k->start = start;
@@ -125,23 +182,12 @@ uint32_t sd_tables_entry(sd_patch_ctx *c, sd_patch_cursor *k) {
   return segment;
 }
 
-/* Field f (0 bit position, 1 old position, 2 new position, 3 segment key,
- * 4 segment new start) of control table checkpoint j >= 1. */
-static uint32_t checkpoint(sd_patch_ctx *c, uint32_t j, uint32_t f) {
-  return cp_field(c, c->tab.sec.bits_start, (c->tab.sec.cp_count - j + 1u) * 5u - f, c->cp_width);
-}
-
-/* Field f (0 bit position, 1 start - base) of value map checkpoint j >= 1. */
-static uint32_t map_checkpoint(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t j, uint32_t f) {
-  return cp_field(c, m->bits, (((uint32_t)(m->count - 1u) >> m->group_log2) - j + 1u) * 2u - f, m->cp_width);
-}
-
 /* The bytes of a bit stream after its checkpoints (cp_bytes of them), from
  * *pos: sets [*bits, *end) and moves *pos past it. */
 static void open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_t *bits, uint32_t *end) {
   uint32_t n = read_varint(c, pos), left = c->tables_length - *pos;
   if (c->status || cp_bytes > left || n > left - cp_bytes) {
-    sd_fail(c, CORRUPT);
+    corrupt(c);
     return;
   }
   *pos += cp_bytes;
@@ -150,63 +196,65 @@ static void open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_
   *end = *pos * 8u;
 }
 
-/* Group log2 (2 to 16) and checkpoint width (1 to 4), as two bytes at *pos. */
-static void read_group(sd_patch_ctx *c, uint32_t *pos, uint8_t *g, uint8_t *w) {
-  *g = (uint8_t)tables_byte(c, (*pos)++);
-  *w = (uint8_t)tables_byte(c, (*pos)++);
-  if (*g - 2u > 14u || *w - 1u > 3u) sd_fail(c, CORRUPT);
+/* A one-byte field at *pos, lo to hi (CORRUPT otherwise). */
+static uint8_t read_field(sd_patch_ctx *c, uint32_t *pos, uint32_t lo, uint32_t hi) {
+  uint32_t v = tables_byte(c, (*pos)++);
+  if (v - lo > hi - lo) corrupt(c);
+  return (uint8_t)v;
+}
+
+/* Group log2 (2 to 16) and checkpoint width (1 to 4). */
+static SD_INLINE void read_group(sd_patch_ctx *c, uint32_t *pos, uint8_t *g, uint8_t *w) {
+  *g = read_field(c, pos, 2, 16);
+  *w = read_field(c, pos, 1, 4);
 }
 
 /* Two (or three) exp-Golomb orders, each at most 24. */
-static void read_orders(sd_patch_ctx *c, uint32_t *pos, uint8_t *order, uint32_t n) {
-  while (n-- > 0) {
-    *order = (uint8_t)tables_byte(c, (*pos)++);
-    if (*order++ > 24u) sd_fail(c, CORRUPT);
-  }
+static SD_INLINE void read_orders(sd_patch_ctx *c, uint32_t *pos, uint8_t *order, uint32_t n) {
+  while (n-- > 0) *order++ = read_field(c, pos, 0, 24);
 }
 
 /* A value map (docs/FORMAT.md, "RAM map and constant map"): its fields, then
  * every record checked once: starts strictly increasing from 0 and below the
  * span, the checkpoints, the bit stream's end. */
 static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t limit) {
-  uint32_t count = read_varint(c, pos), span, i, d, start = 0, at, bit;
-  if (count > limit) sd_fail(c, CORRUPT);
+  uint32_t count = read_varint(c, pos), span, i, d, start = 0, bit, want[2];
+  sd_cps cps;
+  if (count > limit) corrupt(c);
   if (count == 0 || c->status) return;
   m->base = read_varint(c, pos);
   span = read_varint(c, pos);
-  if (span == 0 || span - 1u > 0xFFFFFFFFu - m->base) sd_fail(c, CORRUPT);
+  if (span == 0 || span - 1u > 0xFFFFFFFFu - m->base) corrupt(c);
   m->last = m->base + (span - 1u);
   read_orders(c, pos, m->order, 2);
   read_group(c, pos, &m->group_log2, &m->cp_width);
   if (c->status) return;
   m->count = (uint16_t)count;
   open_bits(c, pos, ((count - 1u) >> m->group_log2) * 2u * m->cp_width, &m->bits, &m->end);
+  map_cps(m, &cps);
   bit = m->bits;
   for (i = 0; i < count && !c->status; i++) {
-    at = bit - m->bits;
+    want[0] = bit - m->bits; /* a checkpoint: the record's bit position and start */
     d = read_eg(c, &bit, m->end, m->order[0]);
-    if (i == 0 ? d != 0 : d == 0 || d >= span - start) sd_fail(c, CORRUPT);
-    start += d;
+    if (i == 0 ? d != 0 : d == 0 || d >= span - start) corrupt(c);
+    want[1] = start += d;
     (void)read_eg(c, &bit, m->end, m->order[1]); /* any shift: its zigzag is below 2^32 */
-    if (i > 0 && (i & ((1u << m->group_log2) - 1u)) == 0 &&
-        (map_checkpoint(c, m, i >> m->group_log2, 0) != at || map_checkpoint(c, m, i >> m->group_log2, 1) != start))
-      sd_fail(c, CORRUPT);
+    cp_check(c, &cps, i, m->group_log2, want);
   }
   check_end(c, bit, m->end);
 }
 
 /* The tables section: the recognizers (relocation), the control table's
  * fields before its entry bits (sectioned), the maps; returns the entry count. */
-static uint32_t open_tables(sd_patch_ctx *c) {
+static SD_INLINE uint32_t open_tables(sd_patch_ctx *c) {
   uint32_t pos = 0, n = 0;
   if (c->mode & SD_MODE_RELOC) {
-    c->recognizers = (uint8_t)tables_byte(c, pos++);
-    if (c->recognizers & ~SD_REC_ALL) sd_fail(c, CORRUPT);
+    c->recognizers = read_field(c, &pos, 0, SD_REC_ALL);
   }
   if (c->mode & SD_MODE_SECTIONED) {
     n = read_varint(c, &pos);
     read_orders(c, &pos, c->order, 3);
-    if (n > SD_PATCH_MAX_ENTRIES) sd_fail(c, CORRUPT);
+    if (n > SD_PATCH_MAX_ENTRIES) corrupt(c);
     if (c->mode & SD_MODE_RELOC) {
       c->tab.sec.min_segment = read_varint(c, &pos);
       read_group(c, &pos, &c->group_log2, &c->cp_width);
@@ -217,43 +265,42 @@ static uint32_t open_tables(sd_patch_ctx *c) {
   }
   if (c->recognizers & SD_REC_RAM) open_map(c, &c->ram, &pos, SD_PATCH_MAX_RAM_SEGMENTS);
   if (c->recognizers & SD_REC_CONST) open_map(c, &c->consts, &pos, SD_PATCH_MAX_CONST_SEGMENTS);
-  if (pos != c->tables_length) sd_fail(c, CORRUPT);
+  if (pos != c->tables_length) corrupt(c);
   return n;
 }
 
 void sd_tables_check(sd_patch_ctx *c) {
   sd_patch_cursor k;
-  uint32_t key = 0, seg_new = 0, f, want[5], i, n = open_tables(c);
+  sd_cps cps;
+  uint32_t want[5] = {0, 0, 0, 0, 0}, i, n = open_tables(c);
   if (!(c->mode & SD_MODE_SECTIONED)) return; /* table-first: the maps only */
+  control_cps(c, &cps);
   k.bit = c->tab.sec.bits_start;
   k.old_pos = k.new_pos = 0;
   /* One pass over the entries: each against the images (sd_entry_step), the
-   * segment order, and each checkpoint against the state it describes. */
+   * segment order, and each checkpoint against the state it describes: bit
+   * position, old and new positions, segment key and new start. */
   for (i = 0; i < n && !c->status; i++) {
-    if (c->tab.sec.cp_count > 0 && i > 0 && (i & ((1u << c->group_log2) - 1u)) == 0) {
-      want[0] = k.bit - c->tab.sec.bits_start;
-      want[1] = k.old_pos;
-      want[2] = k.new_pos;
-      want[3] = key;
-      want[4] = seg_new;
-      for (f = 0; f < 5u; f++)
-        if (checkpoint(c, i >> c->group_log2, f) != want[f]) sd_fail(c, CORRUPT);
-    }
+    want[0] = k.bit - c->tab.sec.bits_start;
+    want[1] = k.old_pos;
+    want[2] = k.new_pos;
+    cp_check(c, &cps, i, c->group_log2, want);
     if (sd_tables_entry(c, &k)) {
-      if (k.start < key) sd_fail(c, CORRUPT); /* old starts strictly increase */
-      key = k.start + 1u;
-      seg_new = k.new_start;
+      if (k.start < want[3]) corrupt(c); /* old starts strictly increase */
+      want[3] = k.start + 1u;
+      want[4] = k.new_start;
     }
   }
   /* The bit stream's end; the new image covered. */
   check_end(c, k.bit, c->tab.sec.bits_end);
-  if (k.new_pos != c->new_size) sd_fail(c, CORRUPT);
+  if (k.new_pos != c->new_size) corrupt(c);
   c->seq.bit = c->tab.sec.bits_start;
 }
 
 uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   sd_patch_cursor k;
-  uint32_t lo = 0, hi = c->tab.sec.cp_count, mid, key = 0, seg_new = 0, left, shift;
+  sd_cps cps;
+  uint32_t cp[5], key = 0, seg_new, left, shift;
   if (c->mode & SD_MODE_TABLE_FIRST) {
     /* The entries in RAM: the last flagged one with start <= o (starts increase). */
     uint32_t *e = c->tab.tf.entries, *stop = e + 3u * c->tab.tf.count;
@@ -265,20 +312,13 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   }
   if (o - c->fs_lo < c->fs_hi - c->fs_lo) return c->fs_shift; /* the same segment as last time */
   /* The last checkpoint whose segment key is at most o + 1 (keys do not decrease). */
-  while (lo < hi) {
-    mid = lo + (hi - lo + 1u) / 2u;
-    if (checkpoint(c, mid, 3) <= o + 1u) lo = mid;
-    else hi = mid - 1u;
-  }
-  k.bit = c->tab.sec.bits_start;
-  k.old_pos = k.new_pos = 0;
-  if (lo > 0) {
-    k.bit += checkpoint(c, lo, 0);
-    k.old_pos = checkpoint(c, lo, 1);
-    k.new_pos = checkpoint(c, lo, 2);
-    key = checkpoint(c, lo, 3);
-    seg_new = checkpoint(c, lo, 4);
-  }
+  control_cps(c, &cps);
+  (void)cp_find(c, &cps, 3, o + 1u, cp);
+  k.bit = c->tab.sec.bits_start + cp[0];
+  k.old_pos = cp[1];
+  k.new_pos = cp[2];
+  key = cp[3];
+  seg_new = cp[4];
   /* [fs_lo, fs_hi): where the last segment with start <= o stays the last. */
   c->fs_lo = key > 0 ? key - 1u : 0u;
   c->fs_hi = 0xFFFFFFFFu;
@@ -299,25 +339,20 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
 }
 
 int sd_map_value(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t v, uint32_t *word) {
-  uint32_t lo = 0, hi, mid, d = v - m->base, start = 0, bit = m->bits, shift = 0, left, delta;
+  sd_cps cps;
+  uint32_t d = v - m->base, cp[2], bit, start, shift = 0, left, i, delta;
   if (m->count == 0 || v < m->base || v > m->last) return 0;
-  /* The last checkpoint whose start is at most v - base (checkpoint 0: bit 0, start 0). */
-  hi = (uint32_t)(m->count - 1u) >> m->group_log2;
-  while (lo < hi) {
-    mid = lo + (hi - lo + 1u) / 2u;
-    if (map_checkpoint(c, m, mid, 1) <= d) lo = mid;
-    else hi = mid - 1u;
-  }
-  if (lo > 0) {
-    bit += map_checkpoint(c, m, lo, 0);
-    start = map_checkpoint(c, m, lo, 1);
-  }
+  /* The last checkpoint whose start is at most v - base. */
+  map_cps(m, &cps);
+  i = cp_find(c, &cps, 1, d, cp);
+  bit = m->bits + cp[0];
+  start = cp[1];
   /* At most G records, none past the last; the group's first takes its start from the checkpoint. */
-  left = m->count - (lo << m->group_log2);
+  left = m->count - (i << m->group_log2);
   if (left > (1u << m->group_log2)) left = 1u << m->group_log2;
-  for (mid = 0; mid < left && !c->status; mid++) {
+  for (i = 0; i < left && !c->status; i++) {
     delta = read_eg(c, &bit, m->end, m->order[0]);
-    if (mid > 0) start += delta;
+    if (i > 0) start += delta;
     if (start > d) break;
     shift = read_eg(c, &bit, m->end, m->order[1]);
   }

@@ -14,11 +14,6 @@
 
 #define MAX_PREFIX_RUN 16u
 
-/* Two's complement reading of a 32-bit value (free with gcc). */
-static int32_t signed32(uint32_t u) {
-  return u >= 0x80000000u ? -(int32_t)(~u) - 1 : (int32_t)u;
-}
-
 /* Which 32-bit branch hw1:hw2 is, as its recognizer bit (0: none). */
 static uint32_t branch_kind(uint32_t hw1, uint32_t hw2) {
   if ((hw1 & 0xF800u) != 0xF000u || (hw2 & 0x8000u) == 0) return 0;
@@ -30,43 +25,48 @@ static uint32_t branch_kind(uint32_t hw1, uint32_t hw2) {
   }
 }
 
-/* imm32: BL/B.W SignExtend(S:I1:I2:imm10:imm11:0), B<c>.W SignExtend(S:J2:J1:imm6:imm11:0). */
-static int32_t branch_offset(uint32_t hw1, uint32_t hw2) {
-  uint32_t s = (hw1 >> 10) & 1u, j1 = (hw2 >> 13) & 1u, j2 = (hw2 >> 11) & 1u, raw;
-  if (hw2 & 0x1000u) {
-    raw = (s << 24) | ((j1 ^ s ^ 1u) << 23) | ((j2 ^ s ^ 1u) << 22) | ((hw1 & 0x3FFu) << 12) |
-          ((hw2 & 0x7FFu) << 1);
-    return (int32_t)(raw & 0xFFFFFFu) - (int32_t)(raw & 0x1000000u);
+/* The immediate's fields in the instruction word w = hw1 | hw2 << 16, as
+ * (bit in x, bit in w, width), x being imm32 with the J bits in place of
+ * I1, I2 (so one table serves decoding and encoding):
+ * T4, BL and B.W (A7.7.12): imm32 = SignExtend(S:I1:I2:imm10:imm11:0), x = S:J1:J2:imm10:imm11:0;
+ * T3, B<c>.W (A7.7.18): imm32 = SignExtend(S:J2:J1:imm6:imm11:0). */
+static const uint8_t branch_fields[2][5][3] = {
+    {{1, 16, 11}, {12, 0, 6}, {18, 29, 1}, {19, 27, 1}, {20, 10, 1}},  /* T3 */
+    {{1, 16, 11}, {12, 0, 10}, {22, 27, 1}, {23, 29, 1}, {24, 10, 1}}, /* T4 */
+};
+
+/* Copies the fields of branch kind t4 (0: T3, 1: T4) from `from` into `to`:
+ * dir 1 from the word to x, dir 0 from x to the word. */
+static uint32_t move_fields(uint32_t from, uint32_t to, uint32_t t4, uint32_t dir) {
+  uint32_t i, mask;
+  for (i = 0; i < 5u; i++) {
+    const uint8_t *f = branch_fields[t4][i];
+    mask = (1u << f[2]) - 1u;
+    to = (to & ~(mask << f[1 - dir])) | (((from >> f[dir]) & mask) << f[1 - dir]);
   }
-  raw = (s << 20) | (j2 << 19) | (j1 << 18) | ((hw1 & 0x3Fu) << 12) | ((hw2 & 0x7FFu) << 1);
-  return (int32_t)(raw & 0xFFFFFu) - (int32_t)(raw & 0x100000u);
+  return to;
 }
 
-/* Re-encodes with imm, keeping every other bit; *word is little-endian
- * (hw1 in the low half). Returns 0 when imm is odd or out of range. */
-static int encode_branch(uint32_t hw1, uint32_t hw2, int32_t imm, uint32_t *word) {
-  uint32_t u = (uint32_t)imm, s, j1, j2;
-  if (u & 1u) return 0;
-  if (hw2 & 0x1000u) {
-    if (imm < -0x1000000 || imm > 0xFFFFFE) return 0;
-    s = (u >> 24) & 1u;
-    j1 = ((u >> 23) & 1u) ^ s ^ 1u;
-    j2 = ((u >> 22) & 1u) ^ s ^ 1u;
-    hw1 = (hw1 & 0xF800u) | (s << 10) | ((u >> 12) & 0x3FFu);
-  } else {
-    if (imm < -0x100000 || imm > 0xFFFFE) return 0;
-    s = (u >> 20) & 1u;
-    j2 = (u >> 19) & 1u;
-    j1 = (u >> 18) & 1u;
-    hw1 = (hw1 & 0xFBC0u) | (s << 10) | ((u >> 12) & 0x3Fu);
-  }
-  hw2 = (hw2 & 0xD000u) | (j1 << 13) | (j2 << 11) | ((u >> 1) & 0x7FFu);
-  *word = hw1 | (hw2 << 16);
-  return 1;
+/* x <-> imm32 (T4: I = NOT(J XOR S), an involution), sign bit top. */
+static uint32_t flip_j(uint32_t x, uint32_t t4, uint32_t top) {
+  return x ^ ((((x >> top) & 1u) ^ 1u) * t4 * 0xC00000u);
+}
+
+/* The branch's imm32, modulo 2^32. */
+static uint32_t branch_imm(uint32_t w, uint32_t t4) {
+  uint32_t top = 20u + 4u * t4, sign = 1u << top;
+  return (flip_j(move_fields(w, 0, t4, 1u), t4, top) ^ sign) - sign;
+}
+
+/* w re-encoded with imm, or w itself when imm is odd or out of range: the
+ * encoding is right exactly when it decodes back to imm. */
+static uint32_t encode_branch(uint32_t w, uint32_t t4, uint32_t imm) {
+  uint32_t n = move_fields(flip_j(imm, t4, 20u + 4u * t4), w, t4, 0);
+  return branch_imm(n, t4) == imm ? n : w;
 }
 
 /* The item at old offset p (its old bytes in b[0..3]), or 0 when none. */
-static int relocate(sd_patch_ctx *c, uint32_t p, const uint8_t *b, uint32_t *word) {
+static SD_INLINE int relocate(sd_patch_ctx *c, uint32_t p, const uint8_t *b, uint32_t *word) {
   /* Byte reads through volatile: b may be odd, and GCC merges plain byte reads
    * into LDRH/LDR on Cortex-M4, which fault when unaligned accesses trap. */
   const volatile uint8_t *vb = b;
@@ -80,12 +80,12 @@ static int relocate(sd_patch_ctx *c, uint32_t p, const uint8_t *b, uint32_t *wor
      * - t elsewhere (not moved): imm32' = (oldBase - newBase) + imm32 - (n - s),
      *   which wraps into the encodable range only if it is exact, that is
      *   when oldBase - newBase fits 32 signed bits (SD_MODE_FAR_BASES otherwise). */
-    uint32_t off = (uint32_t)branch_offset(hw1, hw2), place = c->seq.new_start - c->seq.start;
+    uint32_t t4 = (hw2 >> 12) & 1u, off = branch_imm(v, t4), place = c->seq.new_start - c->seq.start;
     uint32_t o = p + 4u + off, imm;
-    if (signed32(o) >= 0 && o <= c->old_size) imm = o + sd_flash_shift(c, o) - p - place - 4u;
+    if (o <= c->old_size) imm = o + sd_flash_shift(c, o) - p - place - 4u; /* old_size < 2^31 */
     else if (!(c->mode & SD_MODE_FAR_BASES)) imm = c->old_address - c->new_address + off - place;
     else imm = 1u; /* odd: not encodable */
-    if (!encode_branch(hw1, hw2, signed32(imm), word)) *word = v;
+    *word = encode_branch(v, t4, imm);
     return 1;
   }
   if ((c->old_address + p) & 3u) return 0;

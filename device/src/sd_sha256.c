@@ -1,4 +1,6 @@
 /* SHA-256 as specified in FIPS 180-4 (sections cited per function). */
+#include <string.h>
+
 #include "sd_sha256.h"
 
 /* 4.2.2: first 32 bits of the fractional parts of the cube roots of the
@@ -67,8 +69,7 @@ static void compress(uint32_t h[8], const uint8_t block[64]) {
 }
 
 void sd_sha256_init(sd_sha256_ctx *c) {
-  unsigned i;
-  for (i = 0; i < 8; i++) c->h[i] = H0[i];
+  memcpy(c->h, H0, sizeof H0); /* smaller than 8 literal loads */
   c->length = 0;
 }
 
@@ -80,19 +81,18 @@ void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len) {
   }
 }
 
-/* 5.1.1: append 0x80, zeros, and the 64-bit big-endian bit length. */
+/* 5.1.1: append 0x80, zeros up to 56 mod 64 (through update, which
+ * compresses full blocks), and the 64-bit big-endian bit length. */
 void sd_sha256_final(sd_sha256_ctx *c, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
-  uint64_t bits = c->length << 3;
-  unsigned i, n = (unsigned)(c->length & 63u);
-  c->block[n++] = 0x80;
-  if (n > 56) {
-    while (n < 64) c->block[n++] = 0;
-    compress(c->h, c->block);
-    n = 0;
-  }
-  while (n < 56) c->block[n++] = 0;
-  store_be32(c->block + 56, (uint32_t)(bits >> 32));
-  store_be32(c->block + 60, (uint32_t)bits);
+  uint32_t high = (uint32_t)(c->length >> 29), low = (uint32_t)c->length << 3;
+  uint8_t pad = 0x80;
+  unsigned i;
+  do {
+    sd_sha256_update(c, &pad, 1);
+    pad = 0;
+  } while ((c->length & 63u) != 56u);
+  store_be32(c->block + 56, high);
+  store_be32(c->block + 60, low);
   compress(c->h, c->block);
   for (i = 0; i < 8; i++) store_be32(digest + 4 * i, c->h[i]);
 }
