@@ -156,13 +156,27 @@ int sd_patch_feed(sd_patch_ctx *c, const uint8_t *data, size_t len) {
 
 int sd_patch_finish(sd_patch_ctx *c) {
   uint8_t digest[32];
+  int rc = SD_PATCH_ERR_CORRUPT;
   if (c == NULL) return SD_PATCH_ERR_PARAM;
   if (c->status) return status_code(c);
-  /* Truncated tables, payload, codec stream or program. */
-  if (c->payload_left > 0 || (c->mode & (SD_MODE_CODEC | SD_MODE_CODEC_DONE)) == SD_MODE_CODEC || c->state != SD_ST_DONE)
-    return sd_fail(c, SD_PATCH_ERR_CORRUPT);
-  sd_sha256_final(&c->sha, digest);
-  if (!sd_equal(digest, c->new_sha256, 32)) return sd_fail(c, SD_PATCH_ERR_RESULT_HASH);
-  c->status = STATUS_FINISHED;
-  return SD_PATCH_OK;
+  /* Not truncated (tables, payload, codec stream or program), and (docs/FORMAT.md, "Codec 1") no program
+   * longer than an LZMA window below 4 KiB, which the host's decoder cannot tell from distances. The context
+   * starts zeroed: without a codec the window size is 0 and the program length 0. */
+  if (c->payload_left == 0 && (c->mode & (SD_MODE_CODEC | SD_MODE_CODEC_DONE)) != SD_MODE_CODEC && c->state == SD_ST_DONE
+#ifdef SD_PATCH_WITH_LZMA
+      && (
+#ifdef SD_PATCH_WITH_LZS
+             (c->mode & SD_MODE_LZS) ||
+#endif
+             c->dec.lzma.window_size >= 4096u || c->dec.lzma.total_pos <= c->dec.lzma.window_size)
+#endif
+  ) {
+    sd_sha256_final(&c->sha, digest);
+    if (sd_equal(digest, c->new_sha256, 32)) {
+      c->status = STATUS_FINISHED;
+      return SD_PATCH_OK;
+    }
+    rc = SD_PATCH_ERR_RESULT_HASH;
+  }
+  return sd_fail(c, rc);
 }

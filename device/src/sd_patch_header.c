@@ -156,9 +156,14 @@ size_t sd_patch_work_required(const sd_patch_header *h, int streaming) {
   size_t n = streaming ? h->tables_length : 0u;
   if ((h->flags & (SD_PATCH_FLAG_SECTIONED | SD_PATCH_FLAG_CORTEX_M)) == SD_PATCH_FLAG_CORTEX_M)
     n += SD_PATCH_TABLE_FIRST_RAM;
+  /* A codec this build does not link adds nothing: sd_patch_init refuses such a patch (UNSUPPORTED). */
+#ifdef SD_PATCH_WITH_LZMA
   if (h->codec == SD_PATCH_CODEC_LZMA1)
     n += 2u * SD_LZMA_PROBS_COUNT(h->lc, h->lp) + ((size_t)1u << h->window_log2);
+#endif
+#ifdef SD_PATCH_WITH_LZS
   if (h->codec == SD_PATCH_CODEC_LZS) n += SD_LZS_WORK_SIZE(h->lzs_params, h->program_length);
+#endif
   return n;
 }
 

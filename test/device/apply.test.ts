@@ -138,7 +138,7 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
           for (const diffCoding of [DiffCoding.raw, DiffCoding.sparse]) {
             for (const codec of [Codec.none, Codec.lzma1, Codec.smallLz]) {
               const v: Variant = { relocate, layout, diffCoding, codec };
-              if (seed % 3 === 0) Object.assign(v, { versions: ['1.0.0', 'ünïcode 2 ✓'], securityCounter: 0x1_2345_6789 });
+              if (seed % 3 === 0) Object.assign(v, { versions: ['1.0.0', 'ünïcode 2 ✓'], securityCounter: 0xffff_ffff });
               if (codec === Codec.smallLz && seed % 2 === 0) v.smallLz = { windowLog2: 8 + (seed % 5), literalContext: (seed >> 1) % 2 };
               let patch: Uint8Array;
               try {
@@ -197,16 +197,8 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
           }
         }
       }
-      for (const c of cases) {
-        if (newData.length === 0 && patchInfo(c.patch).program.layout === 'table-first') {
-          // The creator writes a table-first program for an empty image as one entry count 0, which the
-          // format (1 to 32 entries) and the TypeScript applier refuse: so does the C one.
-          expect(await tsVerdict(oldData, c.patch), c.name).toBe('invalid');
-          for (const streaming of [false, true]) expect(apply(oldData, c.patch, seed++, [], streaming).result, c.name).toBe('corrupt');
-          continue;
-        }
-        expectApplies(c, [seed++]);
-      }
+      // An empty image's program is empty in every layout (a table-first count is 1 to 32).
+      for (const c of cases) expectApplies(c, [seed++]);
     }
   });
 
