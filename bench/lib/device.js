@@ -19,10 +19,13 @@ function make(root, buildDir, args) {
   return spawnSync('make', ['-s', '-C', path.join(root, 'device'), `BUILD=${buildDir}`, ...args], { encoding: 'utf8' });
 }
 
-/** Rows of `arm-none-eabi-size` (Berkeley format): text data bss dec hex filename. */
+/**
+ * Rows of `arm-none-eabi-size` (Berkeley format): text data bss dec hex filename, for the default build's
+ * objects (build/arm/); the low-RAM build's (build/arm-lzs/) are its own figure, in the make output's summary.
+ */
 function parseSizes(stdout) {
   const objects = {};
-  for (const m of stdout.matchAll(/^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*\/(\w+)\.o$/gm)) {
+  for (const m of stdout.matchAll(/^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*\/arm\/(\w+)\.o$/gm)) {
     objects[m[4]] = { text: Number(m[1]), data: Number(m[2]), bss: Number(m[3]) };
   }
   return objects;
