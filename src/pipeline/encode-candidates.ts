@@ -102,8 +102,9 @@ export async function encodeSmallest(
         await consider({ layout, diffCoding, codec: Codec.lzma1, lzma, tables }, () => compressLzma(program, lzma));
       }
     }
-    // Under a budget below any codec's state, the program itself (codec 0) is the last resort.
-    if (options.maxDeviceRam !== undefined) {
+    // The program itself (codec 0): smaller than any codec's output for a program of a few dozen bytes (a
+    // constant fix), and the last resort under a budget below any codec's state. Every build applies it.
+    if (options.codec === undefined || options.maxDeviceRam !== undefined) {
       await consider({ layout, diffCoding, codec: Codec.none, tables }, async () => program.slice());
     }
     if (codecs.includes(Codec.smallLz)) {

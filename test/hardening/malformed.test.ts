@@ -70,7 +70,8 @@ beforeAll(async () => {
   const image = (data: Uint8Array): { data: Uint8Array; loadAddress: number } => ({ data, loadAddress: 0x0800_0000 });
   const key = generatePrivateKey();
   // Interleaved plain, sparse, LZMA, with version strings and a security counter.
-  const lzma = (await createPatch(image(old), image(neu), { arch: 'none', versionFrom: '1.0.0', versionTo: '1.0.1', securityCounter: 2 })).bytes;
+  // codec 'lzma': without a choice this 21-byte program would be stored without a codec (smaller).
+  const lzma = (await createPatch(image(old), image(neu), { arch: 'none', codec: 'lzma', versionFrom: '1.0.0', versionTo: '1.0.1', securityCounter: 2 })).bytes;
   const smallLz = (await createPatch(image(old), image(neu), { arch: 'none', codec: 'small-lz' })).bytes;
   const tableFirst = (await createPatch(image(old), image(neu), { arch: 'cortex-m' })).bytes;
   const session = fragmentFile(lzma, { fragSize: 40, redundancy: 4 });

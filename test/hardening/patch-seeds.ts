@@ -151,7 +151,7 @@ export async function buildPatchSeeds(): Promise<{ seeds: PatchSeed[]; key: Ed25
     }
   }
   const versions = { versionFrom: '1', versionTo: '2', securityCounter: 3 };
-  const smallLzma = await create(small.old, small.new, { arch: 'none', ...versions });
+  const smallLzma = await create(small.old, small.new, { arch: 'none', codec: 'lzma', ...versions });
   add('small plain lzma versions counter', smallLzma, small.old, small.new);
   add('small plain lzma', smallLzma, small.old, small.new, true);
   const smallLz = await create(small.old, small.new, { arch: 'none', codec: 'small-lz', ...versions });
@@ -163,7 +163,7 @@ export async function buildPatchSeeds(): Promise<{ seeds: PatchSeed[]; key: Ed25
   const v110 = fixtureBin('v1.1.0');
   const v200 = fixtureBin('v2.0.0');
   // Interleaved plain.
-  const interleaved = await create(v100, v101, { arch: 'none' });
+  const interleaved = await create(v100, v101, { arch: 'none', codec: 'lzma' });
   add('fixture interleaved plain lzma', interleaved, v100, v101);
   add('fixture interleaved plain none', await uncompressed(interleaved), v100, v101);
   // Sectioned plain.
@@ -172,7 +172,7 @@ export async function buildPatchSeeds(): Promise<{ seeds: PatchSeed[]; key: Ed25
   add('fixture sectioned plain codec 2', await sectionedPlain(v100, v200, { codec: 'small-lz' }), v100, v200);
   add('fixture sectioned plain none', await uncompressed(sectioned), v100, v200);
   // Table-first relocated.
-  const tableFirst = await create(v100, v101, { arch: 'cortex-m', versionFrom: '1.0.0', versionTo: '1.0.1', securityCounter: 9 });
+  const tableFirst = await create(v100, v101, { arch: 'cortex-m', codec: 'lzma', versionFrom: '1.0.0', versionTo: '1.0.1', securityCounter: 9 });
   add('fixture table-first lzma versions counter', tableFirst, v100, v101);
   add('fixture table-first lzma', tableFirst, v100, v101, true);
   const tableFirstLz = await create(v100, v101, { arch: 'cortex-m', codec: 'small-lz' });
