@@ -7,7 +7,7 @@
 import { InvalidInputError } from '../errors.js';
 import { BitReader, BitWriter, bestEgOrder, MAX_EG_ORDER, paddingProblem, unzigzag, zigzag } from './bits.js';
 import type { Block } from './match.js';
-import { ByteReader, ByteWriter } from './varint.js';
+import { ByteReader, ByteWriter, bytesToHold, readUintLE } from './varint.js';
 
 export const MAX_TABLE_ENTRIES = 1 << 20;
 /** A checkpoint every 2^7 entries: a lookup decodes 64 on average; pybv11 (1,004 entries) has 7 of them (105 bytes). */
@@ -86,29 +86,19 @@ export function encodeControlTable(blocks: readonly Block[], segments?: SegmentP
   w.byte(kExtra);
   if (segments) {
     const largest = Math.max(bits.position, state.oldPos, state.newPos, ...states.map((s) => Math.max(s.oldPos, s.segmentKey)));
-    const width = Math.max(1, Math.ceil(Math.log2(largest + 1) / 8));
+    const width = bytesToHold(largest);
     w.uvarint(segments.minSegment);
     w.byte(groupLog2);
     w.byte(width);
     w.uvarint(stream.length);
     for (const s of states) {
-      for (const v of [s.bitPosition, s.oldPos, s.newPos, s.segmentKey, s.segmentNewStart]) writeLE(w, v, width);
+      for (const v of [s.bitPosition, s.oldPos, s.newPos, s.segmentKey, s.segmentNewStart]) w.uintLE(v, width);
     }
   } else {
     w.uvarint(stream.length);
   }
   w.bytes(stream);
   return w.view().slice();
-}
-
-function writeLE(w: ByteWriter, value: number, width: number): void {
-  for (let i = 0; i < width; i++) w.byte(Math.floor(value / 256 ** i) % 256);
-}
-
-function readLE(bytes: Uint8Array, at: number, width: number): number {
-  let v = 0;
-  for (let i = width - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
-  return v;
 }
 
 export interface TableLimits {
@@ -172,7 +162,7 @@ export class ControlTable {
   private checkpoint(j: number): TableState {
     if (j === 0) return { bitPosition: 0, oldPos: 0, newPos: 0, segmentKey: 0, segmentNewStart: 0 };
     const at = this.checkpointsAt + (j - 1) * CHECKPOINT_FIELDS * this.width;
-    const field = (f: number): number => readLE(this.tables, at + f * this.width, this.width);
+    const field = (f: number): number => readUintLE(this.tables, at + f * this.width, this.width);
     return { bitPosition: field(0), oldPos: field(1), newPos: field(2), segmentKey: field(3), segmentNewStart: field(4) };
   }
 

@@ -5,7 +5,7 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { BitReader, BitWriter, bestEgOrder, MAX_EG_ORDER, paddingProblem, unzigzag, zigzag } from './bits.js';
-import { ByteReader, ByteWriter } from './varint.js';
+import { ByteReader, ByteWriter, bytesToHold, readUintLE } from './varint.js';
 
 export interface ShiftSegment {
   start: number;
@@ -22,14 +22,6 @@ export const MAX_RAM_SEGMENTS = 256;
 export const MAX_CONSTANT_SEGMENTS = 1024;
 /** A checkpoint every 2^4 records: the constant map of pybv11 (125 records) has 7. */
 const GROUP_LOG2 = 4;
-
-function widthFor(max: number): number {
-  return Math.max(1, Math.ceil(Math.log2(max + 1) / 8));
-}
-
-function writeLE(w: ByteWriter, value: number, width: number): void {
-  for (let i = 0; i < width; i++) w.byte(Math.floor(value / 256 ** i) % 256);
-}
 
 export function encodeValueMap(map: RamMap): Uint8Array {
   const w = new ByteWriter(64 + map.segments.length * 4);
@@ -49,7 +41,7 @@ export function encodeValueMap(map: RamMap): Uint8Array {
     bits.eg(shifts[i]!, kShift);
   });
   const stream = bits.finish();
-  const width = widthFor(Math.max(bits.position, map.end - base));
+  const width = bytesToHold(Math.max(bits.position, map.end - base));
   w.uvarint(base);
   w.uvarint(map.end - base);
   w.byte(kStart);
@@ -58,8 +50,8 @@ export function encodeValueMap(map: RamMap): Uint8Array {
   w.byte(width);
   w.uvarint(stream.length);
   for (const [position, start] of checkpoints) {
-    writeLE(w, position, width);
-    writeLE(w, start, width);
+    w.uintLE(position, width);
+    w.uintLE(start, width);
   }
   w.bytes(stream);
   return w.view().slice();
@@ -116,14 +108,9 @@ export class StoredValueMap {
   private checkpoint(j: number): { position: number; start: number } {
     if (j === 0) return { position: 0, start: 0 };
     const at = this.checkpointsAt + (j - 1) * 2 * this.width;
-    let position = 0;
-    let start = 0;
-    for (let i = this.width - 1; i >= 0; i--) {
-      position = position * 256 + this.bytes[at + i]!;
-      start = start * 256 + this.bytes[at + this.width + i]!;
-    }
-    return { position, start };
+    return { position: readUintLE(this.bytes, at, this.width), start: readUintLE(this.bytes, at + this.width, this.width) };
   }
+
 
   /** Every record: starts strictly increasing from 0 and below the span, shifts in range, checkpoints right. */
   private check(what: string): void {

@@ -48,10 +48,27 @@ export class ByteWriter {
     this.uvarint(value >= 0 ? value * 2 : -value * 2 - 1);
   }
 
+  /** `value` in `width` bytes, little-endian: the fixed-width fields of the tables' checkpoints. */
+  uintLE(value: number, width: number): void {
+    for (let i = 0; i < width; i++) this.byte(Math.floor(value / 256 ** i) % 256);
+  }
+
   /** The bytes written so far (a view, not a copy). */
   view(): Uint8Array {
     return this.buffer.subarray(0, this.length);
   }
+}
+
+/** Reads a `width`-byte little-endian field (see ByteWriter.uintLE); the caller has checked the bounds. */
+export function readUintLE(bytes: Uint8Array, at: number, width: number): number {
+  let v = 0;
+  for (let i = width - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
+  return v;
+}
+
+/** The fewest bytes (1 to 4 for 32-bit values) that hold every value up to `max`. */
+export function bytesToHold(max: number): number {
+  return Math.max(1, Math.ceil(Math.log2(max + 1) / 8));
 }
 
 export function uvarintLength(value: number): number {
