@@ -5,7 +5,7 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { ByteReader, ByteWriter } from '../delta/varint.js';
-import { DiffCoding, Layout } from '../delta/program.js';
+import { DiffCoding, Layout, maxProgramLength } from '../delta/program.js';
 import { lzmaParamsFromBytes, lzmaPropsByte, type LzmaParams } from '../codec/lzma.js';
 import { smallLzParamsByte, smallLzParamsFromByte, type SmallLzParams } from '../codec/lzs.js';
 
@@ -58,6 +58,11 @@ export interface PatchHeader {
   securityCounter?: number;
 }
 
+/** Whether the patch has a tables section: the sectioned layout, or any relocated patch (its value maps). */
+export function hasTables(h: Pick<PatchHeader, 'layout' | 'transform'>): boolean {
+  return h.layout === Layout.sectioned || h.transform === Transform.cortexM;
+}
+
 export function encodeHeader(h: PatchHeader): Uint8Array {
   const w = new ByteWriter(128);
   const hasVersions = h.versionFrom !== undefined || h.versionTo !== undefined;
@@ -100,7 +105,7 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
     w.uvarint(h.smallLz.programLength);
   }
   w.uvarint(h.payloadLength);
-  if (sectioned || relocation) w.uvarint(h.tablesLength);
+  if (hasTables(h)) w.uvarint(h.tablesLength);
   if (hasVersions) {
     writeString(w, h.versionFrom ?? '');
     writeString(w, h.versionTo ?? '');
@@ -158,12 +163,11 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
   } else if (codec === Codec.smallLz) {
     const params = smallLzParamsFromByte(r.byte('small LZ parameters'));
     const programLength = r.uvarint('program length');
-    // The longest program a new image of this size can have (src/pipeline/apply.ts, programBound).
-    if (programLength > 64 + 22 * newSize) throw new InvalidInputError(`a ${programLength}-byte program is implausible for a ${newSize}-byte image`);
+    if (programLength > maxProgramLength(newSize)) throw new InvalidInputError(`a ${programLength}-byte program is implausible for a ${newSize}-byte image`);
     header.smallLz = { params, programLength };
   }
   header.payloadLength = r.uvarint('payload length');
-  if (layout === Layout.sectioned || transform === Transform.cortexM) {
+  if (hasTables(header)) {
     header.tablesLength = r.uvarint('tables length');
     if (header.tablesLength > MAX_TABLES_LENGTH) throw new InvalidInputError(`tables of ${header.tablesLength} bytes exceed the limit of ${MAX_TABLES_LENGTH}`);
   }

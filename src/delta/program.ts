@@ -28,6 +28,15 @@ export interface ProgramOptions {
   segmentFlags?: readonly boolean[];
 }
 
+/**
+ * The longest program a new image of `newSize` bytes can have: every entry produces at least one byte and
+ * costs at most 15 bytes of varints, every byte at most one difference and one sparse run header. Decoders
+ * stop past it (and codec 2's declared program length may not exceed it), so no stream inflates without limit.
+ */
+export function maxProgramLength(newSize: number): number {
+  return 64 + 22 * newSize;
+}
+
 /** Predicted-source bytes are fetched in pieces of this size, as a device would with a small buffer. */
 export const SOURCE_CHUNK = 4096;
 

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { CheckFailedError, InvalidInputError } from '../errors.js';
-import { decompressLzma } from '../codec/lzma.js';
+import { decompressLzma, LZMA_MIN_DICT_LOG2 } from '../codec/lzma.js';
 import { SmallLzDecoder } from '../codec/lzs.js';
-import { Codec, Transform, type PatchHeader } from '../container/header.js';
-import { Layout } from '../delta/program.js';
+import { Codec, hasTables, Transform, type PatchHeader } from '../container/header.js';
+import { Layout, maxProgramLength } from '../delta/program.js';
 import { parsePatch, type ParsedPatch } from '../container/patch-file.js';
 import { parseTables } from '../container/tables.js';
 import { SmallTable } from '../delta/control-table.js';
@@ -19,15 +19,6 @@ import { cortexMSource } from '../arch/cortex-m/apply.js';
 
 /** Payload pieces handed to the decompressor, as a device would receive them. */
 const PAYLOAD_CHUNK = 4096;
-
-/**
- * A program can never be longer than this for a given image: every entry produces at least one byte and costs
- * at most 15 bytes of varints, every byte at most one difference and one sparse run header. The decompressor
- * stops past it, so a hostile stream cannot inflate without limit.
- */
-export function programBound(header: PatchHeader): number {
-  return 64 + 22 * header.newSize;
-}
 
 /** The precondition: refuse a wrong base image before any work (docs/FORMAT.md, "The base check"). */
 export function checkBaseImage(header: PatchHeader, old: Uint8Array): void {
@@ -52,7 +43,7 @@ export function prepareApplier(
 ): ProgramApplier {
   const { header } = parsed;
   const relocation = header.transform === Transform.cortexM;
-  const tables = header.layout === Layout.sectioned || relocation ? parseTables(header, parsed.tables) : undefined;
+  const tables = hasTables(header) ? parseTables(header, parsed.tables) : undefined;
   const small = header.layout === Layout.tableFirst ? new SmallTable({ oldSize: header.oldSize, newSize: header.newSize }) : undefined;
   const flash = (o: number): number => (small ? small.flashShift(o) : tables!.control!.flashShift(o));
   const source = relocation ? cortexMSource(old, header, tables!, flash) : plainSource(old);
@@ -82,7 +73,7 @@ export async function decodePayload(header: PatchHeader, payload: Uint8Array, pu
     // liblzma keeps at least a 4 KiB window; a smaller declared window is only valid for a program that fits
     // in it (docs/FORMAT.md, "Codec 1"), which is what a device's window enforces.
     const window = header.lzma!.dictSize;
-    const bound = window < 4096 ? Math.min(window, programBound(header)) : programBound(header);
+    const bound = Math.min(window < 2 ** LZMA_MIN_DICT_LOG2 ? window : Infinity, maxProgramLength(header.newSize));
     await decompressLzma(pieces(), header.lzma!, bound, push, `the program exceeds the declared ${window}-byte LZMA window`);
   } else if (header.codec === Codec.smallLz) {
     const decoder = new SmallLzDecoder(header.smallLz!.params, header.smallLz!.programLength, push);

@@ -1,6 +1,6 @@
 /** Everything a patch says about itself, for `smartdelta info` and library callers. */
 import { Recognize } from '../arch/cortex-m/params.js';
-import { Codec, FORMAT_VERSION, Transform } from '../container/header.js';
+import { Codec, FORMAT_VERSION, hasTables, Transform } from '../container/header.js';
 import { parsePatch } from '../container/patch-file.js';
 import { parseTables } from '../container/tables.js';
 import { DiffCoding, Layout } from '../delta/program.js';
@@ -59,7 +59,7 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
   if (header.versionFrom !== undefined) info.versionFrom = header.versionFrom;
   if (header.versionTo !== undefined) info.versionTo = header.versionTo;
   if (header.securityCounter !== undefined) info.securityCounter = header.securityCounter;
-  if (header.layout === Layout.sectioned || header.transform === Transform.cortexM) {
+  if (hasTables(header)) {
     const parsed = parseTables(header, tables);
     if (parsed.control) info.program.controlEntries = parsed.control.entryCount;
     if (header.transform === Transform.cortexM) {
