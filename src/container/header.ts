@@ -194,7 +194,7 @@ function readString(r: ByteReader, field: string): string {
   if (length > MAX_VERSION_LENGTH) throw new InvalidInputError(`${field} string of ${length} bytes exceeds ${MAX_VERSION_LENGTH}`);
   const bytes = r.bytes(length, field);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw new InvalidInputError(`${field} string is not valid UTF-8`);
   }

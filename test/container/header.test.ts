@@ -224,6 +224,13 @@ describe('header round trip', () => {
     expect(encodeHeader({ ...plain, layout: Layout.interleaved, tablesLength: 0 }).length).toBe(encodeHeader({ ...plain, layout: Layout.sectioned }).length - 1);
   });
 
+  it('keeps a version string byte for byte, a leading byte-order mark included', () => {
+    // A UTF-8 decoder drops a leading U+FEFF by default; the header must give back what was written
+    const h = { ...sample, versionFrom: '\uFEFF1.0', versionTo: '\uFEFF' };
+    expect(decodeHeader(encodeHeader(h)).header.versionFrom).toBe('\uFEFF1.0');
+    expect(decodeHeader(encodeHeader(h)).header.versionTo).toBe('\uFEFF');
+  });
+
   it('refuses to write what it could not read back: a layout the transform does not have, a wrong check length, missing codec parameters', () => {
     expect(() => encodeHeader({ ...sample, transform: Transform.plain, layout: Layout.tableFirst })).toThrow(/layout 2 is not available with transform 0/);
     expect(() => encodeHeader({ ...sample, layout: Layout.interleaved })).toThrow(RangeError);
