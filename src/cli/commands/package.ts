@@ -68,9 +68,9 @@ With -o: http-range writes the part list, mqtt-ota the notice (JSON), blocks an 
 block's bytes in hex (docs/DELIVERY.md). A plan needing more parts than --max-parts is refused (exit 1).
 
 Examples:
-  smartdelta package v1-v2.sdp --transport http-range --device-buffer 4K
-  smartdelta package v1-v2.sdp --transport mqtt-ota --url https://updates.example.com/v1-v2.sdp -o notice.json
-  smartdelta package v1-v2.sdp --transport blocks --block-size 512 -o v1-v2.blocks.ndjson`,
+  smartdelta package v1.0-v2.0.sdp --transport http-range --device-buffer 4K
+  smartdelta package v1.0-v2.0.sdp --transport mqtt-ota --url https://updates.example.com/v1.0-v2.0.sdp -o notice.json
+  smartdelta package v1.0-v2.0.sdp --transport blocks --block-size 512 -o v1.0-v2.0.blocks.ndjson`,
     )
     .action((file: string, opts: PackageCliOptions) => runPackage(file, opts));
 }
