@@ -118,6 +118,7 @@ function resolveInside(root: string, urlPath: string): string | undefined | 'out
   } catch {
     return undefined;
   }
+  if (real === root) return undefined;
   if (!real.startsWith(root + sep)) return 'outside';
   return statSync(real).isFile() ? real : undefined;
 }

@@ -6,7 +6,7 @@
  */
 import { request, Agent, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
@@ -33,6 +33,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'www'));
   writeFileSync(join(dir, 'www', 'update.sdp'), release.patch);
   writeFileSync(join(dir, 'secret.txt'), 'outside the served folder');
+  symlinkSync(join(dir, 'secret.txt'), join(dir, 'www', 'link.txt'));
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
@@ -136,12 +137,14 @@ describe('serve: a device client downloading a signed patch in parts', () => {
     expect((await get(port, '/update.sdp', { ...auth, Range: 'bytes=0-1,4-5' })).status).toBe(416);
     expect((await get(port, '/../secret.txt', auth)).status).toBe(403);
     expect((await get(port, '/%2e%2e/secret.txt', auth)).status).toBe(403);
+    expect((await get(port, '/link.txt', auth)).status).toBe(403);
     expect((await get(port, '/missing.sdp', auth)).status).toBe(404);
+    expect((await get(port, '/', auth)).status).toBe(404);
     const whole = await get(port, '/update.sdp', auth);
     expect(whole.status).toBe(200);
     expect(whole.headers.digest).toBe(`crc32=${zlibCrc32(release.patch).toString(16).padStart(8, '0')}`);
     expect(whole.body.equals(Buffer.from(release.patch))).toBe(true);
-    expect(log.map((l) => l.split(' ').at(-5))).toEqual(['401', '401', '416', '416', '403', '403', '404', '200']);
+    expect(log.map((l) => l.split(' ').at(-5))).toEqual(['401', '401', '416', '416', '403', '403', '403', '404', '404', '200']);
   });
 
   it('a body corrupted on the server side is caught by its CRC', async () => {
