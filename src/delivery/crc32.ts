@@ -1,7 +1,8 @@
 /**
  * CRC-32 as HTTP delivery platforms use it (the zlib/IEEE 802.3 one: reflected polynomial 0xEDB88320, initial
  * value and final XOR 0xFFFFFFFF; check value of "123456789" is 0xCBF43926). Written here rather than taken
- * from zlib.crc32, which Node added only in 20.15 while the package supports every Node 20.
+ * from zlib.crc32, which appeared in Node 22.2 and a later 20.x release (20.20 has it, early 20.x do not),
+ * while the package supports every Node 20. The tests compare the two.
  */
 const TABLE = buildTable();
 

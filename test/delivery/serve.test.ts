@@ -18,7 +18,7 @@ import { verifyPatch } from '../../src/pipeline/verify.js';
 import { applyPatch } from '../../src/pipeline/apply.js';
 import { signedPatchesToNewest, testKey, type SignedRelease } from './signed-fixtures.js';
 
-// zlib.crc32 is the independent computation (Node 20.15+); older Node 20 falls back to ours.
+// zlib.crc32 is the independent computation (later Node 20.x, 22.2+); an early Node 20 falls back to ours.
 const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ?? ((data: Uint8Array) => crc32(data));
 const TOKEN = 'release-test-token';
 const dir = mkdtempSync(join(tmpdir(), 'smartdelta-serve-'));
