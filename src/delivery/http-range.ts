@@ -43,7 +43,8 @@ export interface RangePlanOptions {
 
 /**
  * The part size for `size` bytes: with a device buffer, the fewest parts that fit it (ceil(size / buffer)),
- * spread evenly so the last part is not a sliver; the count is the same as with buffer-sized parts.
+ * with the smallest part size that count allows (the last part then differs from the others by less than the
+ * count); the count is the same as with buffer-sized parts.
  */
 export function choosePartSize(size: number, options: RangePlanOptions): number {
   const maxParts = options.maxParts ?? DEFAULT_MAX_PARTS;

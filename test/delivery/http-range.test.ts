@@ -29,6 +29,8 @@ describe('part size', () => {
         // One part fewer cannot hold the file in parts that fit the buffer.
         expect((count - 1) * buffer).toBeLessThan(size);
         expect(count).toBeLessThanOrEqual(DEFAULT_MAX_PARTS);
+        // Spread evenly: the last part is less than `count` bytes shorter than the others.
+        expect(partSize - (size - (count - 1) * partSize)).toBeLessThan(count);
       }),
     );
   });
