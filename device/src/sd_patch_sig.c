@@ -59,7 +59,6 @@ int sd_patch_sig_final(sd_patch_sig *s, sd_patch_verify_fn verify, void *verify_
 int sd_patch_verify_stored(const sd_patch_header *h, uint32_t patch_len, sd_patch_read_fn read_patch,
                            void *read_user, sd_patch_verify_fn verify, void *verify_user) {
   sd_patch_sig s;
-  uint8_t piece[64];
   uint32_t at = 0;
   int is_signed, rc;
   if (h == NULL || read_patch == NULL || verify == NULL) return SD_PATCH_ERR_PARAM;
@@ -67,10 +66,14 @@ int sd_patch_verify_stored(const sd_patch_header *h, uint32_t patch_len, sd_patc
   if (rc) return rc;
   if (!is_signed) return SD_PATCH_ERR_SIGNATURE;
   sd_patch_sig_init(&s, h);
+  /* The body goes through s.trailer in pieces (no buffer of its own: less stack), then the trailer, read in
+   * place (the patch is signed: exactly one trailer after the body). */
   while (at < patch_len) {
-    uint32_t n = patch_len - at < sizeof piece ? patch_len - at : (uint32_t)sizeof piece;
-    if (read_patch(read_user, at, piece, n) != 0) return SD_PATCH_ERR_IO;
-    sd_patch_sig_update(&s, piece, n);
+    uint32_t n = s.body_length - at < 64u ? s.body_length - at : 64u;
+    if (at >= s.body_length) n = SD_PATCH_TRAILER_SIZE;
+    if (read_patch(read_user, at, s.trailer, n) != 0) return SD_PATCH_ERR_IO;
+    if (at < s.body_length) sd_patch_sig_update(&s, s.trailer, n);
+    else s.seen += n;
     at += n;
   }
   return sd_patch_sig_final(&s, verify, verify_user);
