@@ -3,8 +3,9 @@
  * Every encoder option is explicit: lzma-native's defaults are the fast mode with the HC4 match finder, and a
  * `preset` would silently override the dictionary size (DESIGN section 6).
  */
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import lzma from 'lzma-native';
+import type LzmaNative from 'lzma-native';
 import { InvalidInputError } from '../errors.js';
 
 export interface LzmaParams {
@@ -56,12 +57,22 @@ export function lzmaProbabilityCount(p: Pick<LzmaParams, 'lc' | 'lp'>): number {
   return 1846 + (0x300 << (p.lc + p.lp));
 }
 
+/**
+ * lzma-native, loaded on first use: the native addon and its stream library cost every command about 50 ms
+ * of start-up, and most commands other than diff and apply never compress or decompress.
+ */
+let native: typeof LzmaNative | undefined;
+function lzmaNative(): typeof LzmaNative {
+  return (native ??= createRequire(import.meta.url)('lzma-native') as typeof LzmaNative);
+}
+
 function encoderOptions(p: LzmaParams): object {
+  const lzma = lzmaNative();
   return { dictSize: Math.max(p.dictSize, 2 ** LZMA_MIN_DICT_LOG2), lc: p.lc, lp: p.lp, pb: p.pb, mode: lzma.MODE_NORMAL, mf: lzma.MF_BT4, niceLen: 273, depth: 0 };
 }
 
 function filters(p: LzmaParams): object[] {
-  return [{ id: lzma.FILTER_LZMA1, options: encoderOptions(p) }];
+  return [{ id: lzmaNative().FILTER_LZMA1, options: encoderOptions(p) }];
 }
 
 /**
@@ -136,7 +147,7 @@ export async function compressLzmaWithin(data: Uint8Array, params: LzmaParams, m
   const pieces: Uint8Array[] = [];
   const pieceSize = Number.isFinite(maxLength) ? LIMITED_PIECE : Math.max(data.length, 1);
   for (let at = 0; at < data.length; at += pieceSize) pieces.push(data.subarray(at, at + pieceSize));
-  const encoder = lzma.createStream('rawEncoder', { filters: filters(params), synchronous: true }) as unknown as Duplex;
+  const encoder = lzmaNative().createStream('rawEncoder', { filters: filters(params), synchronous: true }) as unknown as Duplex;
   try {
     await runStream(encoder, pieces, (chunk) => {
       produced += chunk.length;
@@ -171,7 +182,7 @@ export async function decompressLzma(
       yield piece;
     }
   };
-  const decoder = lzma.createStream('rawDecoder', { filters: filters(params), synchronous: true }) as unknown as Duplex & { totalIn(): number };
+  const decoder = lzmaNative().createStream('rawDecoder', { filters: filters(params), synchronous: true }) as unknown as Duplex & { totalIn(): number };
   const pieces = counted();
   await runStream(decoder, pieces, (chunk) => {
     produced += chunk.length;
