@@ -4,6 +4,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
+import { groupDigits } from '../group-digits.js';
 import { recordWarning } from './json.js';
 
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -66,14 +67,8 @@ export async function spinner(text: string, enabled = true): Promise<Spinner> {
   return ora({ text, stream: process.stderr, color: colorEnabled(process.stderr) ? 'cyan' : false }).start();
 }
 
-/**
- * 12,345 for 12345. Integers are grouped by hand: the first toLocaleString() of a process loads ICU's locale
- * data, which cost `diff` about 90 ms of CPU time for one figure (issue 13). Other numbers keep toLocaleString.
- */
 export function formatBytes(n: number): string {
-  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
-  const digits = String(Math.abs(n)).replace(/\B(?=(\d{3})+$)/g, ',');
-  return n < 0 ? `-${digits}` : digits;
+  return groupDigits(n);
 }
 
 export function formatRatio(numerator: number, denominator: number): string {
