@@ -48,6 +48,7 @@ export function planPlain(oldImage: ImageInput, newImage: ImageInput, blocks?: B
     transform: Transform.plain,
     blocks: blocks ?? matchBlocks(oldImage.data, newImage.data),
     source: plainSource(oldImage.data),
+    sourceOver: plainSource,
     variants: [
       { layout: Layout.sectioned, diffCoding: DiffCoding.raw },
       { layout: Layout.interleaved, diffCoding: DiffCoding.sparse },
@@ -85,7 +86,8 @@ export async function encodeSmallest(
   let best: EncodedCandidate | undefined;
   for (const { layout, diffCoding } of plan.variants) {
     const segmentFlags = plan.relocation?.segmentFlags;
-    const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding, ...(segmentFlags && { segmentFlags }) });
+    const unitSize = plan.unitSize;
+    const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding, ...(segmentFlags && { segmentFlags }), ...(unitSize && { unitSize }) });
     // The leanest this variant can be (no codec): the true minimum a --max-ram error names.
     if (leanest) leanest.ram = Math.min(leanest.ram, candidateRam({ layout, codec: Codec.none }));
     const tables =
@@ -174,6 +176,10 @@ export function assemblePatch(
   if (options.versionFrom !== undefined) header.versionFrom = options.versionFrom;
   if (options.versionTo !== undefined) header.versionTo = options.versionTo;
   if (options.securityCounter !== undefined) header.securityCounter = options.securityCounter;
+  if (options.inPlace) {
+    if (!plan.unitOrder) throw new RangeError('an in-place patch needs a plan with a write order');
+    header.inPlace = { ...options.inPlace, order: plan.unitOrder };
+  }
   const head = encodeHeader(header);
   const bytes = new Uint8Array(head.length + encoded.tables.length + encoded.payload.length);
   bytes.set(head, 0);
