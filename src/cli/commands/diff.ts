@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { signPatch } from '../../container/sign.js';
+import { geometryProblem, MAX_WRITE_UNIT, type InPlaceGeometry } from '../../container/header.js';
 import { createPatch } from '../../pipeline/create-patch.js';
 import type { Arch, CodecChoice } from '../../pipeline/create-patch.js';
 import { patchInfo } from '../../pipeline/info.js';
@@ -28,6 +29,10 @@ interface DiffOptions {
   oldElf?: string;
   newElf?: string;
   key?: string;
+  inPlace?: boolean;
+  eraseUnit?: string;
+  writeUnit?: string;
+  slotSize?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -56,6 +61,10 @@ export function register(program: Command): void {
     .option('--version-to <version>', 'firmware version string of <new>, recorded in the header')
     .option('--security-counter <n>', 'anti-rollback counter recorded in the header')
     .option('-k, --key <key.pem>', 'sign the patch with this Ed25519 private key (docs/SIGNING.md)')
+    .option('--in-place', 'a patch applied over <old> in its own slot, with one erase unit of scratch (docs/DEVICE.md)')
+    .option('--erase-unit <bytes>', 'with --in-place: the flash erase unit (e.g. 2K, 128K); the scratch is one unit')
+    .option('--write-unit <bytes>', 'with --in-place: the smallest flash write, a power of two (default 8)')
+    .option('--slot-size <bytes>', 'with --in-place: the slot, whole erase units (default: the larger image, rounded up)')
     .option('--force', 'replace an existing output file')
     .option('--json', 'print one JSON document with the patch figures')
     .addHelpText(
@@ -64,7 +73,8 @@ export function register(program: Command): void {
 Examples:
   smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp
   smartdelta diff old.bin new.bin --base 0x08000000 -o update.sdp --version-from 1.0.0 --version-to 1.1.0
-  smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp --security-counter 7 --key release.pem`,
+  smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp --security-counter 7 --key release.pem
+  smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp --in-place --erase-unit 2K`,
     )
     .action(async (oldPath: string, newPath: string, opts: DiffOptions) => {
       if (!ARCHES.includes(opts.arch as Arch)) throw new UsageError(`--arch must be one of ${ARCHES.join(', ')}, got "${opts.arch}"`);
@@ -80,6 +90,7 @@ Examples:
       const gapFill = parseGapFill(opts.gapFill);
       const securityCounter = opts.securityCounter !== undefined ? parseInteger(opts.securityCounter, '--security-counter', 0, 0xffffffff) : undefined;
       if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
+      const flash = inPlaceOptions(opts);
       // Usage errors first, then the output, then the inputs: a refused run costs nothing and names the first problem.
       const inputs = [oldPath, newPath, ...(opts.oldElf ? [opts.oldElf] : []), ...(opts.newElf ? [opts.newElf] : []), ...(opts.key ? [opts.key] : [])];
       checkOutputPath(opts.output, { force: opts.force, inputs });
@@ -107,6 +118,7 @@ Examples:
         ...(opts.versionFrom !== undefined && { versionFrom: opts.versionFrom }),
         ...(opts.versionTo !== undefined && { versionTo: opts.versionTo }),
         ...(securityCounter !== undefined && { securityCounter }),
+        ...(flash && { inPlace: flash(oldImage.data.length, newImage.data.length) }),
       }).finally(() => progress.stop());
       const bytes = key ? signPatch(created.bytes, key) : created.bytes;
       writeOutputFile(opts.output, bytes, { force: opts.force, inputs });
@@ -117,5 +129,33 @@ Examples:
       printLine(`${opts.output}: ${formatBytes(info.patchSize)} bytes, ${info.transform} transform`);
       printLine(`  new image ${formatBytes(info.new.size)} bytes; ratio ${info.ratio.toFixed(2)} (new image / patch)`);
       printLine(`  device RAM to apply: ${formatBytes(info.deviceRam.total)} bytes (codec ${info.codec})`);
+      if (info.inPlace) {
+        printLine(`  in place: ${formatBytes(info.inPlace.slotSize)}-byte slot, ${formatBytes(info.inPlace.eraseUnit)}-byte erase units and scratch, ${info.inPlace.writeOrderRuns} write-order run(s)`);
+      }
     });
+}
+
+/**
+ * --in-place and its geometry: checked before any work; the slot defaults to the larger image rounded up to
+ * whole erase units, which needs the images' sizes (hence a function of them).
+ */
+function inPlaceOptions(opts: DiffOptions): ((oldSize: number, newSize: number) => InPlaceGeometry) | undefined {
+  const geometryOptions = (['eraseUnit', 'writeUnit', 'slotSize'] as const).filter((k) => opts[k] !== undefined);
+  if (!opts.inPlace) {
+    if (geometryOptions.length > 0) throw new UsageError('--erase-unit, --write-unit and --slot-size go with --in-place');
+    return undefined;
+  }
+  if (opts.eraseUnit === undefined) throw new UsageError('--in-place needs --erase-unit (the flash erase unit, e.g. 2K or 128K)');
+  const eraseUnit = parseSize(opts.eraseUnit, '--erase-unit', 256, 64 * 1024 * 1024);
+  const writeUnit = parseSize(opts.writeUnit ?? '8', '--write-unit', 1, MAX_WRITE_UNIT);
+  const slotSize = opts.slotSize !== undefined ? parseSize(opts.slotSize, '--slot-size', 1, 64 * 1024 * 1024) : undefined;
+  const check = (g: InPlaceGeometry, oldSize: number, newSize: number): InPlaceGeometry => {
+    const problem = geometryProblem(g, oldSize, newSize);
+    if (problem) throw new UsageError(`--in-place: ${problem}`);
+    return g;
+  };
+  // The sizes alone are checked now (an image that does not fit the slot is found after loading).
+  check({ eraseUnit, writeUnit, slotSize: slotSize ?? eraseUnit }, 0, 0);
+  return (oldSize, newSize) =>
+    check({ eraseUnit, writeUnit, slotSize: slotSize ?? Math.max(1, Math.ceil(Math.max(oldSize, newSize) / eraseUnit)) * eraseUnit }, oldSize, newSize);
 }
