@@ -94,7 +94,7 @@ export async function applyInPlace(flash: SlotFlash, parsed: ParsedPatch, cells:
         position += chunk.length;
         if (position >= to && to < header.newSize) throw PASS_DONE;
       },
-      (view) => liveSlotSource(view, from),
+      (view) => liveSlotSource(view, unitSize, from),
     );
     try {
       await decodePayload(header, parsed.payload, (chunk) => applier.push(chunk));

@@ -2,15 +2,21 @@
  * What an in-place copy reads: the slot as it is when the piece is read (docs/FORMAT.md, "In-place patches").
  * While unit u of the new image is built, the slot holds new[0, u * E) and old[u * E, ...): a copy from below
  * u * E reads the new image (a self-reference), one from above reads the old image, and the relocation
- * predictor reads its look-behind and look-ahead there too. Each piece is predicted on its own (as a block
- * starting at the piece), so a piece never depends on bytes read when the slot held something else, and a
- * resumed run can skip pieces without reading them.
+ * predictor reads its look-behind and look-ahead there too. A block's part in each unit is predicted on its
+ * own (as a block starting at the unit boundary), so it never depends on bytes read when the slot held
+ * something else, and a resumed run can skip the units before it without reading them.
  */
 import type { SourceView } from '../delta/source.js';
 
-/** The piece of block (oldStart, newStart) at offsetInBlock, as a block of its own. */
-function asOwnBlock(block: { oldStart: number; newStart: number }, offsetInBlock: number): { oldStart: number; newStart: number } {
-  return { oldStart: block.oldStart + offsetInBlock, newStart: block.newStart + offsetInBlock };
+/**
+ * Reads a piece of a copy block as part of the block's part in the erase unit the piece lands in: a block is
+ * predicted as separate blocks cut at the unit boundaries of the new image, so that what is predicted in one
+ * unit never depends on bytes read while the slot held something else.
+ */
+function readInUnitPart(view: SourceView, unitSize: number, block: { oldStart: number; newStart: number }, offsetInBlock: number, out: Uint8Array): void {
+  const at = block.newStart + offsetInBlock;
+  const partStart = Math.max(0, at - (at % unitSize) - block.newStart);
+  view.read({ oldStart: block.oldStart + partStart, newStart: block.newStart + partStart }, offsetInBlock - partStart, out);
 }
 
 /**
@@ -55,7 +61,7 @@ export function plannedSlotSource(
     read(block, offsetInBlock, out) {
       const at = block.newStart + offsetInBlock;
       moveTo(Math.floor(at / unitSize));
-      view.read(asOwnBlock(block, offsetInBlock), 0, out);
+      readInUnitPart(view, unitSize, block, offsetInBlock, out);
     },
   };
 }
@@ -64,7 +70,7 @@ export function plannedSlotSource(
  * The applier's view: the prediction over the live slot; pieces of new offsets below `resumeFrom` (output a
  * resumed run discards) are not read at all.
  */
-export function liveSlotSource(view: SourceView, resumeFrom: number): SourceView {
+export function liveSlotSource(view: SourceView, unitSize: number, resumeFrom: number): SourceView {
   return {
     length: view.length,
     read(block, offsetInBlock, out) {
@@ -72,7 +78,7 @@ export function liveSlotSource(view: SourceView, resumeFrom: number): SourceView
         out.fill(0);
         return;
       }
-      view.read(asOwnBlock(block, offsetInBlock), 0, out);
+      readInUnitPart(view, unitSize, block, offsetInBlock, out);
     },
   };
 }

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { InPlaceGeometry } from '../../src/container/header.js';
 import { parsePatch, type ParsedPatch } from '../../src/container/patch-file.js';
 import { applyInPlace } from '../../src/inplace/apply.js';
+import { applyTwoSlot } from '../../src/inplace/two-slot.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
 import type { ImageInput } from '../../src/types.js';
 import { fixture, PAIRS as FIXTURE_PAIRS } from '../pipeline/fixtures.js';
@@ -41,15 +42,27 @@ interface CutStats {
  * One update interrupted at `first`, then resumed (interrupted again at `second` operations into the resume,
  * if it gets that far) until it completes. Returns how many runs it took; fails the test on a wrong image.
  */
-async function cutAndResume(parsed: ParsedPatch, g: InPlaceGeometry, old: Uint8Array, expected: Uint8Array, first: number, second: number, seed: number): Promise<{ runs: number; secondCut: boolean }> {
+type Applier = (flash: CutFlash, parsed: ParsedPatch, cells: CutCells) => Promise<unknown>;
+const inPlaceApplier: Applier = (flash, parsed, cells) => applyInPlace(flash, parsed, cells);
+
+async function cutAndResume(
+  parsed: ParsedPatch,
+  g: InPlaceGeometry,
+  initialSlot: Uint8Array,
+  expected: Uint8Array,
+  first: number,
+  second: number,
+  seed: number,
+  apply: Applier = inPlaceApplier,
+): Promise<{ runs: number; secondCut: boolean }> {
   const random = prng(seed);
   let clock = new CutClock(first, random);
-  let flash = new CutFlash(g, old, clock);
+  let flash = new CutFlash(g, initialSlot, clock);
   let cells = new CutCells(clock);
   let secondCut = false;
   for (let run = 1; run <= 4; run++) {
     try {
-      await applyInPlace(flash, parsed, cells);
+      await apply(flash, parsed, cells);
       // Returned: the final hash check passed, so the slot must hold exactly the new image.
       expect(same(flash.slot.subarray(0, expected.length), expected), `cut at ${first}/${second}: a wrong image passed`).toBe(true);
       return { runs: run, secondCut };
@@ -65,10 +78,10 @@ async function cutAndResume(parsed: ParsedPatch, g: InPlaceGeometry, old: Uint8A
 }
 
 /** The operations of an uninterrupted run, logged. */
-async function cleanRun(parsed: ParsedPatch, g: InPlaceGeometry, old: Uint8Array, expected: Uint8Array): Promise<CutClock> {
+async function cleanRun(parsed: ParsedPatch, g: InPlaceGeometry, initialSlot: Uint8Array, expected: Uint8Array, apply: Applier = inPlaceApplier): Promise<CutClock> {
   const clock = new CutClock(NEVER, prng(1), true);
-  const flash = new CutFlash(g, old, clock);
-  await applyInPlace(flash, parsed, new CutCells(clock));
+  const flash = new CutFlash(g, initialSlot, clock);
+  await apply(flash, parsed, new CutCells(clock));
   expect(same(flash.slot.subarray(0, expected.length), expected)).toBe(true);
   return clock;
 }
@@ -142,6 +155,30 @@ describe('in-place updates survive power cuts (flash model)', () => {
     resumed.scratch[100] = resumed.scratch[100]! ^ 0x01;
     await expect(applyInPlace(resumed, parsed, cells.reboot(new CutClock(NEVER, prng(5))))).rejects.toThrow(/scratch unit does not match/);
   });
+});
+
+describe('two-slot updates resume too (flash model: the new image goes to a second slot)', () => {
+  it.each([
+    ['v1.0.0', 'v2.0.0'],
+    ['v1.1.0', 'v1.2.0'],
+  ] as const)(`%s -> %s: ${CUTS} random cuts, 2 KiB erase units`, async (from, to) => {
+    const [oldImage, newImage] = [fixture(from), fixture(to)];
+    const parsed = parsePatch((await createPatch(oldImage, newImage)).bytes);
+    const g = geometryFor(newImage, newImage, 2048);
+    const random = prng(0x2514);
+    // The second slot holds whatever it held before: random bytes.
+    const initial = new CutClock(NEVER, random).randomBytes(g.slotSize);
+    const apply: Applier = (flash, p, cells) => applyTwoSlot(oldImage.data, flash, p, cells);
+    const total = (await cleanRun(parsed, g, initial, newImage.data, apply)).ops;
+    let secondCuts = 0;
+    for (let i = 0; i < CUTS; i++) {
+      const first = Math.floor(random() * total);
+      const second = i % 2 === 0 ? Math.floor(random() * total) : NEVER;
+      const r = await cutAndResume(parsed, g, initial, newImage.data, first, second, 0x2600 + i, apply);
+      if (r.secondCut) secondCuts++;
+    }
+    expect(secondCuts).toBeGreaterThan(0);
+  }, 600_000);
 });
 
 describe.skipIf(!existsSync(CORPUS))('in-place power cuts on the corpus (../shared/corpus)', () => {
