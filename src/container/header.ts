@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors.js';
 import { ByteReader, ByteWriter } from '../delta/varint.js';
 import { DiffCoding, Layout, maxProgramLength } from '../delta/program.js';
 import { lzmaParamsFromBytes, lzmaPropsByte, type LzmaParams } from '../codec/lzma.js';
-import { orderProblem, type UnitRun } from '../inplace/order.js';
+import { MAX_WRITE_ORDER_RUNS, orderProblem, type UnitRun } from '../inplace/order.js';
 import { smallLzParamsByte, smallLzParamsFromByte, type SmallLzParams } from '../codec/lzs.js';
 
 export const MAGIC = new Uint8Array([0x53, 0x44]); // "SD"
@@ -236,7 +236,7 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
     if (problem) throw new InvalidInputError(`in-place geometry: ${problem}`);
     const units = Math.ceil(newSize / geometry.eraseUnit);
     const runCount = r.uvarint('run count');
-    if (runCount > units) throw new InvalidInputError(`a write order of ${runCount} runs for ${units} units`);
+    if (runCount > units || runCount > MAX_WRITE_ORDER_RUNS) throw new InvalidInputError(`a write order of ${runCount} runs for ${units} units (at most ${MAX_WRITE_ORDER_RUNS})`);
     const order: UnitRun[] = [];
     for (let i = 0; i < runCount; i++) {
       const first = r.uvarint('run start');

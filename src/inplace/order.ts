@@ -14,6 +14,9 @@ export interface UnitRun {
   backward: boolean;
 }
 
+/** The most runs a write order may have (docs/FORMAT.md): a device checks them in a fixed amount of RAM. */
+export const MAX_WRITE_ORDER_RUNS = 32;
+
 /** The units in the order they are written. */
 export function writeSequence(runs: readonly UnitRun[]): number[] {
   const out: number[] = [];
@@ -23,7 +26,7 @@ export function writeSequence(runs: readonly UnitRun[]): number[] {
 
 /** Why these runs are not an order of units 0 .. units - 1, each once; undefined when they are. */
 export function orderProblem(runs: readonly UnitRun[], units: number): string | undefined {
-  if (runs.length > units) return `${runs.length} runs for ${units} units`;
+  if (runs.length > units || runs.length > MAX_WRITE_ORDER_RUNS) return `${runs.length} runs for ${units} units (at most ${MAX_WRITE_ORDER_RUNS})`;
   const seen = new Uint8Array(units);
   let total = 0;
   for (const r of runs) {
@@ -107,11 +110,13 @@ export function chooseOrder(blocks: readonly Block[], newSize: number, unitSize:
   let best: { sequence: number[]; runs: UnitRun[]; broken: number } | undefined;
   for (const sequence of candidates) {
     const runs = runsOf(sequence);
+    if (runs.length > MAX_WRITE_ORDER_RUNS) continue;
     const broken = brokenCopyBytes(weights, sequence, units);
     if (!best || broken < best.broken || (broken === best.broken && runs.length < best.runs.length)) best = { sequence, runs, broken };
   }
   if (units > MAX_ORDERED_UNITS || best!.broken === 0) return best!.runs;
-  return runsOf(improveByMoves(best!.sequence, weights, units));
+  const improved = runsOf(improveByMoves(best!.sequence, weights, units));
+  return improved.length <= MAX_WRITE_ORDER_RUNS ? improved : best!.runs;
 }
 
 /**
