@@ -4,7 +4,7 @@
 // compared with the new image. Writes bench/INPLACE-RESULTS.md.
 //
 //   npx tsc -p tsconfig.json && node bench/inplace.js [--pair NAME]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { corpusPairs, fixturePairs, loadPair } from './lib/pairs.js';
@@ -66,5 +66,10 @@ for (const r of rows) {
   lines.push(`| ${r.id} | ${r.oldSize} / ${r.newSize} | ${r.twoSlot} | ${a.size} | ${mark(a)} | ${b.size} | ${mark(b)} | ${a.createCpuMs} / ${b.createCpuMs} ms |`);
 }
 lines.push('');
-if (!only) writeFileSync(path.join(root, 'bench/INPLACE-RESULTS.md'), lines.join('\n'));
+// What follows the marker (the power-cut runs, recorded by hand from the tests' output) is kept.
+const MARKER = '<!-- power-cut runs: kept by bench/inplace.js -->';
+const resultsFile = path.join(root, 'bench/INPLACE-RESULTS.md');
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+const kept = previous.includes(MARKER) ? previous.slice(previous.indexOf(MARKER)) : `${MARKER}\n`;
+if (!only) writeFileSync(resultsFile, `${lines.join('\n')}\n${kept}`);
 console.log(lines.join('\n'));

@@ -50,6 +50,7 @@ function checkBuild() {
 function otherBenches() {
   const notes = {
     'thumb2.js': 'throughput of the Thumb-2 sweep, decode and re-encode (`node bench/thumb2.js`)',
+    'inplace.js': 'in-place patch sizes against two-slot ones at 2 KiB and 128 KiB erase units, results and power-cut runs in [INPLACE-RESULTS.md](INPLACE-RESULTS.md) (`node bench/inplace.js`)',
     'fec.js': 'the LoRaWAN TS004 fragmentation / FEC bench (`node bench/fec.js`), run separately, not by `npm run bench`',
   };
   return readdirSync(import.meta.dirname)
