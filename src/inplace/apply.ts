@@ -13,6 +13,7 @@ import type { ParsedPatch } from '../container/patch-file.js';
 import { checkBaseImage, decodePayload, prepareApplier } from '../pipeline/apply.js';
 import { ERASED, type SlotFlash } from './flash.js';
 import { ProgressJournal, type Progress, type ProgressCells } from './progress.js';
+import type { SourceView } from '../delta/source.js';
 import { writeSequence } from './order.js';
 import { liveSlotSource } from './source.js';
 
@@ -43,7 +44,13 @@ export function checkFlashGeometry(header: PatchHeader, flash: SlotFlash): NonNu
 const PASS_DONE = Symbol('pass done');
 
 /** Applies (or resumes) an in-place patch; throws unless the slot ends with exactly the new image. */
-export async function applyInPlace(flash: SlotFlash, parsed: ParsedPatch, cells: ProgressCells): Promise<InPlaceOutcome> {
+export async function applyInPlace(
+  flash: SlotFlash,
+  parsed: ParsedPatch,
+  cells: ProgressCells,
+  /** Wraps what copies read, for callers that watch it (the report's change map); sees only what is kept. */
+  observe: (view: SourceView) => SourceView = (view) => view,
+): Promise<InPlaceOutcome> {
   const { header } = parsed;
   const g = checkFlashGeometry(header, flash);
   const unitSize = g.eraseUnit;
@@ -94,7 +101,7 @@ export async function applyInPlace(flash: SlotFlash, parsed: ParsedPatch, cells:
         position += chunk.length;
         if (position >= to && to < header.newSize) throw PASS_DONE;
       },
-      (view) => liveSlotSource(view, unitSize, from),
+      (view) => liveSlotSource(observe(view), unitSize, from),
     );
     try {
       await decodePayload(header, parsed.payload, (chunk) => applier.push(chunk));
