@@ -31,13 +31,19 @@ export function checkFlashGeometry(header: PatchHeader, flash: SlotFlash): NonNu
   const g = header.inPlace;
   if (!g) throw new InvalidInputError('not an in-place patch: it needs a second slot for the new image');
   const f = flash.geometry;
-  if (f.eraseUnit !== g.eraseUnit || f.writeUnit !== g.writeUnit || f.slotSize < g.slotSize) {
+  if (f.eraseUnit !== g.eraseUnit || f.writeUnit !== g.writeUnit || f.slotSize < slotNeeded(header)) {
     throw new CheckFailedError(
-      `the patch was made for ${g.eraseUnit}-byte erase units, ${g.writeUnit}-byte writes and a ${g.slotSize}-byte slot; ` +
-        `this flash has ${f.eraseUnit}, ${f.writeUnit} and ${f.slotSize}`,
+      `the patch was made for ${g.eraseUnit}-byte erase units, ${g.writeUnit}-byte writes and a slot of at least ${slotNeeded(header)} bytes ` +
+        `(declared ${g.slotSize}); this flash has ${f.eraseUnit}, ${f.writeUnit} and ${f.slotSize}`,
     );
   }
   return g;
+}
+
+/** The slot an in-place patch really uses: the old image and the new image's erase units (at most the declared slot). */
+export function slotNeeded(header: PatchHeader): number {
+  const e = header.inPlace!.eraseUnit;
+  return Math.max(Math.ceil(header.oldSize / e), Math.ceil(header.newSize / e)) * e;
 }
 
 /** Thrown by a backward pass's sink once its unit is complete: the rest of the program is not needed. */

@@ -16,7 +16,7 @@ import { ProgramApplier } from '../delta/apply.js';
 import { plainSource, type SourceView } from '../delta/source.js';
 import { sha256, toHex } from '../crypto/hash.js';
 import { cortexMSource } from '../arch/cortex-m/apply.js';
-import { applyInPlace } from '../inplace/apply.js';
+import { applyInPlace, slotNeeded } from '../inplace/apply.js';
 import { MemoryFlash } from '../inplace/flash.js';
 import { MemoryCells } from '../inplace/progress.js';
 
@@ -94,7 +94,8 @@ export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promi
   checkBaseImage(header, old);
   if (header.inPlace) {
     // The device's algorithm, on a copy of the old image in a slot of the patch's geometry.
-    const flash = new MemoryFlash(header.inPlace, old);
+    // Only the part of the slot the update touches is modelled (the header may declare a larger slot).
+    const flash = new MemoryFlash({ ...header.inPlace, slotSize: slotNeeded(header) }, old);
     await applyInPlace(flash, parsed, new MemoryCells());
     return flash.slot.slice(0, header.newSize);
   }
