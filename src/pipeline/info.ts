@@ -7,15 +7,21 @@ import { DiffCoding, Layout } from '../delta/program.js';
 import { toHex } from '../crypto/hash.js';
 import { deviceRam, type DeviceRam } from './ram.js';
 import { RECORD_SIZE } from '../inplace/progress.js';
-import type { UnitRun } from '../inplace/order.js';
+import { writeSequence, type UnitRun } from '../inplace/order.js';
 
-/** What src/inplace/apply.ts runs: a pass per upward run, per unit of a downward run, and maybe a dry run. */
+/**
+ * What src/inplace/apply.ts runs without a reset: a pass per stretch of units written upwards one after the
+ * other (so one per unit of a downward run), and a dry run when the first pass does not reach the last unit.
+ */
 export function decoderPasses(order: readonly UnitRun[], units: number): number {
+  const sequence = writeSequence(order);
   let passes = 0;
-  for (const r of order) passes += r.backward ? r.count : 1;
-  const first = order[0];
-  const firstEndsProgram = first !== undefined && (first.backward ? first.first === units - 1 : first.first + first.count === units);
-  return passes + (units > 0 && !firstEndsProgram ? 1 : 0);
+  let firstEnd = -1;
+  sequence.forEach((unit, k) => {
+    if (k === 0 || unit !== sequence[k - 1]! + 1) passes++;
+    if (passes === 1) firstEnd = unit;
+  });
+  return passes + (units > 0 && firstEnd !== units - 1 ? 1 : 0);
 }
 
 export interface PatchInfo {
