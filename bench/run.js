@@ -1,7 +1,8 @@
 // npm run bench: patch size and create/apply time of smartdelta (plain, cortex-m, auto, and auto given the ELF
 // files where a pair has them) side by side with the peers that run here, on the project's fixtures and on
 // ../shared/corpus when present; cold CLI times; the device library's flash and RAM. Writes bench/RESULTS.md
-// and bench/results.json (atomically). Usage: node bench/run.js [--runs N]   (default 5 timed runs per figure)
+// and bench/results.json (atomically). Usage: node bench/run.js [--runs N] [--skip-large] [--skip-speed]
+// (default 5 timed runs per figure; --skip-speed leaves out issue 13's CLI CPU, memory and fleet section)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { ARCHES, AUTO_WITH_ELF, BenchFailure, coldCli, loadLibrary, measureArch,
 import { sameBytes } from './lib/stats.js';
 import { checkTargets } from './lib/targets.js';
 import { budgetChecks, measureBudgets, renderBudgets } from './lib/budgets.js';
+import { measureSpeed, renderSpeed, speedChecks } from './lib/speed.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const corpusDir = path.resolve(root, '../shared/corpus');
@@ -51,6 +53,7 @@ function otherBenches() {
   const notes = {
     'thumb2.js': 'throughput of the Thumb-2 sweep, decode and re-encode (`node bench/thumb2.js`)',
     'inplace.js': 'in-place patch sizes against two-slot ones at 2 KiB and 128 KiB erase units, results and power-cut runs in [INPLACE-RESULTS.md](INPLACE-RESULTS.md) (`node bench/inplace.js`)',
+    'target.js': 'the device applier on an emulated Cortex-M4 (QEMU): instructions per apply, time at 80 MHz, stack measured there ([TARGET-RESULTS.md](TARGET-RESULTS.md), `node bench/target.js`), run separately',
     'fec.js': 'the LoRaWAN TS004 fragmentation / FEC bench (`node bench/fec.js`), run separately, not by `npm run bench`',
   };
   return readdirSync(import.meta.dirname)
@@ -144,6 +147,10 @@ async function main() {
     const coldPair = pairs.find((p) => p.id === 'pybv11') ?? pairs.find((p) => p.group === 'fixtures' && p.format === 'bin');
     const cold = { pair: coldPair.id, ...(await coldCli(root, coldPair, tmpDir, loadLog)) };
     console.log(`cold CLI (${cold.pair}, median of ${cold.runs}): diff ${formatMs(cold.diffMs)}, apply ${formatMs(cold.applyMs)}`);
+    // Issue 13's CPU, memory and fleet figures: also cold processes, so also before the load of the rest.
+    const speed = argv.includes('--skip-speed') ? undefined : await measureSpeed(root, pairs.filter((p) => p.group === 'corpus'), runs, tmpDir, loadLog);
+    for (const p of speed?.cli.pairs ?? []) console.log(`issue 13: ${p.id} diff CPU ${p.diff.cpuS?.toFixed(2)} s, apply CPU ${p.apply.cpuS?.toFixed(2)} s`);
+    if (speed) console.log(`issue 13: fleet wall ${speed.fleet.parallel.wallS.toFixed(2)} s, one after another ${speed.fleet.oneAfterAnother.wallS.toFixed(2)} s`);
 
     const measured = [];
     let pybv11;
@@ -184,11 +191,12 @@ async function main() {
       coldCli: cold,
       device,
       large,
-      targets: [...checkTargets(measured, { coldCli: cold, device, busy }), ...budgetChecks(measured)],
+      speed,
+      targets: [...checkTargets(measured, { coldCli: cold, device, busy }), ...budgetChecks(measured), ...speedChecks(speed)],
       otherBenches: otherBenches(),
     };
     writeAtomically(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeAtomically(path.join(import.meta.dirname, 'RESULTS.md'), `${renderReport(results)}\n${renderBudgets(measured).join('\n')}\n\n${renderLarge(large).join('\n')}`);
+    writeAtomically(path.join(import.meta.dirname, 'RESULTS.md'), `${renderReport(results)}\n${renderBudgets(measured).join('\n')}\n\n${renderLarge(large).join('\n')}\n\n${renderSpeed(speed).join('\n')}`);
     console.log(`\nbench: wrote bench/RESULTS.md and bench/results.json in ${results.durationSeconds.toFixed(0)} s`);
     const missed = results.targets.filter((t) => t.pass === false && !t.goal);
     for (const t of missed) console.log(`bench: not met: ${t.what} (${t.measured}, limit ${t.limit})`);

@@ -28,7 +28,7 @@ for tool in '[' arch b2sum base32 base64 basename basenc cat chcon chgrp chmod c
   timeout touch tr true truncate tsort tty uname unexpand uniq unlink users vdir wc who whoami yes; do
   if found=$(type -P "$tool"); then ln -s "$found" "$bin/$tool"; fi
 done
-for tool in cc gcc c++ g++ clang make python python3; do
+for tool in cc gcc c++ g++ clang make python python3 qemu-system-arm; do
   if PATH="$bin" command -v "$tool" >/dev/null; then echo "fresh-setup: $tool is on the reduced PATH" >&2; exit 2; fi
 done
 

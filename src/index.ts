@@ -28,4 +28,5 @@ export { detectFormat, loadImage, type FirmwareImage } from './image/index.js';
 export * as keys from './crypto/index.js';
 export * as lorawan from './lorawan/index.js';
 export * as report from './report/index.js';
+export * as delivery from './delivery/index.js';
 export * as thumb2 from './arch/cortex-m/thumb2.js';

@@ -284,7 +284,8 @@ void sd_patch_sig_init(sd_patch_sig *s, const sd_patch_header *h);
 void sd_patch_sig_update(sd_patch_sig *s, const uint8_t *data, size_t len);
 int sd_patch_sig_final(sd_patch_sig *s, sd_patch_verify_fn verify, void *verify_user);
 /* One pass over a stored patch of patch_len bytes read through read_patch:
- * sd_patch_check_size, then the above (about 300 bytes of stack). */
+ * sd_patch_check_size, then the above (about 240 bytes of stack on a Cortex-M4,
+ * the hook's own not counted). */
 int sd_patch_verify_stored(const sd_patch_header *h, uint32_t patch_len, sd_patch_read_fn read_patch,
                            void *read_user, sd_patch_verify_fn verify, void *verify_user);
 

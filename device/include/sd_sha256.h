@@ -21,7 +21,8 @@ typedef struct sd_sha256_ctx {
 
 void sd_sha256_init(sd_sha256_ctx *c);
 void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len);
-/* Writes the digest; the context must be re-initialised before reuse. */
+/* Writes the digest; the context must be re-initialised before reuse. The
+ * digest is written after the last use of c->block, so it may point into it. */
 void sd_sha256_final(sd_sha256_ctx *c, uint8_t digest[SD_SHA256_DIGEST_SIZE]);
 /* One call: init, update, final. */
 void sd_sha256(const void *data, size_t len, uint8_t digest[SD_SHA256_DIGEST_SIZE]);

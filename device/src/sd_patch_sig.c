@@ -40,17 +40,19 @@ void sd_patch_sig_update(sd_patch_sig *s, const uint8_t *data, size_t len) {
 }
 
 int sd_patch_sig_final(sd_patch_sig *s, sd_patch_verify_fn verify, void *verify_user) {
-  uint8_t msg[SD_PATCH_MESSAGE_SIZE];
+  /* The message is built in the hash context's block, free once the last block is compressed
+   * (less stack than a buffer of its own, under the hash's compression function). */
+  uint8_t *msg = s->sha.block;
   unsigned i;
   if (verify == NULL) return SD_PATCH_ERR_PARAM;
   if (s->seen == s->body_length) return SD_PATCH_ERR_SIGNATURE; /* unsigned */
   if (s->seen != s->body_length + SD_PATCH_TRAILER_SIZE || s->trailer[0] != SD_PATCH_SIGNATURE_ED25519)
     return SD_PATCH_ERR_CORRUPT;
+  sd_sha256_final(&s->sha, msg + sizeof domain + SD_PATCH_KEY_ID_SIZE); /* writes the digest last */
   memcpy(msg, domain, sizeof domain);
   /* Byte by byte through volatile: an inlined memcpy to msg + 19 becomes
    * unaligned LDR/STR on Cortex-M4, which fault when unaligned accesses trap. */
   for (i = 0; i < SD_PATCH_KEY_ID_SIZE; i++) msg[sizeof domain + i] = ((const volatile uint8_t *)s->trailer)[1 + i];
-  sd_sha256_final(&s->sha, msg + sizeof domain + SD_PATCH_KEY_ID_SIZE);
   return verify(msg, s->trailer + 1 + SD_PATCH_KEY_ID_SIZE, s->trailer + 1, verify_user) == 0
              ? SD_PATCH_OK
              : SD_PATCH_ERR_SIGNATURE;
@@ -59,7 +61,6 @@ int sd_patch_sig_final(sd_patch_sig *s, sd_patch_verify_fn verify, void *verify_
 int sd_patch_verify_stored(const sd_patch_header *h, uint32_t patch_len, sd_patch_read_fn read_patch,
                            void *read_user, sd_patch_verify_fn verify, void *verify_user) {
   sd_patch_sig s;
-  uint8_t piece[64];
   uint32_t at = 0;
   int is_signed, rc;
   if (h == NULL || read_patch == NULL || verify == NULL) return SD_PATCH_ERR_PARAM;
@@ -67,10 +68,14 @@ int sd_patch_verify_stored(const sd_patch_header *h, uint32_t patch_len, sd_patc
   if (rc) return rc;
   if (!is_signed) return SD_PATCH_ERR_SIGNATURE;
   sd_patch_sig_init(&s, h);
+  /* The body goes through s.trailer in pieces (no buffer of its own: less stack), then the trailer, read in
+   * place (the patch is signed: exactly one trailer after the body). */
   while (at < patch_len) {
-    uint32_t n = patch_len - at < sizeof piece ? patch_len - at : (uint32_t)sizeof piece;
-    if (read_patch(read_user, at, piece, n) != 0) return SD_PATCH_ERR_IO;
-    sd_patch_sig_update(&s, piece, n);
+    uint32_t n = s.body_length - at < 64u ? s.body_length - at : 64u;
+    if (at >= s.body_length) n = SD_PATCH_TRAILER_SIZE;
+    if (read_patch(read_user, at, s.trailer, n) != 0) return SD_PATCH_ERR_IO;
+    if (at < s.body_length) sd_patch_sig_update(&s, s.trailer, n);
+    else s.seen += n;
     at += n;
   }
   return sd_patch_sig_final(&s, verify, verify_user);

@@ -64,31 +64,43 @@ static uint32_t read_varint(sd_patch_ctx *c, uint32_t *pos) {
 }
 
 /* n (at most 31) bits, most significant first, from bit *bit of the
- * tables, which must stay below end (the bit stream's end). */
+ * tables, which must stay below end (the bit stream's end). A byte's bits
+ * at a time: the control table is decoded again at every lookup. */
 static uint32_t read_bits(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t n) {
-  uint32_t v = 0, at;
-  for (; n > 0; n--) {
-    at = (*bit)++;
-    if (at >= end) {
-      corrupt(c);
-      return 0;
-    }
-    v = (v << 1) | ((tables_byte(c, at >> 3) >> (7u - (at & 7u))) & 1u);
+  uint32_t v = 0, at = *bit, left, take;
+  if (n > end - at) { /* (every caller has at <= end) */
+    corrupt(c);
+    return 0;
+  }
+  *bit = at + n;
+  for (; n > 0; n -= take, at += take) {
+    left = 8u - (at & 7u); /* the byte's unread bits */
+    take = n < left ? n : left;
+    v = (v << take) | ((tables_byte(c, at >> 3) >> (left - take)) & ((1u << take) - 1u));
   }
   return v;
 }
 
 /* eg(order): z zero bits (at most 31 - order), the 1, then z + order bits b:
- * v = 2^(z+order) + b - 2^order, always below 2^32. */
+ * v = 2^(z+order) + b - 2^order, always below 2^32. The zeros are skipped a
+ * byte's unread bits at a time. */
 static uint32_t read_eg(sd_patch_ctx *c, uint32_t *bit, uint32_t end, uint32_t order) {
-  uint32_t z = 0;
-  while (read_bits(c, bit, end, 1) == 0) {
-    if (c->status || ++z > 31u - order) {
+  uint32_t at = *bit, rest, z;
+  do {
+    if (at >= end) {
       corrupt(c);
       return 0;
     }
+    rest = tables_byte(c, at >> 3) & (0xFFu >> (at & 7u));
+    at = (at | 7u) + 1u;
+  } while (rest == 0);
+  at -= 31u - (uint32_t)__builtin_clz(rest); /* just after the 1 (read_bits checks it is below end) */
+  z = at - 1u - *bit + order;
+  *bit = at;
+  if (z > 31u) {
+    corrupt(c);
+    return 0;
   }
-  z += order;
   return (1u << z) + read_bits(c, bit, end, z) - (1u << order);
 }
 

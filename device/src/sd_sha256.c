@@ -36,7 +36,7 @@ static void store_be32(uint8_t *p, uint32_t v) {
 
 /* 6.2.2: one 512-bit block. The message schedule is kept as a rolling window
  * of 16 words (W[t] only depends on W[t-2], W[t-7], W[t-15], W[t-16]). */
-static void compress(uint32_t h[8], const uint8_t block[64]) {
+static void compress(uint32_t h[8], const uint8_t *block) {
   uint32_t w[16], v[8];
   unsigned t, i;
   for (t = 0; t < 16; t++) w[t] = load_be32(block + 4 * t);
@@ -73,11 +73,21 @@ void sd_sha256_init(sd_sha256_ctx *c) {
   c->length = 0;
 }
 
+/* Whole blocks straight from the caller's buffer; only a partial block is
+ * copied to c->block. */
 void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len) {
   const uint8_t *p = (const uint8_t *)data;
-  while (len--) {
-    c->block[c->length++ & 63u] = *p++;
-    if ((c->length & 63u) == 0) compress(c->h, c->block);
+  while (len > 0) {
+    size_t used = (size_t)c->length & 63u, n = 64u - used < len ? 64u - used : len;
+    if (n == 64u) {
+      compress(c->h, p); /* a whole block, read where it is */
+    } else {
+      memcpy(c->block + used, p, n);
+      if (used + n == 64u) compress(c->h, c->block);
+    }
+    c->length += n;
+    p += n;
+    len -= n;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
+import { groupDigits } from '../group-digits.js';
 import { recordWarning } from './json.js';
 
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -67,7 +68,7 @@ export async function spinner(text: string, enabled = true): Promise<Spinner> {
 }
 
 export function formatBytes(n: number): string {
-  return n.toLocaleString('en-US');
+  return groupDigits(n);
 }
 
 export function formatRatio(numerator: number, denominator: number): string {

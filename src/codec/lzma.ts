@@ -3,10 +3,10 @@
  * Every encoder option is explicit: lzma-native's defaults are the fast mode with the HC4 match finder, and a
  * `preset` would silently override the dictionary size (DESIGN section 6).
  */
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import lzma from 'lzma-native';
+import type LzmaNative from 'lzma-native';
 import { InvalidInputError } from '../errors.js';
-import { compressOnThread } from './lzma-thread.js';
 
 export interface LzmaParams {
   /** Literal context bits, 0..8. */
@@ -57,16 +57,23 @@ export function lzmaProbabilityCount(p: Pick<LzmaParams, 'lc' | 'lp'>): number {
   return 1846 + (0x300 << (p.lc + p.lp));
 }
 
+/**
+ * lzma-native, loaded on first use: the native addon and its stream library cost every command about 50 ms
+ * of start-up, and most commands other than diff and apply never compress or decompress.
+ */
+let native: typeof LzmaNative | undefined;
+function lzmaNative(): typeof LzmaNative {
+  return (native ??= createRequire(import.meta.url)('lzma-native') as typeof LzmaNative);
+}
+
 function encoderOptions(p: LzmaParams): object {
+  const lzma = lzmaNative();
   return { dictSize: Math.max(p.dictSize, 2 ** LZMA_MIN_DICT_LOG2), lc: p.lc, lp: p.lp, pb: p.pb, mode: lzma.MODE_NORMAL, mf: lzma.MF_BT4, niceLen: 273, depth: 0 };
 }
 
 function filters(p: LzmaParams): object[] {
-  return [{ id: lzma.FILTER_LZMA1, options: encoderOptions(p) }];
+  return [{ id: lzmaNative().FILTER_LZMA1, options: encoderOptions(p) }];
 }
-
-/** Inputs at least this large are compressed on the worker thread (below it, the hand-over costs more). */
-export const THREAD_THRESHOLD = 64 * 1024;
 
 /**
  * Feeds the input one piece at a time, pulling the next piece only once the coder has taken the previous one,
@@ -121,10 +128,36 @@ function runStream(stream: Duplex, input: Iterable<Uint8Array>, onData: (chunk: 
 }
 
 export async function compressLzma(data: Uint8Array, params: LzmaParams): Promise<Uint8Array> {
-  if (data.length >= THREAD_THRESHOLD) return compressOnThread(data, encoderOptions(params));
+  return (await compressLzmaWithin(data, params, Infinity))!;
+}
+
+/** Pieces fed to the encoder when a size limit may stop it early: small enough to stop soon after the limit. */
+const LIMITED_PIECE = 16 * 1024;
+
+class OverLimit extends Error {}
+
+/**
+ * Compresses `data` unless the output would exceed maxLength bytes: then stops as soon as it does and returns
+ * undefined. A creator ranking candidates drops a loser after compressing part of it. The encoder's output does
+ * not depend on how its input is split, so a finished compression gives the same bytes as compressLzma.
+ */
+export async function compressLzmaWithin(data: Uint8Array, params: LzmaParams, maxLength: number): Promise<Uint8Array | undefined> {
   const parts: Uint8Array[] = [];
-  const encoder = lzma.createStream('rawEncoder', { filters: filters(params), synchronous: true }) as unknown as Duplex;
-  await runStream(encoder, [data], (chunk) => parts.push(chunk.slice()));
+  let produced = 0;
+  const pieces: Uint8Array[] = [];
+  const pieceSize = Number.isFinite(maxLength) ? LIMITED_PIECE : Math.max(data.length, 1);
+  for (let at = 0; at < data.length; at += pieceSize) pieces.push(data.subarray(at, at + pieceSize));
+  const encoder = lzmaNative().createStream('rawEncoder', { filters: filters(params), synchronous: true }) as unknown as Duplex;
+  try {
+    await runStream(encoder, pieces, (chunk) => {
+      produced += chunk.length;
+      if (produced > maxLength) throw new OverLimit();
+      parts.push(chunk.slice());
+    });
+  } catch (err) {
+    if (err instanceof OverLimit) return undefined;
+    throw err;
+  }
   return Buffer.concat(parts);
 }
 
@@ -149,7 +182,7 @@ export async function decompressLzma(
       yield piece;
     }
   };
-  const decoder = lzma.createStream('rawDecoder', { filters: filters(params), synchronous: true }) as unknown as Duplex & { totalIn(): number };
+  const decoder = lzmaNative().createStream('rawDecoder', { filters: filters(params), synchronous: true }) as unknown as Duplex & { totalIn(): number };
   const pieces = counted();
   await runStream(decoder, pieces, (chunk) => {
     produced += chunk.length;

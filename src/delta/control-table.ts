@@ -219,6 +219,31 @@ export class ControlTable {
     for (let i = 0; i < this.entryCount; i++) yield this.next(bits, state);
   }
 
+  /**
+   * flashShift for a reader that can afford the whole segment list in memory (the host's apply, issue 13):
+   * one pass over the entries, then a binary search per lookup instead of decoding up to a group of entries.
+   * Segments start in increasing order (check() makes sure), so it answers as flashShift does.
+   */
+  segmentLookup(): (o: number) => number {
+    const starts: number[] = [];
+    const shifts: number[] = [];
+    for (const e of this.entries()) {
+      if (!e.segment) continue;
+      starts.push(e.oldStart);
+      shifts.push(e.newStart - e.oldStart);
+    }
+    return (o) => {
+      let lo = 0;
+      let hi = starts.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (starts[mid]! <= o) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo === 0 ? 0 : shifts[lo - 1]!;
+    };
+  }
+
   /** flashShift(o): new start - start of the last segment with start <= o, or 0 (docs/FORMAT.md, "Segments"). */
   flashShift(o: number): number {
     const groups = Math.ceil(this.entryCount / 2 ** this.groupLog2);

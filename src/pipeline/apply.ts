@@ -48,7 +48,9 @@ export function prepareApplier(
   const relocation = header.transform === Transform.cortexM;
   const tables = hasTables(header) ? parseTables(header, parsed.tables) : undefined;
   const small = header.layout === Layout.tableFirst ? new SmallTable({ oldSize: header.oldSize, newSize: header.newSize }) : undefined;
-  const flash = (o: number): number => (small ? small.flashShift(o) : tables!.control!.flashShift(o));
+  // The host keeps the segment list; a device searches the stored table through its checkpoints (same answers).
+  const lookup = relocation && !small ? tables!.control!.segmentLookup() : undefined;
+  const flash = (o: number): number => (small ? small.flashShift(o) : lookup!(o));
   const source = relocation ? cortexMSource(old, header, tables!, flash) : plainSource(old);
   return new ProgramApplier(
     {

@@ -15,8 +15,10 @@ import { matchBlocks } from '../delta/match.js';
 import { DiffCoding } from '../delta/program.js';
 import { CheckFailedError, UsageError } from '../errors.js';
 import type { ImageInput, TransformPlan } from '../types.js';
-import { assemblePatch, candidateSize, DEFAULT_DICT_SIZE, encodeSmallest, planPlain, type EncodedCandidate } from './encode-candidates.js';
+import { assemblePatch, candidateSize, DEFAULT_DICT_SIZE, encodeSmallest, planPlain } from './encode-candidates.js';
+import { CandidateCache } from './candidate-cache.js';
 import { DEVICE_FIXED_STATE } from './ram.js';
+import { rankJobs } from './rank.js';
 
 export { DEFAULT_DICT_SIZE };
 export type { ImageInput };
@@ -107,17 +109,9 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
   const arch = options.arch ?? 'auto';
   const plainBlocks = matchBlocks(oldImage.data, newImage.data);
   const plainPlans = arch === 'none' || arch === 'auto' ? slotted(planPlain(oldImage, newImage, plainBlocks)) : [];
-  const plainPlan = plainPlans[0];
   const relocate = arch === 'cortex-m' || (arch === 'auto' && looksLikeCortexM(oldImage) && looksLikeCortexM(newImage));
   // Ranking tries one LZMA setting per variant; under a RAM budget every setting, since lc + lp changes the RAM.
   const quick = relocate && options.maxDeviceRam === undefined;
-  const sizes = dictionarySizes(options);
-  // Start encoding the plain plan first: its large compressions run on the LZMA thread while this thread plans
-  // the relocation below.
-  const leanest = { ram: Infinity };
-  const firstPlain = plainPlan && encodeSmallest(plainPlan, newImage.data, { ...options, dictSize: sizes[0] }, quick, leanest);
-  firstPlain?.catch(() => undefined);
-
   const plans: TransformPlan[] = [...plainPlans];
   if (relocate) {
     plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks }).flatMap(slotted));
@@ -127,22 +121,21 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
       plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks, ram }).flatMap(slotted));
     }
   }
-  let best: { plan: TransformPlan; encoded: EncodedCandidate; dictSize: number } | undefined;
-  for (const dictSize of sizes) {
-    const sized = { ...options, dictSize };
-    for (const plan of plans) {
-      const encoded = plan === plainPlan && dictSize === sizes[0] ? await firstPlain : await encodeSmallest(plan, newImage.data, sized, quick, leanest);
-      if (encoded && (!best || candidateSize(encoded) < candidateSize(best.encoded))) best = { plan, encoded, dictSize };
-    }
-  }
-  if (!best) throw new CheckFailedError(noFitMessage(options, leanest.ram));
+  const cache = new CandidateCache();
+  const leanest = { ram: Infinity };
+  const jobs = dictionarySizes(options).flatMap((dictSize) => plans.map((plan) => ({ plan, dictSize })));
+  const ranked = await rankJobs(jobs, (job, limit) =>
+    encodeSmallest(job.plan, newImage.data, { ...options, dictSize: job.dictSize }, { quick, leanest, limit, cache }),
+  );
+  if (!ranked) throw new CheckFailedError(noFitMessage(options, leanest.ram));
+  const best = { ...ranked.job, encoded: ranked.encoded };
   // The winner tries the remaining LZMA settings; raw programs were already encoded with their only set.
   const sparseVariants = best.plan.variants.filter((v) => v.diffCoding === DiffCoding.sparse);
   const final =
     plans.length > 1 && sparseVariants.length > 0
-      ? await encodeSmallest({ ...best.plan, variants: sparseVariants }, newImage.data, { ...options, dictSize: best.dictSize })
+      ? await encodeSmallest({ ...best.plan, variants: sparseVariants }, newImage.data, { ...options, dictSize: best.dictSize }, { cache, limit: candidateSize(best.encoded) - 1 })
       : undefined;
-  const encoded = final && candidateSize(final) < candidateSize(best.encoded) ? final : best.encoded;
+  const encoded = final ?? best.encoded;
   return assemblePatch(oldImage, newImage, best.plan, encoded, options);
 }
 

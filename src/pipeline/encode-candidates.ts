@@ -4,15 +4,17 @@
  * Deterministic: the same inputs and options give the same bytes.
  */
 import { sha256 } from '../crypto/hash.js';
-import { compressLzma, type LzmaParams } from '../codec/lzma.js';
+import { compressLzmaWithin, type LzmaParams } from '../codec/lzma.js';
 import { compressSmall, LZS_MAX_WINDOW_LOG2, LZS_MIN_WINDOW_LOG2, type SmallLzParams } from '../codec/lzs.js';
 import { Codec, encodeHeader, OLD_CHECK_LENGTH, Transform, type PatchHeader } from '../container/header.js';
 import { encodeTables } from '../container/tables.js';
 import { matchBlocks, type Block } from '../delta/match.js';
 import { DiffCoding, encodeProgram, Layout } from '../delta/program.js';
-import { plainSource } from '../delta/source.js';
+import { bufferedSource } from '../delta/buffered-source.js';
+import { plainSource, type SourceView } from '../delta/source.js';
 import type { ImageInput, TransformPlan } from '../types.js';
 import type { CreateOptions } from './create-patch.js';
+import { CandidateCache } from './candidate-cache.js';
 import { deviceRam } from './ram.js';
 
 /**
@@ -68,51 +70,70 @@ export function candidateSize(c: EncodedCandidate): number {
   return c.tables.length + c.payload.length;
 }
 
+export interface EncodeSettings {
+  /** Try the first LZMA set only: enough to rank plans against each other. */
+  quick?: boolean;
+  /** Lowered to the leanest RAM a variant can have (no codec): the true minimum a --max-ram error names. */
+  leanest?: { ram: number };
+  /**
+   * The largest candidate (tables + payload) worth finishing: the caller keeps a candidate only when it is at
+   * most this size, so compressions stop once they pass it. Undefined is returned when none fits.
+   */
+  limit?: number;
+  /** Programs and compressions shared between calls on the same plan. */
+  cache?: CandidateCache;
+}
+
 /**
- * Encodes the program in every candidate layout and coding and compresses each; returns the smallest.
- * Raw difference bytes are compressed with the first LZMA set only (position context pays on them, and each
- * try costs a third of a second on a 300 KB image); sparse programs are small and try every set. `quick`
- * tries the first set only: enough to rank plans against each other.
+ * Encodes the program in every candidate layout and coding and compresses each; returns the smallest (the
+ * first of equals, in variant and setting order). Raw difference bytes are compressed with the first LZMA
+ * set only (position context pays on them, and each try costs a third of a second on a 300 KB image); sparse
+ * programs are small and try every set. A candidate must be smaller than the best one before it, so each
+ * compression stops as soon as its output passes that size (or the caller's limit).
  */
-export async function encodeSmallest(
-  plan: TransformPlan,
-  target: Uint8Array,
-  options: CreateOptions,
-  quick = false,
-  leanest?: { ram: number },
-): Promise<EncodedCandidate | undefined> {
+export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, options: CreateOptions, settings: EncodeSettings = {}): Promise<EncodedCandidate | undefined> {
+  const { quick = false, leanest, limit = Infinity, cache = new CandidateCache() } = settings;
   const dictSize = options.dictSize ?? DEFAULT_DICT_SIZE;
   const codecs = codecsFor(options);
+  // A pointer-aware source predicts what it reads: with several layouts to encode, predict each block once.
+  let source: SourceView | undefined;
+  const sourceOnce = (): SourceView =>
+    // (Not in place: there a piece's prediction depends on when it is read, src/inplace/source.ts.)
+    (source ??= plan.relocation && plan.variants.length > 1 && plan.unitSize === undefined ? bufferedSource(plan.blocks, plan.source, target.length) : plan.source);
   let best: EncodedCandidate | undefined;
   for (const { layout, diffCoding } of plan.variants) {
     const segmentFlags = plan.relocation?.segmentFlags;
     const unitSize = plan.unitSize;
-    const program = encodeProgram(plan.blocks, target, plan.source, { layout, diffCoding, ...(segmentFlags && { segmentFlags }), ...(unitSize && { unitSize }) });
-    // The leanest this variant can be (no codec): the true minimum a --max-ram error names.
+    const program = cache.program(plan.blocks, `${layout}/${diffCoding}`, () =>
+      encodeProgram(plan.blocks, target, sourceOnce(), { layout, diffCoding, ...(segmentFlags && { segmentFlags }), ...(unitSize && { unitSize }) }),
+    );
     if (leanest) leanest.ram = Math.min(leanest.ram, candidateRam({ layout, codec: Codec.none }));
     const tables =
       layout === Layout.interleaved ? new Uint8Array(0) : encodeTables(plan.blocks, plan.relocation, layout === Layout.sectioned);
-    const consider = async (candidate: Omit<EncodedCandidate, 'payload'>, compress: () => Promise<Uint8Array>): Promise<void> => {
+    const consider = async (candidate: Omit<EncodedCandidate, 'payload'>, key: string, compress: (maxLength: number) => Promise<Uint8Array | undefined>): Promise<void> => {
       if (options.maxDeviceRam !== undefined && candidateRam(candidate) > options.maxDeviceRam) return;
-      const encoded = { ...candidate, payload: await compress() };
-      if (!best || candidateSize(encoded) < candidateSize(best)) best = encoded;
+      const maxSize = best ? Math.min(limit, candidateSize(best) - 1) : limit;
+      const payload = await cache.compress(plan.blocks, `${layout}/${diffCoding}/${key}`, maxSize - tables.length, compress);
+      if (payload) best = { ...candidate, payload };
     };
     if (codecs.includes(Codec.lzma1)) {
       const sets = options.lzma ? [options.lzma] : quick || diffCoding === DiffCoding.raw ? LZMA_CANDIDATES.slice(0, 1) : LZMA_CANDIDATES;
       for (const set of sets) {
         const lzma = { ...set, dictSize: windowFor(dictSize, program.length) };
-        await consider({ layout, diffCoding, codec: Codec.lzma1, lzma, tables }, () => compressLzma(program, lzma));
+        const key = `lzma ${lzma.lc} ${lzma.lp} ${lzma.pb} ${lzma.dictSize}`;
+        await consider({ layout, diffCoding, codec: Codec.lzma1, lzma, tables }, key, (maxLength) => compressLzmaWithin(program, lzma, maxLength));
       }
     }
     // The program itself (codec 0): smaller than any codec's output for a program of a few dozen bytes (a
     // constant fix), and the last resort under a budget below any codec's state. Every build applies it.
     if (options.codec === undefined || options.maxDeviceRam !== undefined) {
-      await consider({ layout, diffCoding, codec: Codec.none, tables }, async () => program.slice());
+      await consider({ layout, diffCoding, codec: Codec.none, tables }, 'none', async () => program.slice());
     }
     if (codecs.includes(Codec.smallLz)) {
       for (const params of smallLzSettings(program.length, layout, options.maxDeviceRam)) {
         const smallLz = { params, programLength: program.length };
-        await consider({ layout, diffCoding, codec: Codec.smallLz, smallLz, tables }, async () => compressSmall(program, params));
+        const key = `small-lz ${params.windowLog2} ${params.literalContext}`;
+        await consider({ layout, diffCoding, codec: Codec.smallLz, smallLz, tables }, key, async () => compressSmall(program, params));
       }
     }
   }

@@ -1,11 +1,11 @@
 /**
  * The fleet view: one patch per deployed version to the new one, since a device can only apply a patch made
  * for the image it runs. The pairs are independent, so they are built in worker threads when there are
- * several cores and the images are large enough to pay for the workers (measured), else one after the other.
+ * several cores and the images are large enough to pay for the workers (measured), else one after the other;
+ * this thread builds pairs too (src/parallel/pool.ts).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { SmartDeltaError, type ExitCode } from '../errors.js';
+import { runPool, workerBeside } from '../parallel/pool.js';
 import { buildPairReport, summarize, type NamedImage, type PairReportOptions } from './build.js';
 import { campaignSettings, checkCampaignOptions } from './campaign.js';
 import type { FleetReport, PairReport } from './types.js';
@@ -13,6 +13,8 @@ import type { FleetReport, PairReport } from './types.js';
 export interface FleetOptions extends Omit<PairReportOptions, 'patch'> {
   /** Worker threads; 1 or less builds in this thread. Default 'auto' (fleetWorkers). */
   workers?: number | 'auto';
+  /** Called as each pair is done, with the count done so far. */
+  onDone?: (done: number, total: number) => void;
 }
 
 /**
@@ -27,84 +29,22 @@ export function fleetWorkers(newImageSize: number, pairs: number, cores: number)
   return newImageSize >= POOL_MIN_IMAGE_SIZE && pairs >= 2 ? Math.max(1, Math.min(cores, pairs)) : 1;
 }
 
-/** A task for a worker, and its answer (errors keep their exit code across the thread boundary). */
+/** A task of the pool (./worker.ts builds it in a worker). */
 export interface FleetTask {
-  index: number;
   old: NamedImage;
   new: NamedImage;
   options: PairReportOptions;
 }
-export type FleetAnswer =
-  | { index: number; report: PairReport }
-  | { index: number; error: { message: string; exitCode?: number; name: string } };
 
 export async function buildFleetReport(deployed: readonly NamedImage[], target: NamedImage, options: FleetOptions = {}): Promise<FleetReport> {
-  const { workers = 'auto', ...pairOptions } = options;
+  const { workers = 'auto', onDone, ...pairOptions } = options;
   checkCampaignOptions(pairOptions);
   const threads = workers === 'auto' ? fleetWorkers(target.data.length, deployed.length, availableParallelism()) : Math.min(Math.floor(workers), deployed.length);
-  const entries = threads > 1 ? await buildInWorkers(deployed, target, pairOptions, threads) : await buildInThread(deployed, target, pairOptions);
+  const tasks = deployed.map((old) => ({ old, new: target, options: pairOptions }));
+  const entries = await runPool(tasks, { threads, inThread: buildFleetEntry, workerUrl: workerBeside(import.meta.url, 'worker'), ...(onDone && { onDone }) });
   return { kind: 'fleet', to: summarize(target), campaign: campaignSettings(pairOptions), entries };
 }
 
-async function buildInThread(deployed: readonly NamedImage[], target: NamedImage, options: PairReportOptions): Promise<PairReport[]> {
-  const entries: PairReport[] = [];
-  for (const old of deployed) entries.push(await buildPairReport(old, target, options));
-  return entries;
-}
-
-/** A worker running worker.js beside this module (worker.ts when run from the sources through tsx). */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
-  // Node 20 applies no --import hooks to workers, so from the sources the worker loads through tsx's API.
-  const url = new URL('./worker.ts', import.meta.url).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`, { eval: true });
-}
-
-function toError(error: { message: string; exitCode?: number; name: string }): Error {
-  if (error.exitCode === undefined) return new Error(error.message);
-  const err = new SmartDeltaError(error.message, error.exitCode as ExitCode);
-  err.name = error.name;
-  return err;
-}
-
-/**
- * A pool of `threads` workers taking the pairs in order; results come back in the order given. The first
- * failure rejects at once and no further pair is handed out; a worker busy with a pair is not terminated
- * but finishes it and then stops, because terminating a thread inside a native LZMA call aborts the process.
- */
-async function buildInWorkers(deployed: readonly NamedImage[], target: NamedImage, options: PairReportOptions, threads: number): Promise<PairReport[]> {
-  const results = new Array<PairReport>(deployed.length);
-  let next = 0;
-  let failed = false;
-  const runWorker = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const worker = startWorker();
-      const stop = (): void => void worker.terminate().then(() => resolve());
-      const feed = (): void => {
-        if (failed || next >= deployed.length) {
-          stop();
-          return;
-        }
-        const index = next++;
-        worker.postMessage({ index, old: deployed[index]!, new: target, options } satisfies FleetTask);
-      };
-      worker.on('message', (answer: FleetAnswer) => {
-        if ('error' in answer) {
-          failed = true;
-          stop();
-          reject(toError(answer.error));
-          return;
-        }
-        results[answer.index] = answer.report;
-        feed();
-      });
-      worker.on('error', (err) => {
-        failed = true;
-        reject(err);
-      });
-      feed();
-    });
-  await Promise.all(Array.from({ length: threads }, runWorker));
-  return results;
+export function buildFleetEntry(task: FleetTask): Promise<PairReport> {
+  return buildPairReport(task.old, task.new, task.options);
 }

@@ -1,9 +1,10 @@
 /** Number formatting shared by the text and HTML renderers. */
+import { groupDigits } from '../group-digits.js';
 import type { RedundancySpec } from '../lorawan/index.js';
 import type { CampaignSettings, Deliverable, PairReport } from './types.js';
 
 export function bytes(n: number): string {
-  return n.toLocaleString('en-US');
+  return groupDigits(n);
 }
 
 export function ratio(r: number): string {

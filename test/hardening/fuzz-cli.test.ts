@@ -125,7 +125,7 @@ const VERBS: Record<string, Verb> = {
       '-o': { kind: 'out' }, '--force': flag, '--json': flag,
     },
   },
-  verify: { positional: 1, pool: IN, options: { '--pub': { kind: 'in' }, '--old': { kind: 'in' }, '--new': { kind: 'in' }, '--min-counter': pick(INTS), '--json': flag } },
+  verify: { positional: 1, pool: IN, options: { '--pub': { kind: 'in' }, '--old': { kind: 'in' }, '--new': { kind: 'in' }, '--min-counter': pick(INTS), '--manifest': { kind: 'in' }, '--json': flag } },
   fragment: {
     positional: 1,
     pool: IN,
@@ -145,6 +145,22 @@ const VERBS: Record<string, Verb> = {
     pool: IN,
     options: { ...fragmentOptions, '--trials': pick(['1', '3', '0', '1000001', 'x']), '--burst': pick(['1', '4', '0', 'x']), '--seed': pick(INTS), '--json': flag },
   },
+  // Issue 15 (docs/DELIVERY.md); `serve` is not fuzzed here: it runs until a signal (test/delivery/cli.test.ts).
+  package: {
+    positional: 1,
+    pool: IN,
+    options: {
+      '--transport': pick(['http-range', 'mqtt-ota', 'blocks', 'pigeon']), '-o': { kind: 'out' }, '--device-buffer': pick(SIZES), '--part-size': pick(SIZES),
+      '--max-parts': pick(INTS), '--url': pick(['https://u.example/p.sdp', 'ftp://u.example/p', '']), '--sign-method': pick(['SHA256', 'MD5', 'md5', 'CRC32']),
+      '--firmware-version': pick(['2.0', '', 'x'.repeat(65), 'ü']), '--module': pick(['MCU', '']), '--message-id': pick(INTS), '--block-size': pick(SIZES),
+      '--force': flag, '--json': flag,
+    },
+  },
+  manifest: {
+    positional: 1,
+    pool: IN,
+    options: { '--old': { kind: 'in' }, '--to': { kind: 'in' }, '-o': { kind: 'out' }, '--gap-fill': pick(['0xff', '0', '256']), '--force': flag, '--json': flag },
+  },
 };
 
 /** A valid command line per verb: most generated commands start from it, so the options reach the real work. */
@@ -159,6 +175,8 @@ const BASES: Record<string, string[][]> = {
   fragment: [['patch.sdp'], ['-o', 'out/f.ndjson']],
   reassemble: [['frag.ndjson'], ['-o', 'out/p.sdp']],
   simulate: [['patch.sdp'], ['--loss', '10%'], ['--trials', '3']],
+  package: [['signed.sdp'], ['--transport', 'http-range'], ['--device-buffer', '1K']],
+  manifest: [['signed.sdp'], ['--old', 'old.bin'], ['-o', 'out/m.json']],
 };
 const FILE_OPTIONS = new Set(['-o', '-k', '--pub', '--pub-out', '--old', '--new', '--old-elf', '--new-elf', '--emit-message']);
 

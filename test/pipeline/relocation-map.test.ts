@@ -214,6 +214,8 @@ describe('the tables section', () => {
     expect(t.ram.toRamMap()).toEqual(RAM);
     expect(t.constants.toRamMap()).toEqual(CONSTANTS);
     for (let o = 0; o <= OLD_SIZE; o++) expect(t.control!.flashShift(o)).toBe(flashMapOf(blocks, reloc.segmentFlags).shiftAt(o));
+    const lookup = t.control!.segmentLookup();
+    for (let o = 0; o <= OLD_SIZE; o++) expect(lookup(o)).toBe(flashMapOf(blocks, reloc.segmentFlags).shiftAt(o));
   });
 
   it('each value map travels only with its recognizer bit (RAM 0x10, constants 0x20)', () => {
@@ -290,8 +292,11 @@ describe('creator and applier agree on the flash map', () => {
         const tables = encodeTables(p.blocks, relocation);
         const t = parseTables(headerFor(Layout.sectioned, Transform.cortexM, old.length, target.length, tables.length), tables);
         expect(t.ram.toRamMap()).toEqual(relocation.recognize & Recognize.ramPointers ? relocation.ram : NO_MAP);
+        const lookup = t.control!.segmentLookup();
         for (let o = 0; o <= old.length; o++) {
           if (t.control!.flashShift(o) !== creator.map.shiftAt(o)) expect(t.control!.flashShift(o), `seed ${seed}, offset ${o}`).toBe(creator.map.shiftAt(o));
+          // The host's segment list answers as the device's checkpoint search does.
+          if (lookup(o) !== creator.map.shiftAt(o)) expect(lookup(o), `segmentLookup, seed ${seed}, offset ${o}`).toBe(creator.map.shiftAt(o));
         }
       }
     }

@@ -1,4 +1,7 @@
-/** smartdelta diff <old> <new> -o <patch>: create a patch (src/pipeline/create-patch.ts). */
+/**
+ * smartdelta diff <old> <new> -o <patch>: create a patch (src/pipeline/create-patch.ts); with --fleet, one
+ * patch per deployed image, built in parallel (./diff-fleet.ts).
+ */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { signPatch } from '../../container/sign.js';
@@ -11,6 +14,8 @@ import { GAP_FILL_HELP, loadElfSymbols, loadImageFile, parseGapFill, warnUnknown
 import { loadPrivateKeyFile } from '../keys.js';
 import { parseInteger, parseSize } from '../options.js';
 import { patchJson, result } from '../json.js';
+import type { FleetImage } from '../../pipeline/fleet.js';
+import { runFleet } from './diff-fleet.js';
 import { formatBytes, printLine, spinner, warn } from '../output.js';
 
 interface DiffOptions {
@@ -33,6 +38,9 @@ interface DiffOptions {
   eraseUnit?: string;
   writeUnit?: string;
   slotSize?: string;
+  fleet?: string[];
+  to?: string;
+  jobs?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -43,10 +51,10 @@ const CODECS: readonly CodecChoice[] = ['lzma', 'small-lz', 'auto'];
 export function register(program: Command): void {
   program
     .command('diff')
-    .description('create a delta patch that turns <old> into <new> (.bin, .hex or .elf)')
-    .argument('<old>', 'the image the device runs now')
-    .argument('<new>', 'the image to install')
-    .requiredOption('-o, --output <patch>', 'patch file to write')
+    .description('create a delta patch that turns <old> into <new> (.bin, .hex or .elf), or one per deployed image (--fleet ... --to)')
+    .argument('[old]', 'the image the device runs now')
+    .argument('[new]', 'the image to install')
+    .requiredOption('-o, --output <patch>', 'patch file to write (with --fleet: the folder for the patches)')
     .option('--base <address>', 'load address of .bin inputs (default: read from the vector table)')
     .option('--old-base <address>', 'load address of the old .bin, when it differs from --base')
     .option('--new-base <address>', 'load address of the new .bin, when it differs from --base')
@@ -65,6 +73,9 @@ export function register(program: Command): void {
     .option('--erase-unit <bytes>', 'with --in-place: the flash erase unit (e.g. 2K, 128K); the scratch is one unit')
     .option('--write-unit <bytes>', 'with --in-place: the smallest flash write, a power of two (default 8)')
     .option('--slot-size <bytes>', 'with --in-place: the slot, whole erase units (default: the larger image, rounded up)')
+    .option('--fleet <images...>', 'every deployed image: one patch each to the image given with --to, named after it')
+    .option('--to <image>', 'with --fleet: the image to install')
+    .option('--jobs <n>', 'threads for --fleet (default: one per core)')
     .option('--force', 'replace an existing output file')
     .option('--json', 'print one JSON document with the patch figures')
     .addHelpText(
@@ -74,9 +85,17 @@ Examples:
   smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp
   smartdelta diff old.bin new.bin --base 0x08000000 -o update.sdp --version-from 1.0.0 --version-to 1.1.0
   smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp --security-counter 7 --key release.pem
-  smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp --in-place --erase-unit 2K`,
+  smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp --in-place --erase-unit 2K
+  smartdelta diff --fleet v1.0.bin v1.1.bin v1.2.bin --to v2.0.bin --base 0x08000000 -o patches/`,
     )
-    .action(async (oldPath: string, newPath: string, opts: DiffOptions) => {
+    .action(async (oldPath: string | undefined, newPath: string | undefined, opts: DiffOptions) => {
+      const fleet = opts.fleet !== undefined || opts.to !== undefined;
+      if (fleet && (!opts.fleet?.length || opts.to === undefined)) throw new UsageError('--fleet <images...> and --to <image> go together');
+      if (fleet && (oldPath !== undefined || newPath !== undefined)) throw new UsageError('give either <old> <new> or --fleet ... --to, not both');
+      if (!fleet && (oldPath === undefined || newPath === undefined)) throw new UsageError('diff needs <old> and <new> (or --fleet ... --to)');
+      if (!fleet && opts.jobs !== undefined) throw new UsageError('--jobs goes with --fleet');
+      if (fleet && (opts.oldElf !== undefined || opts.newElf !== undefined)) throw new UsageError('--old-elf and --new-elf name one pair; give .elf images to --fleet instead');
+      if (fleet && opts.versionFrom !== undefined) throw new UsageError('--version-from names one old image; it does not go with --fleet');
       if (!ARCHES.includes(opts.arch as Arch)) throw new UsageError(`--arch must be one of ${ARCHES.join(', ')}, got "${opts.arch}"`);
       if (opts.codec !== undefined && !CODECS.includes(opts.codec as CodecChoice)) {
         throw new UsageError(`--codec must be one of ${CODECS.join(', ')}, got "${opts.codec}"`);
@@ -91,6 +110,33 @@ Examples:
       const securityCounter = opts.securityCounter !== undefined ? parseInteger(opts.securityCounter, '--security-counter', 0, 0xffffffff) : undefined;
       if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
       const flash = inPlaceOptions(opts);
+      if (fleet && flash) throw new UsageError('--in-place makes one patch for one slot; it does not go with --fleet');
+      const createOptions = {
+        arch: opts.arch as Arch,
+        dictSize,
+        ...(maxDeviceRam !== undefined && { maxDeviceRam }),
+        ...(opts.codec !== undefined && { codec: opts.codec as CodecChoice }),
+        ...(opts.versionFrom !== undefined && { versionFrom: opts.versionFrom }),
+        ...(opts.versionTo !== undefined && { versionTo: opts.versionTo }),
+        ...(securityCounter !== undefined && { securityCounter }),
+      };
+      if (fleet) {
+        const jobs = opts.jobs !== undefined ? parseInteger(opts.jobs, '--jobs', 1, 256) : undefined;
+        const inputs = [...opts.fleet!, opts.to!, ...(opts.key ? [opts.key] : [])];
+        const key = opts.key !== undefined ? loadPrivateKeyFile(opts.key) : undefined;
+        const load = (file: string, what: string): FleetImage => {
+          const image = loadImageFile(file, what === 'old image' ? oldBase : newBase, what, gapFill);
+          if (opts.arch !== 'none') warnUnknownBase(image, file);
+          return { data: image.data, loadAddress: image.loadAddress, ...(image.elf && { elf: image.elf }) };
+        };
+        await runFleet({
+          olds: opts.fleet!, to: opts.to!, dir: opts.output, force: opts.force, json: opts.json, inputs, load, options: createOptions,
+          ...(jobs !== undefined && { jobs }),
+          ...(key && { sign: (patch: Uint8Array) => signPatch(patch, key) }),
+        });
+        return;
+      }
+      if (oldPath === undefined || newPath === undefined) return;
       // Usage errors first, then the output, then the inputs: a refused run costs nothing and names the first problem.
       const inputs = [oldPath, newPath, ...(opts.oldElf ? [opts.oldElf] : []), ...(opts.newElf ? [opts.newElf] : []), ...(opts.key ? [opts.key] : [])];
       checkOutputPath(opts.output, { force: opts.force, inputs });
@@ -110,14 +156,8 @@ Examples:
       const newElf = opts.newElf !== undefined ? loadElfSymbols(opts.newElf, 'new ELF') : newImage.elf;
       const progress = await spinner('creating patch', !opts.json);
       const created = await createPatch(oldImage, newImage, {
-        arch: opts.arch as Arch,
+        ...createOptions,
         ...(oldElf && newElf && { oldElf, newElf }),
-        dictSize,
-        ...(maxDeviceRam !== undefined && { maxDeviceRam }),
-        ...(opts.codec !== undefined && { codec: opts.codec as CodecChoice }),
-        ...(opts.versionFrom !== undefined && { versionFrom: opts.versionFrom }),
-        ...(opts.versionTo !== undefined && { versionTo: opts.versionTo }),
-        ...(securityCounter !== undefined && { securityCounter }),
         ...(flash && { inPlace: flash(oldImage.data.length, newImage.data.length) }),
       }).finally(() => progress.stop());
       const bytes = key ? signPatch(created.bytes, key) : created.bytes;

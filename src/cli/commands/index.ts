@@ -11,7 +11,10 @@ import { register as registerFragment } from './fragment.js';
 import { register as registerReassemble } from './reassemble.js';
 import { register as registerSimulate } from './simulate.js';
 import { register as registerReport } from './report.js';
+import { register as registerPackage } from './package.js';
+import { register as registerServe } from './serve.js';
+import { register as registerManifest } from './manifest.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDiff, registerApply, registerInfo, registerKeygen, registerGetpub, registerSign, registerVerify, registerFragment, registerReassemble, registerSimulate, registerReport];
+export const commands: RegisterCommand[] = [registerDiff, registerApply, registerInfo, registerKeygen, registerGetpub, registerSign, registerVerify, registerFragment, registerReassemble, registerSimulate, registerReport, registerPackage, registerServe, registerManifest];

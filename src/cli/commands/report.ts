@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_DICT_SIZE } from '../../pipeline/create-patch.js';
 import { buildFleetReport, buildPairReport, renderHtml, renderText, reportJson, type NamedImage, type Painter, type Report } from '../../report/index.js';
+import { progressBar } from '../progress.js';
 import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { GAP_FILL_HELP, loadImageFile, parseGapFill, warnUnknownBase } from '../images.js';
 import { parseInteger, parseSize } from '../options.js';
@@ -110,13 +111,15 @@ Examples:
       const inputs = fleet ? [...opts.fleet!, opts.to!] : [oldPath!, newPath!, ...(opts.patch !== undefined ? [opts.patch] : [])];
       if (opts.html !== undefined) checkOutputPath(opts.html, { force: opts.force, inputs });
 
-      const progress = await spinner('building the report', !opts.json);
+      // A fleet counts its patches on a progress bar; one pair has a spinner.
+      const bar = fleet ? progressBar(opts.fleet!.length, 'patches', !opts.json) : undefined;
+      const progress = bar ?? (await spinner('building the report', !opts.json));
       let report: Report;
       try {
         if (fleet) {
           const deployed = opts.fleet!.map((p) => loadNamed(p, base, 'deployed image', gapFill));
           const target = loadNamed(opts.to!, base, 'new image', gapFill);
-          report = await buildFleetReport(deployed, target, { ...options, workers });
+          report = await buildFleetReport(deployed, target, { ...options, workers, onDone: (done) => bar?.update(done) });
         } else {
           const oldImage = loadNamed(oldPath!, base, 'old image', gapFill);
           const newImage = loadNamed(newPath!, base, 'new image', gapFill);

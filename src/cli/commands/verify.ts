@@ -4,6 +4,7 @@
  * pipeline needs one test; exit 3 is left for an unreadable key or image file.
  */
 import type { Command } from 'commander';
+import { dirname, resolve } from 'node:path';
 import { CheckFailedError, SmartDeltaError, UsageError } from '../../errors.js';
 import { sha256, toHex } from '../../crypto/hash.js';
 import { patchInfo } from '../../pipeline/info.js';
@@ -14,6 +15,7 @@ import { loadPublicKeyFile } from '../keys.js';
 import { parseInteger } from '../options.js';
 import { patchJson, result } from '../json.js';
 import { color, printLine, warn } from '../output.js';
+import { checkFleetManifest, manifestFailureMessage, parseFleetManifest, type ManifestReport } from '../../delivery/index.js';
 
 interface VerifyCliOptions {
   pub?: string;
@@ -21,6 +23,7 @@ interface VerifyCliOptions {
   new?: string;
   minCounter?: string;
   gapFill?: string;
+  manifest?: string;
   json?: boolean;
 }
 
@@ -28,12 +31,13 @@ export function register(program: Command): void {
   program
     .command('verify')
     .description('check a patch: format, signature and key id, and optionally base image, result and anti-rollback counter')
-    .argument('<patch>', 'the patch file')
+    .argument('[patch]', 'the patch file (not with --manifest)')
     .option('--pub <pub.pem|hex>', 'public key the patch must be signed with: a file (PEM, DER, raw or hex) or 64 hex digits; without it the signature is not checked')
     .option('--old <image>', 'base image (.bin, .hex or .elf): check it, and apply the patch to it')
     .option('--new <image>', 'expected result image: compare with the applied result, or with the header without --old')
     .option('--gap-fill <byte>', GAP_FILL_HELP)
     .option('--min-counter <n>', 'anti-rollback: refuse a security counter below <n> (or no counter)')
+    .option('--manifest <file>', 'check every patch a fleet manifest lists instead: file size and SHA-256, header, key id, counter, and the signature with --pub (docs/DELIVERY.md)')
     .option('--json', 'print one JSON document, also when a check fails (docs/JSON.md)')
     .addHelpText(
       'after',
@@ -43,9 +47,12 @@ parse or whose signature block is truncated; 2 usage; 3 an invalid key or image 
 
 Examples:
   smartdelta verify update.sdp --pub release.pub.pem
-  smartdelta verify update.sdp --pub release.pub.pem --old app-v1.bin --new app-v2.bin --min-counter 7 --json`,
+  smartdelta verify update.sdp --pub release.pub.pem --old app-v1.bin --new app-v2.bin --min-counter 7 --json
+  smartdelta verify --manifest manifest.json --pub release.pub.pem`,
     )
-    .action(async (patchPath: string, opts: VerifyCliOptions) => {
+    .action(async (patchPath: string | undefined, opts: VerifyCliOptions) => {
+      if (opts.manifest !== undefined) return verifyManifest(patchPath, opts);
+      if (patchPath === undefined) throw new UsageError('verify needs a <patch> argument, or --manifest <file> to check every patch of a fleet manifest');
       // Without --pub only a patch's other checks run; asking for none of them is a usage error (nothing to do).
       if (opts.pub === undefined && opts.old === undefined && opts.new === undefined && opts.minCounter === undefined) {
         throw new UsageError('verify needs --pub <key> to check the signature, or --old, --new or --min-counter for the checks of an unsigned patch');
@@ -78,6 +85,46 @@ Examples:
         throw new CheckFailedError(`${verifyFailureMessage(report)}${hint ?? ''}`);
       }
     });
+}
+
+/** verify --manifest: every entry against its file (docs/DELIVERY.md, "Fleet manifest"); exit 1 when one fails. */
+function verifyManifest(patchPath: string | undefined, opts: VerifyCliOptions): void {
+  if (patchPath !== undefined) throw new UsageError(`give either a <patch> (${patchPath}) or --manifest, not both`);
+  if (opts.old !== undefined || opts.new !== undefined || opts.gapFill !== undefined) {
+    throw new UsageError('--old, --new and --gap-fill check one patch; with --manifest each entry is checked against the hashes the manifest lists');
+  }
+  const minCounter = opts.minCounter !== undefined ? parseInteger(opts.minCounter, '--min-counter', 0, 0xffffffff) : undefined;
+  const publicKey = opts.pub !== undefined ? loadPublicKeyFile(opts.pub) : undefined;
+  const manifestPath = opts.manifest!;
+  const manifest = parseFleetManifest(new TextDecoder().decode(readInputFile(manifestPath, 'manifest')), manifestPath);
+  const folder = dirname(resolve(manifestPath));
+  const report = checkFleetManifest(manifest, (file) => readInputFile(resolve(folder, file), 'patch'), {
+    ...(publicKey !== undefined ? { publicKey } : {}),
+    ...(minCounter !== undefined ? { minCounter } : {}),
+  });
+  result({
+    input: manifestPath,
+    patch: null,
+    images: { old: null, new: null },
+    checks: report.entries.map((e) => ({ name: e.file, ok: e.ok, skipped: false, detail: entryDetail(e) })),
+    manifest: { target: manifest.target, entries: report.entries },
+  });
+  if (!opts.json) printManifestReport(manifestPath, report, publicKey !== undefined);
+  if (!report.ok) throw new CheckFailedError(manifestFailureMessage(report));
+}
+
+function entryDetail(entry: ManifestReport['entries'][number]): string {
+  const failed = entry.checks.filter((c) => !c.ok && !c.skipped);
+  const from = entry.version ?? `${entry.sha256.slice(0, 16)}…`;
+  return failed.length === 0 ? `for ${from}: ${entry.checks.map((c) => c.name).join(', ')} passed` : `for ${from}: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`;
+}
+
+function printManifestReport(manifestPath: string, report: ManifestReport, signatures: boolean): void {
+  for (const entry of report.entries) {
+    const mark = entry.ok ? color.green('ok  ') : color.red('FAIL');
+    printLine(`${mark}  ${entry.file}  ${entryDetail(entry)}`);
+  }
+  if (report.ok) printLine(`${manifestPath}: every entry passed${signatures ? '' : ' (signatures not checked: give --pub)'}`);
 }
 
 function parsedPatch(patch: Uint8Array): Record<string, unknown> | null {
