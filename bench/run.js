@@ -52,6 +52,7 @@ function checkBuild() {
 function otherBenches() {
   const notes = {
     'thumb2.js': 'throughput of the Thumb-2 sweep, decode and re-encode (`node bench/thumb2.js`)',
+    'inplace.js': 'in-place patch sizes against two-slot ones at 2 KiB and 128 KiB erase units, results and power-cut runs in [INPLACE-RESULTS.md](INPLACE-RESULTS.md) (`node bench/inplace.js`)',
     'target.js': 'the device applier on an emulated Cortex-M4 (QEMU): instructions per apply, time at 80 MHz, stack measured there ([TARGET-RESULTS.md](TARGET-RESULTS.md), `node bench/target.js`), run separately',
     'fec.js': 'the LoRaWAN TS004 fragmentation / FEC bench (`node bench/fec.js`), run separately, not by `npm run bench`',
   };

@@ -8,7 +8,11 @@ export type { Arch, CreatedPatch, ImageInput } from './pipeline/create-patch.js'
 export { applyPatch, checkBaseImage } from './pipeline/apply.js';
 export { patchInfo, type PatchInfo } from './pipeline/info.js';
 export { deviceRam, type DeviceRam } from './pipeline/ram.js';
-export type { PatchHeader } from './container/header.js';
+export type { InPlaceGeometry, PatchHeader } from './container/header.js';
+export { applyInPlace, type InPlaceOutcome } from './inplace/apply.js';
+export { applyTwoSlot } from './inplace/two-slot.js';
+export { MemoryFlash, type FlashArea, type SlotFlash } from './inplace/flash.js';
+export { MemoryCells, ProgressJournal, RECORD_SIZE, type Progress, type ProgressCells } from './inplace/progress.js';
 export { parsePatch, signingMessage, withSignature, type ParsedPatch } from './container/patch-file.js';
 export { attachSignature, signingMessageFor, signPatch } from './container/sign.js';
 export {

@@ -7,6 +7,7 @@ import type { Block } from './delta/match.js';
 import type { DiffCoding, Layout } from './delta/program.js';
 import type { SourceView } from './delta/source.js';
 import type { RamMap } from './delta/value-map.js';
+import type { UnitRun } from './inplace/order.js';
 
 export interface ImageInput {
   data: Uint8Array;
@@ -28,7 +29,13 @@ export interface TransformPlan {
   transform: Transform;
   blocks: Block[];
   source: SourceView;
+  /** The same prediction over another image of the old image's length (in-place patches: the slot as it is). */
+  sourceOver?: (image: Uint8Array) => SourceView;
   relocation?: RelocationPlan;
+  /** In-place patches: the erase unit the source pieces stop at (src/delta/program.ts, sourcePiece). */
+  unitSize?: number;
+  /** In-place patches: the order the erase units of the new image are written in (src/inplace/order.ts). */
+  unitOrder?: UnitRun[];
   /** (layout, coding) pairs worth trying. */
   variants: ReadonlyArray<{ layout: Layout; diffCoding: DiffCoding }>;
 }

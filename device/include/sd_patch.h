@@ -68,7 +68,14 @@ extern "C" {
 /* The longest header: 4 + 4 x 5 (sizes, addresses) + 8 + 32 + 6 (codec 2:
  * parameter byte, program length) + 2 x 5 (lengths) + 2 x 65 (versions) + 5
  * (counter). */
+#ifndef SD_PATCH_WITH_INPLACE
 #define SD_PATCH_HEADER_MAX 215u
+#else
+/* In-place patches add the extension byte, the geometry (3 x 5) and the
+ * write order (5 + 32 runs x 10): docs/FORMAT.md, "In-place patches". */
+#define SD_PATCH_HEADER_MAX (215u + 1u + 15u + 5u + SD_PATCH_MAX_RUNS * 10u)
+#define SD_PATCH_MAX_RUNS 32u
+#endif
 /* A table-first program's entries (docs/FORMAT.md, "Layouts"): at most 32,
  * kept in the work buffer as 3 words each (old start, copy field, extra). */
 #define SD_PATCH_TABLE_FIRST_MAX 32u
@@ -123,6 +130,13 @@ typedef struct sd_patch_header {
   uint32_t program_length;  /* codec 2 only: the decoded payload's length */
   uint32_t header_length;   /* bytes of the header: the tables start there */
   uint64_t security_counter;
+#ifdef SD_PATCH_WITH_INPLACE
+  /* In-place patches (docs/FORMAT.md, "In-place patches"); in_place 0 otherwise. */
+  uint32_t slot_size, erase_unit, write_unit;
+  uint32_t units;        /* erase units of the new image */
+  uint16_t runs_offset;  /* the write order's first run, in the header bytes */
+  uint8_t run_count, in_place;
+#endif
 } sd_patch_header;
 
 /* A position in the control table (docs/FORMAT.md, "Control table"): the
@@ -144,7 +158,11 @@ typedef struct sd_patch_vmap {
   uint8_t group_log2, cp_width;
 } sd_patch_vmap;
 
+#ifndef SD_PATCH_WITH_INPLACE
 #define SD_PATCH_BUF 40u    /* old image bytes, predicted and turned into new bytes in place */
+#else
+#define SD_PATCH_BUF 36u    /* 4 bytes fewer pay for the erase unit: the context stays in its 512 bytes */
+#endif
 #define SD_PATCH_LZ_OUT 16u /* decompressed program bytes per decoder call */
 #define SD_PATCH_TCACHE 8u  /* tables bytes read at once through read_patch */
 
@@ -185,6 +203,11 @@ typedef struct sd_patch_ctx {
   sd_patch_read_fn read_old, read_patch;
   sd_patch_write_fn write_new;
   uint32_t fs_shift;
+#ifdef SD_PATCH_WITH_INPLACE
+  /* In-place patches: the erase unit; a copy block is predicted in parts cut
+   * at the new image's unit boundaries (docs/FORMAT.md, "In-place patches"). */
+  uint32_t unit;
+#endif
   sd_patch_vmap ram, consts; /* (after the often used words: reached through pointers) */
   uint8_t new_sha256[32];
   uint8_t cache[SD_PATCH_TCACHE];

@@ -53,6 +53,9 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
   c->tables_length = c->cache_offset = h->tables_length; /* the cache is empty */
   c->tables.offset = h->header_length;
   memcpy(c->new_sha256, h->new_sha256, 32);
+#ifdef SD_PATCH_WITH_INPLACE
+  if (h->in_place) c->unit = h->erase_unit;
+#endif
   /* The header's flags bits 3 (sectioned), 4 (sparse), 5 (relocation) -> modes 0x01, 0x02, 0x04. */
   c->mode = (uint8_t)((h->flags >> 3) & 7u);
   if (c->mode == SD_MODE_RELOC || c->mode == (SD_MODE_RELOC | SD_MODE_SPARSE)) {

@@ -78,6 +78,43 @@ static uint32_t address_limit(uint32_t size) {
   return 0u - size - (size == 0);
 }
 
+#ifdef SD_PATCH_WITH_INPLACE
+/* The geometry and the write order (docs/FORMAT.md, "In-place patches"):
+ * the slot holds both images in whole erase units, the write unit is a power
+ * of two dividing the erase unit, and the runs write each unit once. */
+static int read_in_place(sd_reader *r, sd_patch_header *h, const uint8_t *buf) {
+  uint32_t lo[SD_PATCH_MAX_RUNS], hi[SD_PATCH_MAX_RUNS], i, j, total = 0, e, w;
+  h->slot_size = read_limited(r, SD_PATCH_MAX_IMAGE);
+  e = h->erase_unit = read_limited(r, SD_PATCH_MAX_IMAGE);
+  w = h->write_unit = read_limited(r, 4096u);
+  if (r->err || e < 256u || w == 0 || (w & (w - 1u)) || e % w || h->slot_size % e || h->slot_size < h->old_size ||
+      h->slot_size < h->new_size)
+    return SD_PATCH_ERR_CORRUPT;
+  h->units = (h->new_size + e - 1u) / e;
+  h->run_count = (uint8_t)read_limited(r, SD_PATCH_MAX_RUNS);
+  h->runs_offset = (uint16_t)(r->p - buf);
+  if (h->run_count > h->units) return SD_PATCH_ERR_CORRUPT;
+  for (i = 0; i < h->run_count; i++) {
+    uint32_t first = read_limited(r, h->units), field = read_uvarint(r), count = field >> 1;
+    /* [lo, hi]: the units of the run, inside [0, units) */
+    if (count == 0 || first >= h->units) return SD_PATCH_ERR_CORRUPT;
+    if (field & 1u) {
+      if (count > first + 1u) return SD_PATCH_ERR_CORRUPT;
+      lo[i] = first - (count - 1u);
+      hi[i] = first;
+    } else {
+      if (count > h->units - first) return SD_PATCH_ERR_CORRUPT;
+      lo[i] = first;
+      hi[i] = first + count - 1u;
+    }
+    for (j = 0; j < i; j++)
+      if (lo[i] <= hi[j] && lo[j] <= hi[i]) return SD_PATCH_ERR_CORRUPT; /* a unit written twice */
+    total += count;
+  }
+  return r->err || total != h->units ? SD_PATCH_ERR_CORRUPT : SD_PATCH_OK;
+}
+#endif
+
 /* On the first failed check the parse stops: a shortage or a bad varint
  * before it (r.err) is reported first, being earlier in the byte stream. */
 #define REQUIRE(ok, label) \
@@ -97,8 +134,19 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   r.err = 0;
   /* "SD", then version 2 only (a version 1 file, "SDLT", has 'L' there). */
   REQUIRE(sd_read_u8(&r) == 0x53u && sd_read_u8(&r) == 0x44u, corrupt);
+#ifndef SD_PATCH_WITH_INPLACE
   REQUIRE(sd_read_u8(&r) == 2u, fail);
   f = h->flags = sd_read_u8(&r);
+#else
+  /* Bit 7 of the version byte: an extension byte follows the flags; its only bit is "in place". */
+  i = sd_read_u8(&r);
+  REQUIRE((i & 0x7Fu) == 2u, fail);
+  f = h->flags = sd_read_u8(&r);
+  if (i & 0x80u) {
+    REQUIRE(sd_read_u8(&r) == 1u, fail);
+    h->in_place = 1;
+  }
+#endif
   h->codec = (uint8_t)(f >> 6);
   h->transform = (uint8_t)((f >> 5) & 1u);
   REQUIRE(h->codec < 3u, fail);
@@ -129,6 +177,9 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   /* The tables: the sectioned layout's control table, a relocated patch's recognizers and maps. */
   if (f & (SD_PATCH_FLAG_SECTIONED | SD_PATCH_FLAG_CORTEX_M))
     h->tables_length = read_limited(&r, SD_PATCH_MAX_TABLES);
+#ifdef SD_PATCH_WITH_INPLACE
+  if (h->in_place && read_in_place(&r, h, buf) != SD_PATCH_OK) goto corrupt;
+#endif
   for (i = 0; i < 2u && (f & SD_PATCH_FLAG_VERSIONS); i++) { /* version from, to */
     uint32_t n = read_limited(&r, SD_PATCH_MAX_VERSION);
     const uint8_t *s = r.p;

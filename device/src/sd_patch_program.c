@@ -71,6 +71,15 @@ static int source_start(sd_patch_ctx *c) {
  * follow contiguously in buf. Predicted bytes are final below the scan. */
 static int source_ready(sd_patch_ctx *c, uint32_t *avail) {
   uint32_t x = c->seq.start + c->copied, end = c->seq.start + c->seq.copy;
+#ifdef SD_PATCH_WITH_INPLACE
+  /* In place the block's part in this erase unit is a block of its own: it
+   * ends at the unit boundary, and nothing past it (but an item's last 3
+   * bytes) is read while the slot holds this unit's state. */
+  if (c->unit) {
+    uint32_t part = c->unit - c->seq.new_start % c->unit;
+    if (c->seq.copy > part) end = c->seq.start + part;
+  }
+#endif
   uint32_t buf_end = c->buf_pos + c->buf_len, limit, from, want, n;
   int pass;
   for (pass = 0; pass < 2; pass++) {
@@ -105,7 +114,21 @@ static int copy_bytes(sd_patch_ctx *c, const uint8_t *d, uint32_t n) {
   while (n > 0) {
     uint32_t avail, i;
     uint8_t *p;
-    int rc = source_ready(c, &avail);
+    int rc;
+#ifdef SD_PATCH_WITH_INPLACE
+    /* At a unit boundary the rest of the block starts as a block of its own,
+     * after the bytes before it were handed over (the slot changes there). */
+    if (c->unit && c->copied > 0 && (c->seq.new_start + c->copied) % c->unit == 0) {
+      if (flush_copy(c) != SD_PATCH_OK) return SD_PATCH_ERR_IO;
+      c->seq.start += c->copied;
+      c->seq.new_start += c->copied;
+      c->seq.copy -= c->copied;
+      c->copied = 0;
+      rc = source_start(c);
+      if (rc) return rc;
+    }
+#endif
+    rc = source_ready(c, &avail);
     if (rc) return rc;
     if (avail > n) avail = n;
     p = c->buf + (c->seq.start + c->copied - c->buf_pos);

@@ -75,5 +75,6 @@ export function patchJson(info: PatchInfo): Record<string, unknown> {
     securityCounter: info.securityCounter ?? null,
     relocation: info.relocation ?? null,
     lzma: info.lzma ?? null,
+    inPlace: info.inPlace ?? null,
   };
 }

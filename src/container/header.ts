@@ -7,10 +7,19 @@ import { InvalidInputError } from '../errors.js';
 import { ByteReader, ByteWriter } from '../delta/varint.js';
 import { DiffCoding, Layout, maxProgramLength } from '../delta/program.js';
 import { lzmaParamsFromBytes, lzmaPropsByte, type LzmaParams } from '../codec/lzma.js';
+import { MAX_WRITE_ORDER_RUNS, orderProblem, type UnitRun } from '../inplace/order.js';
 import { smallLzParamsByte, smallLzParamsFromByte, type SmallLzParams } from '../codec/lzs.js';
 
 export const MAGIC = new Uint8Array([0x53, 0x44]); // "SD"
 export const FORMAT_VERSION = 2;
+/**
+ * Bit 7 of the version byte: an extension byte follows the flags (docs/FORMAT.md, "Extension"). Two-slot
+ * patches leave it clear, so their bytes are unchanged; a reader that predates it refuses the patch as an
+ * unknown version, which is what an applier that cannot apply in place must do.
+ */
+const VERSION_EXTENDED = 0x80;
+const EXT_IN_PLACE = 0x01;
+const EXT_KNOWN = EXT_IN_PLACE;
 /** Bytes of SHA-256(old image) the header keeps: the base check (docs/FORMAT.md, "The base check"). */
 export const OLD_CHECK_LENGTH = 8;
 
@@ -56,6 +65,35 @@ export interface PatchHeader {
   versionFrom?: string;
   versionTo?: string;
   securityCounter?: number;
+  /** An in-place patch (docs/FORMAT.md, "In-place patches"): the flash geometry it was planned for. */
+  inPlace?: InPlaceGeometry & { order: UnitRun[] };
+}
+
+/** The flash an in-place patch is applied in: one slot of erase units, and one erase unit of scratch. */
+export interface InPlaceGeometry {
+  /** Bytes of the slot that holds the old image and receives the new one: a multiple of the erase unit. */
+  slotSize: number;
+  /** Bytes of one erase unit (the scratch area is one unit). */
+  eraseUnit: number;
+  /** Bytes of the smallest write (a power of two that divides the erase unit). */
+  writeUnit: number;
+}
+
+export const MAX_WRITE_UNIT = 4096;
+
+/** The geometry rules a header must obey (docs/FORMAT.md, "In-place patches"); a message when it does not. */
+export function geometryProblem(g: InPlaceGeometry, oldSize: number, newSize: number): string | undefined {
+  const { slotSize, eraseUnit, writeUnit } = g;
+  const pow2 = (v: number): boolean => Number.isInteger(v) && v > 0 && (v & (v - 1)) === 0;
+  if (!Number.isInteger(eraseUnit) || eraseUnit < 256 || eraseUnit > MAX_IMAGE_SIZE) return `the erase unit must be 256 bytes to 64 MiB, got ${eraseUnit}`;
+  if (!pow2(writeUnit) || writeUnit > MAX_WRITE_UNIT || eraseUnit % writeUnit !== 0) {
+    return `the write unit must be a power of two up to ${MAX_WRITE_UNIT} that divides the erase unit (${eraseUnit}), got ${writeUnit}`;
+  }
+  if (!Number.isInteger(slotSize) || slotSize <= 0 || slotSize % eraseUnit !== 0 || slotSize > MAX_IMAGE_SIZE) {
+    return `the slot size must be a whole number of erase units (${eraseUnit} bytes) up to 64 MiB, got ${slotSize}`;
+  }
+  if (oldSize > slotSize || newSize > slotSize) return `a ${slotSize}-byte slot cannot hold the old (${oldSize}) and new (${newSize}) images`;
+  return undefined;
 }
 
 /** Whether the patch has a tables section: the sectioned layout, or any relocated patch (its value maps). */
@@ -74,7 +112,7 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
     throw new RangeError(`layout ${h.layout} is not available with transform ${h.transform}`);
   }
   w.bytes(MAGIC);
-  w.byte(FORMAT_VERSION);
+  w.byte(FORMAT_VERSION | (h.inPlace ? VERSION_EXTENDED : 0));
   w.byte(
     (hasVersions ? FLAG_VERSIONS : 0) |
       (h.securityCounter !== undefined ? FLAG_SECURITY_COUNTER : 0) |
@@ -84,6 +122,13 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
       (h.transform === Transform.cortexM ? FLAG_CORTEX_M : 0) |
       (h.codec << CODEC_SHIFT),
   );
+  if (h.inPlace) {
+    const problem = geometryProblem(h.inPlace, h.oldSize, h.newSize);
+    if (problem) throw new RangeError(problem);
+    const orderIssue = orderProblem(h.inPlace.order, Math.ceil(h.newSize / h.inPlace.eraseUnit));
+    if (orderIssue) throw new RangeError(`write order: ${orderIssue}`);
+    w.byte(EXT_IN_PLACE);
+  }
   w.uvarint(h.oldSize);
   w.uvarint(h.newSize);
   w.uvarint(h.oldLoadAddress);
@@ -106,6 +151,16 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
   }
   w.uvarint(h.payloadLength);
   if (hasTables(h)) w.uvarint(h.tablesLength);
+  if (h.inPlace) {
+    w.uvarint(h.inPlace.slotSize);
+    w.uvarint(h.inPlace.eraseUnit);
+    w.uvarint(h.inPlace.writeUnit);
+    w.uvarint(h.inPlace.order.length);
+    for (const run of h.inPlace.order) {
+      w.uvarint(run.first);
+      w.uvarint(run.count * 2 + (run.backward ? 1 : 0));
+    }
+  }
   if (hasVersions) {
     writeString(w, h.versionFrom ?? '');
     writeString(w, h.versionTo ?? '');
@@ -131,10 +186,14 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
   const r = new ByteReader(data, 'patch header');
   const magic = r.bytes(2, 'magic');
   if (magic[0] !== MAGIC[0] || magic[1] !== MAGIC[1]) throw new InvalidInputError('not a smartdelta patch (bad magic; expected "SD")');
-  const version = r.byte('format version');
-  if (version === 0x4c && data[3] === 0x54) throw new InvalidInputError(`a format version 1 patch ("SDLT"); this tool reads version ${FORMAT_VERSION}: create it again`);
-  if (version !== FORMAT_VERSION) throw new InvalidInputError(`unsupported patch format version ${version} (this tool reads version ${FORMAT_VERSION})`);
+  const versionByte = r.byte('format version');
+  if (versionByte === 0x4c && data[3] === 0x54) throw new InvalidInputError(`a format version 1 patch ("SDLT"); this tool reads version ${FORMAT_VERSION}: create it again`);
+  const version = versionByte & ~VERSION_EXTENDED;
+  if (version !== FORMAT_VERSION) throw new InvalidInputError(`unsupported patch format version ${versionByte} (this tool reads version ${FORMAT_VERSION})`);
   const flags = r.byte('flags');
+  const extension = versionByte & VERSION_EXTENDED ? r.byte('extension') : 0;
+  if (extension & ~EXT_KNOWN) throw new InvalidInputError(`unknown extension bits 0x${(extension & ~EXT_KNOWN).toString(16)}`);
+  if (versionByte & VERSION_EXTENDED && extension === 0) throw new InvalidInputError('an extension byte of 0 (the version byte\'s bit 7 must then be clear)');
   const codec = flags >> CODEC_SHIFT;
   if (codec === 3) throw new InvalidInputError('unknown codec id 3');
   const transform = flags & FLAG_CORTEX_M ? Transform.cortexM : Transform.plain;
@@ -170,6 +229,23 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
   if (hasTables(header)) {
     header.tablesLength = r.uvarint('tables length');
     if (header.tablesLength > MAX_TABLES_LENGTH) throw new InvalidInputError(`tables of ${header.tablesLength} bytes exceed the limit of ${MAX_TABLES_LENGTH}`);
+  }
+  if (extension & EXT_IN_PLACE) {
+    const geometry = { slotSize: r.uvarint('slot size'), eraseUnit: r.uvarint('erase unit'), writeUnit: r.uvarint('write unit') };
+    const problem = geometryProblem(geometry, oldSize, newSize);
+    if (problem) throw new InvalidInputError(`in-place geometry: ${problem}`);
+    const units = Math.ceil(newSize / geometry.eraseUnit);
+    const runCount = r.uvarint('run count');
+    if (runCount > units || runCount > MAX_WRITE_ORDER_RUNS) throw new InvalidInputError(`a write order of ${runCount} runs for ${units} units (at most ${MAX_WRITE_ORDER_RUNS})`);
+    const order: UnitRun[] = [];
+    for (let i = 0; i < runCount; i++) {
+      const first = r.uvarint('run start');
+      const field = r.uvarint('run length');
+      order.push({ first, count: Math.floor(field / 2), backward: (field & 1) === 1 });
+    }
+    const orderIssue = orderProblem(order, units);
+    if (orderIssue) throw new InvalidInputError(`in-place write order: ${orderIssue}`);
+    header.inPlace = { ...geometry, order };
   }
   if (flags & FLAG_VERSIONS) {
     header.versionFrom = readString(r, 'version-from');

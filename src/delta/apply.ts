@@ -7,7 +7,7 @@
 import { InvalidInputError } from '../errors.js';
 import { MAX_TABLE_FIRST_ENTRIES, type SmallTable } from './control-table.js';
 import type { Block } from './match.js';
-import { DiffCoding, Layout, SOURCE_CHUNK } from './program.js';
+import { DiffCoding, Layout, SOURCE_CHUNK, sourcePiece } from './program.js';
 import type { SourceView } from './source.js';
 
 export interface ProgramParams {
@@ -19,6 +19,11 @@ export interface ProgramParams {
   entries?: Iterator<Block>;
   /** Table-first layout: filled from the program's start; the source's flash map reads it. */
   smallTable?: SmallTable;
+  /**
+   * In-place patches: the erase unit. Source pieces end at its boundaries in the new image and the output is
+   * handed to the sink at each boundary, so the slot is up to date before the next unit's first read.
+   */
+  unitSize?: number;
 }
 
 const enum State {
@@ -54,6 +59,7 @@ export class ProgramApplier {
   private extraLeft = 0;
   private readonly predicted = new Uint8Array(SOURCE_CHUNK);
   private predictedStart = -1;
+  private predictedEnd = 0;
   private readonly out = new Uint8Array(OUT_CHUNK);
   private outLength = 0;
   private programOffset = 0;
@@ -287,30 +293,35 @@ export class ProgramApplier {
 
   /** The predicted source bytes from the current copy position to the end of the buffered piece. */
   private predictedPiece(): Uint8Array {
-    const pieceStart = this.copied - (this.copied % SOURCE_CHUNK);
-    if (this.predictedStart !== pieceStart) {
-      const n = Math.min(SOURCE_CHUNK, this.block.copyLen - pieceStart);
-      this.source.read({ oldStart: this.block.oldStart, newStart: this.blockNewStart }, pieceStart, this.predicted.subarray(0, n));
-      this.predictedStart = pieceStart;
+    if (this.predictedStart < 0 || this.copied >= this.predictedEnd) {
+      const piece = sourcePiece(this.copied, this.block.copyLen, this.blockNewStart, this.params.unitSize);
+      this.source.read({ oldStart: this.block.oldStart, newStart: this.blockNewStart }, piece.start, this.predicted.subarray(0, piece.length));
+      this.predictedStart = piece.start;
+      this.predictedEnd = piece.start + piece.length;
     }
-    const end = Math.min(SOURCE_CHUNK, this.block.copyLen - pieceStart);
-    return this.predicted.subarray(this.copied - pieceStart, end);
+    return this.predicted.subarray(this.copied - this.predictedStart, this.predictedEnd - this.predictedStart);
   }
 
   private emitByte(b: number): void {
     this.out[this.outLength++] = b;
     this.newPos++;
-    if (this.outLength === OUT_CHUNK) this.flush();
+    if (this.outLength === OUT_CHUNK || this.atUnitEnd()) this.flush();
+  }
+
+  private atUnitEnd(): boolean {
+    return this.params.unitSize !== undefined && this.newPos % this.params.unitSize === 0;
   }
 
   private emit(bytes: Uint8Array): void {
+    const unit = this.params.unitSize;
     for (let i = 0; i < bytes.length; ) {
-      const n = Math.min(OUT_CHUNK - this.outLength, bytes.length - i);
+      let n = Math.min(OUT_CHUNK - this.outLength, bytes.length - i);
+      if (unit !== undefined) n = Math.min(n, unit - (this.newPos % unit));
       this.out.set(bytes.subarray(i, i + n), this.outLength);
       this.outLength += n;
       this.newPos += n;
       i += n;
-      if (this.outLength === OUT_CHUNK) this.flush();
+      if (this.outLength === OUT_CHUNK || this.atUnitEnd()) this.flush();
     }
   }
 

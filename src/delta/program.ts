@@ -26,6 +26,8 @@ export interface ProgramOptions {
   diffCoding: DiffCoding;
   /** Table-first layout: which entries are flash map segments. */
   segmentFlags?: readonly boolean[];
+  /** In-place patches: the erase unit; source pieces never cross a unit boundary of the new image. */
+  unitSize?: number;
 }
 
 /**
@@ -39,6 +41,23 @@ export function maxProgramLength(newSize: number): number {
 
 /** Predicted-source bytes are fetched in pieces of this size, as a device would with a small buffer. */
 export const SOURCE_CHUNK = 4096;
+
+/**
+ * The length of the source piece read at `copied` bytes into a copy block of `copyLen` bytes that starts at new
+ * offset `blockNewStart`. Two-slot patches read pieces aligned to the block start; in-place patches
+ * (`unitSize`) start a piece where the last ended and end it at the next erase unit boundary of the new image,
+ * because the slot the source is read from changes there (docs/FORMAT.md, "In-place patches"). Creator and
+ * applier cut pieces with this one rule.
+ */
+export function sourcePiece(copied: number, copyLen: number, blockNewStart: number, unitSize?: number): { start: number; length: number } {
+  if (unitSize === undefined) {
+    const start = copied - (copied % SOURCE_CHUNK);
+    return { start, length: Math.min(SOURCE_CHUNK, copyLen - start) };
+  }
+  const at = blockNewStart + copied;
+  const unitLeft = unitSize - (at % unitSize);
+  return { start: copied, length: Math.min(SOURCE_CHUNK, copyLen - copied, unitLeft) };
+}
 
 export function encodeProgram(blocks: readonly Block[], target: Uint8Array, source: SourceView, options: ProgramOptions): Uint8Array {
   const out = new ByteWriter(target.length + 64);
@@ -64,8 +83,8 @@ export function encodeProgram(blocks: readonly Block[], target: Uint8Array, sour
   for (const block of blocks) {
     if (options.layout === Layout.interleaved) writeEntry(block, oldPos);
     const placed = { oldStart: block.oldStart, newStart: newPos };
-    for (let done = 0; done < block.copyLen; done += SOURCE_CHUNK) {
-      const n = Math.min(SOURCE_CHUNK, block.copyLen - done);
+    for (let done = 0, n = 0; done < block.copyLen; done += n) {
+      n = sourcePiece(done, block.copyLen, newPos, options.unitSize).length;
       source.read(placed, done, predicted.subarray(0, n));
       for (let i = 0; i < n; i++) diff[i] = (target[newPos + done + i]! - predicted[i]!) & 0xff;
       if (options.diffCoding === DiffCoding.sparse) sparse.add(diff.subarray(0, n));

@@ -16,6 +16,9 @@ import { ProgramApplier } from '../delta/apply.js';
 import { plainSource, type SourceView } from '../delta/source.js';
 import { sha256, toHex } from '../crypto/hash.js';
 import { cortexMSource } from '../arch/cortex-m/apply.js';
+import { applyInPlace, slotNeeded } from '../inplace/apply.js';
+import { MemoryFlash } from '../inplace/flash.js';
+import { MemoryCells } from '../inplace/progress.js';
 
 /** Payload pieces handed to the decompressor, as a device would receive them. */
 const PAYLOAD_CHUNK = 4096;
@@ -57,6 +60,7 @@ export function prepareApplier(
       newSize: header.newSize,
       ...(tables?.control && { entries: tables.control.entries() }),
       ...(small && { smallTable: small }),
+      ...(header.inPlace && { unitSize: header.inPlace.eraseUnit }),
     },
     wrap(source),
     sink,
@@ -90,6 +94,13 @@ export async function applyPatch(old: Uint8Array, patchBytes: Uint8Array): Promi
   const parsed = parsePatch(patchBytes);
   const { header, payload } = parsed;
   checkBaseImage(header, old);
+  if (header.inPlace) {
+    // The device's algorithm, on a copy of the old image in a slot of the patch's geometry.
+    // Only the part of the slot the update touches is modelled (the header may declare a larger slot).
+    const flash = new MemoryFlash({ ...header.inPlace, slotSize: slotNeeded(header) }, old);
+    await applyInPlace(flash, parsed, new MemoryCells());
+    return flash.slot.slice(0, header.newSize);
+  }
   const result = new ResultBuffer(header.newSize);
   const hash = createHash('sha256');
   const applier = prepareApplier(old, parsed, (chunk) => {

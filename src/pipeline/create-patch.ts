@@ -8,7 +8,8 @@ import { planCortexMRounds, type CortexMPlanOptions } from '../arch/cortex-m/pla
 import { looksLikeCortexM } from '../arch/cortex-m/detect.js';
 import { ramMapFromElf } from '../arch/cortex-m/elf-map.js';
 import { LZMA_MAX_DICT_LOG2, LZMA_MIN_DICT_LOG2, type LzmaParams } from '../codec/lzma.js';
-import { MAX_IMAGE_SIZE, MAX_VERSION_LENGTH, type PatchHeader } from '../container/header.js';
+import { geometryProblem, MAX_IMAGE_SIZE, MAX_VERSION_LENGTH, type InPlaceGeometry, type PatchHeader } from '../container/header.js';
+import { inPlacePlan } from '../inplace/plan.js';
 import type { ElfInfo } from '../image/index.js';
 import { matchBlocks } from '../delta/match.js';
 import { DiffCoding } from '../delta/program.js';
@@ -36,6 +37,8 @@ export interface CreateOptions {
   maxDeviceRam?: number;
   /** The codec: LZMA (the default), codec 2 (docs/LZS.md), or auto (both, the smaller); auto under --max-ram. */
   codec?: CodecChoice;
+  /** An in-place patch for this flash geometry (docs/FORMAT.md, "In-place patches"); two-slot without. */
+  inPlace?: InPlaceGeometry;
 }
 
 export type CodecChoice = 'lzma' | 'small-lz' | 'auto';
@@ -96,19 +99,26 @@ function isIntIn(value: number, min: number, max: number): boolean {
 export async function createPatch(oldImage: ImageInput, newImage: ImageInput, options: CreatePatchOptions = {}): Promise<CreatedPatch> {
   checkImages(oldImage, newImage);
   checkCreateOptions(options);
+  const geometry = options.inPlace;
+  if (geometry) {
+    const problem = geometryProblem(geometry, oldImage.data.length, newImage.data.length);
+    if (problem) throw new UsageError(`in-place: ${problem}`);
+  }
+  // In place, every plan is encoded against the slot as it will be while each unit is written.
+  const slotted = (plan: TransformPlan): TransformPlan[] => [geometry ? inPlacePlan(plan, oldImage.data, newImage.data, geometry) : plan];
   const arch = options.arch ?? 'auto';
   const plainBlocks = matchBlocks(oldImage.data, newImage.data);
-  const plainPlan = arch === 'none' || arch === 'auto' ? planPlain(oldImage, newImage, plainBlocks) : undefined;
+  const plainPlans = arch === 'none' || arch === 'auto' ? slotted(planPlain(oldImage, newImage, plainBlocks)) : [];
   const relocate = arch === 'cortex-m' || (arch === 'auto' && looksLikeCortexM(oldImage) && looksLikeCortexM(newImage));
   // Ranking tries one LZMA setting per variant; under a RAM budget every setting, since lc + lp changes the RAM.
   const quick = relocate && options.maxDeviceRam === undefined;
-  const plans: TransformPlan[] = plainPlan ? [plainPlan] : [];
+  const plans: TransformPlan[] = [...plainPlans];
   if (relocate) {
-    plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks }));
+    plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks }).flatMap(slotted));
     // With ELF files the symbol-exact RAM map competes with the inferred one, so ELF input never costs bytes.
     if (options.oldElf && options.newElf && !options.cortexM?.ram) {
       const ram = ramMapFromElf(options.oldElf, options.newElf);
-      plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks, ram }));
+      plans.push(...planCortexMRounds(oldImage, newImage, { ...options.cortexM, plainBlocks, ram }).flatMap(slotted));
     }
   }
   const cache = new CandidateCache();

@@ -50,6 +50,7 @@ export function planPlain(oldImage: ImageInput, newImage: ImageInput, blocks?: B
     transform: Transform.plain,
     blocks: blocks ?? matchBlocks(oldImage.data, newImage.data),
     source: plainSource(oldImage.data),
+    sourceOver: plainSource,
     variants: [
       { layout: Layout.sectioned, diffCoding: DiffCoding.raw },
       { layout: Layout.interleaved, diffCoding: DiffCoding.sparse },
@@ -97,12 +98,14 @@ export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, op
   // A pointer-aware source predicts what it reads: with several layouts to encode, predict each block once.
   let source: SourceView | undefined;
   const sourceOnce = (): SourceView =>
-    (source ??= plan.relocation && plan.variants.length > 1 ? bufferedSource(plan.blocks, plan.source, target.length) : plan.source);
+    // (Not in place: there a piece's prediction depends on when it is read, src/inplace/source.ts.)
+    (source ??= plan.relocation && plan.variants.length > 1 && plan.unitSize === undefined ? bufferedSource(plan.blocks, plan.source, target.length) : plan.source);
   let best: EncodedCandidate | undefined;
   for (const { layout, diffCoding } of plan.variants) {
     const segmentFlags = plan.relocation?.segmentFlags;
+    const unitSize = plan.unitSize;
     const program = cache.program(plan.blocks, `${layout}/${diffCoding}`, () =>
-      encodeProgram(plan.blocks, target, sourceOnce(), { layout, diffCoding, ...(segmentFlags && { segmentFlags }) }),
+      encodeProgram(plan.blocks, target, sourceOnce(), { layout, diffCoding, ...(segmentFlags && { segmentFlags }), ...(unitSize && { unitSize }) }),
     );
     if (leanest) leanest.ram = Math.min(leanest.ram, candidateRam({ layout, codec: Codec.none }));
     const tables =
@@ -194,6 +197,10 @@ export function assemblePatch(
   if (options.versionFrom !== undefined) header.versionFrom = options.versionFrom;
   if (options.versionTo !== undefined) header.versionTo = options.versionTo;
   if (options.securityCounter !== undefined) header.securityCounter = options.securityCounter;
+  if (options.inPlace) {
+    if (!plan.unitOrder) throw new RangeError('an in-place patch needs a plan with a write order');
+    header.inPlace = { ...options.inPlace, order: plan.unitOrder };
+  }
   const head = encodeHeader(header);
   const bytes = new Uint8Array(head.length + encoded.tables.length + encoded.payload.length);
   bytes.set(head, 0);

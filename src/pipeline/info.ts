@@ -6,6 +6,23 @@ import { parseTables } from '../container/tables.js';
 import { DiffCoding, Layout } from '../delta/program.js';
 import { toHex } from '../crypto/hash.js';
 import { deviceRam, type DeviceRam } from './ram.js';
+import { RECORD_SIZE } from '../inplace/progress.js';
+import { writeSequence, type UnitRun } from '../inplace/order.js';
+
+/**
+ * What src/inplace/apply.ts runs without a reset: a pass per stretch of units written upwards one after the
+ * other (so one per unit of a downward run), and a dry run when the first pass does not reach the last unit.
+ */
+export function decoderPasses(order: readonly UnitRun[], units: number): number {
+  const sequence = writeSequence(order);
+  let passes = 0;
+  let firstEnd = -1;
+  sequence.forEach((unit, k) => {
+    if (k === 0 || unit !== sequence[k - 1]! + 1) passes++;
+    if (passes === 1) firstEnd = unit;
+  });
+  return passes + (units > 0 && firstEnd !== units - 1 ? 1 : 0);
+}
 
 export interface PatchInfo {
   formatVersion: number;
@@ -29,6 +46,25 @@ export interface PatchInfo {
   /** New image size / patch size: how many times smaller than sending the full image. */
   ratio: number;
   deviceRam: DeviceRam;
+  /** two-slot: the new image goes to a second slot; in-place: over the old image in its own slot. */
+  kind: 'two-slot' | 'in-place';
+  /** In-place patches: the flash they need (docs/DEVICE.md, "Single-slot layout"). */
+  inPlace?: InPlaceInfo;
+}
+
+export interface InPlaceInfo {
+  slotSize: number;
+  eraseUnit: number;
+  writeUnit: number;
+  /** Scratch flash: one erase unit. */
+  scratchSize: number;
+  /** The progress record: two cells of RECORD_SIZE bytes. */
+  progressRecord: number;
+  /** Erase units written, and the runs of consecutive units the write order has. */
+  units: number;
+  writeOrderRuns: number;
+  /** Decoder runs a device makes without a reset: one per run of units written upwards, one per unit written downwards, and the dry run when the first does not end the program. */
+  decoderPasses: number;
 }
 
 const LAYOUT_NAMES = { [Layout.interleaved]: 'interleaved', [Layout.sectioned]: 'sectioned', [Layout.tableFirst]: 'table-first' } as const;
@@ -53,7 +89,22 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
     codec: CODEC_NAMES[header.codec],
     ratio: header.newSize / bytes.length,
     deviceRam: deviceRam(header),
+    kind: header.inPlace ? 'in-place' : 'two-slot',
   };
+  if (header.inPlace) {
+    const g = header.inPlace;
+    const units = Math.ceil(header.newSize / g.eraseUnit);
+    info.inPlace = {
+      slotSize: g.slotSize,
+      eraseUnit: g.eraseUnit,
+      writeUnit: g.writeUnit,
+      scratchSize: g.eraseUnit,
+      progressRecord: 2 * RECORD_SIZE,
+      units,
+      writeOrderRuns: g.order.length,
+      decoderPasses: decoderPasses(g.order, units),
+    };
+  }
   if (signature) info.keyId = toHex(signature.keyId);
   if (header.lzma) info.lzma = { lc: header.lzma.lc, lp: header.lzma.lp, pb: header.lzma.pb, window: header.lzma.dictSize };
   if (header.versionFrom !== undefined) info.versionFrom = header.versionFrom;

@@ -48,7 +48,7 @@ function deliverable(kind: DeliverableKind, size: number, newSize: number): Deli
 function patchDeliverable(kind: DeliverableKind, bytes: Uint8Array, newSize: number): Deliverable {
   const info = patchInfo(bytes);
   const d = deliverable(kind, bytes.length, newSize);
-  d.patch = { transform: info.transform, signed: info.signed, applyRam: info.deviceRam };
+  d.patch = { transform: info.transform, signed: info.signed, applyRam: info.deviceRam, ...(info.inPlace && { inPlace: info.inPlace }) };
   if (info.lzma) d.patch.lzma = { lc: info.lzma.lc, lp: info.lzma.lp, pb: info.lzma.pb, dictSize: info.lzma.window };
   return d;
 }

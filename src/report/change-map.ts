@@ -9,6 +9,9 @@ import { parsePatch } from '../container/patch-file.js';
 import type { SourceView } from '../delta/source.js';
 import { CheckFailedError } from '../errors.js';
 import { checkBaseImage, decodePayload, prepareApplier } from '../pipeline/apply.js';
+import { applyInPlace, slotNeeded } from '../inplace/apply.js';
+import { MemoryFlash } from '../inplace/flash.js';
+import { MemoryCells } from '../inplace/progress.js';
 import type { ChangeMap, DeliverableKind } from './types.js';
 
 export const DEFAULT_MAP_CELLS = 128;
@@ -34,6 +37,13 @@ async function tracePatch(old: Uint8Array, patchBytes: Uint8Array): Promise<{ pr
   const predicted = new Uint8Array(header.newSize);
   const copied = new Uint8Array(header.newSize);
   const output = new Uint8Array(header.newSize);
+  if (header.inPlace) {
+    // In place, copies read the slot as it changes: the device's algorithm, on a copy of the old image.
+    const flash = new MemoryFlash({ ...header.inPlace, slotSize: slotNeeded(header) }, old);
+    await applyInPlace(flash, parsed, new MemoryCells(), (source) => recordingSource(source, predicted, copied));
+    output.set(flash.slot.subarray(0, header.newSize));
+    return { predicted, copied, output };
+  }
   let written = 0;
   const applier = prepareApplier(
     old,

@@ -39,7 +39,10 @@ function sizeLines(r: PairReport, p: Painter): string[] {
     const detail = d.lzma
       ? `LZMA1 ${lzmaText(d.lzma)}, the delta's settings`
       : d.patch
-        ? `${d.patch.transform} transform${d.patch.signed ? ', signed' : ''}, device RAM ${bytes(d.patch.applyRam.total)}`
+        ? `${d.patch.transform} transform${d.patch.signed ? ', signed' : ''}, device RAM ${bytes(d.patch.applyRam.total)}` +
+          (d.patch.inPlace
+            ? `, in place: slot ${bytes(d.patch.inPlace.slotSize)}, scratch ${bytes(d.patch.inPlace.scratchSize)}, record ${bytes(d.patch.inPlace.progressRecord)}`
+            : '')
         : '';
     const mark = d.sent ? { text: 'sent', paint: p.good } : '';
     return [d.label, bytes(d.size), ratio(d.ratio), mark, detail];

@@ -2,6 +2,7 @@
  * The report model (docs/REPORT.md): every figure of `smartdelta report`, computed from the real bytes and the
  * LoRaWAN model, as plain JSON-ready data. The renderers (text, JSON, HTML) only format it.
  */
+import type { InPlaceInfo } from '../pipeline/info.js';
 import type { DeviceRam } from '../pipeline/ram.js';
 import type { RedundancySpec } from '../lorawan/index.js';
 
@@ -39,6 +40,8 @@ export interface Deliverable {
     lzma?: LzmaSettings;
     /** RAM the device needs to apply it (docs/FORMAT.md, "Device RAM"). */
     applyRam: DeviceRam;
+    /** In-place patches: the flash they need (slot, scratch, progress record; docs/DEVICE.md "Single slot"). */
+    inPlace?: InPlaceInfo;
   };
   /** The compressed full image only: the codec settings, copied from the delta sent. */
   lzma?: LzmaSettings;

@@ -30,6 +30,13 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
     to: 'v1.2.0',
     options: { arch: 'auto', dictSize: 4096, versionFrom: '1.1.0', versionTo: '1.2.0-ü', securityCounter: 5 },
   },
+  // Issue 14: an in-place patch (header extension, slot geometry, unit write order) over 10 erase units.
+  {
+    name: 'v1.0.0-v2.0.0.cortex-m.in-place-2k',
+    from: 'v1.0.0',
+    to: 'v2.0.0',
+    options: { arch: 'cortex-m', inPlace: { slotSize: 20480, eraseUnit: 2048, writeUnit: 8 } },
+  },
 ];
 
 export const patchFile = (c: GoldenCase): string => path.join(GOLDEN_DIR, `${c.name}.sdp`);

@@ -41,6 +41,9 @@ export interface RawHeader {
   tablesLength?: Varint;
   versions?: [Uint8Array, Uint8Array];
   counter?: Varint;
+  /** In-place patches (version byte bit 7): the extension byte, then the geometry and write order as bytes. */
+  extension?: number;
+  inPlaceFields?: number[];
 }
 
 const varint = (v: Varint): number[] => (typeof v === 'number' ? encodeUvarint(v) : v);
@@ -53,6 +56,7 @@ function le(value: number, width: number): number[] {
 
 export function writeRawHeader(h: RawHeader): Uint8Array {
   const out: number[] = [...h.magic, h.version, (h.flags & 0x3f) | (h.codec << 6)];
+  if (h.extension !== undefined) out.push(h.extension);
   out.push(...varint(h.oldSize), ...varint(h.newSize), ...varint(h.oldLoad));
   if (h.newLoad !== undefined) out.push(...varint(h.newLoad));
   out.push(...h.oldCheck, ...h.newSha);
@@ -60,6 +64,7 @@ export function writeRawHeader(h: RawHeader): Uint8Array {
   if (h.smallLz) out.push(h.smallLz[0], ...varint(h.smallLz[1]));
   out.push(...varint(h.payloadLength));
   if (h.tablesLength !== undefined) out.push(...varint(h.tablesLength));
+  if (h.inPlaceFields) out.push(...h.inPlaceFields);
   if (h.versions) for (const s of h.versions) out.push(...encodeUvarint(s.length), ...s);
   if (h.counter !== undefined) out.push(...varint(h.counter));
   return Uint8Array.from(out);
@@ -77,7 +82,7 @@ export function rawPatchOf(patch: Uint8Array): RawPatch {
   const { header, tables, payload } = parsePatch(patch);
   const raw: RawHeader = {
     magic: [0x53, 0x44],
-    version: 2,
+    version: header.inPlace ? 0x82 : 2,
     flags:
       (header.versionFrom !== undefined ? FLAG.versions : 0) |
       (header.securityCounter !== undefined ? FLAG.counter : 0) |
@@ -103,6 +108,11 @@ export function rawPatchOf(patch: Uint8Array): RawPatch {
     raw.smallLz = [(params.windowLog2 - 8) | (params.literalContext << 3), programLength];
   }
   if (raw.flags & (FLAG.sectioned | FLAG.cortexM)) raw.tablesLength = header.tablesLength;
+  if (header.inPlace) {
+    const g = header.inPlace;
+    raw.extension = 1;
+    raw.inPlaceFields = [g.slotSize, g.eraseUnit, g.writeUnit, g.order.length, ...g.order.flatMap((r) => [r.first, r.count * 2 + (r.backward ? 1 : 0)])].flatMap((v) => encodeUvarint(v));
+  }
   if (header.versionFrom !== undefined) raw.versions = [new TextEncoder().encode(header.versionFrom), new TextEncoder().encode(header.versionTo ?? '')];
   if (header.securityCounter !== undefined) raw.counter = header.securityCounter;
   // The writer must reproduce the real header byte for byte.

@@ -191,6 +191,12 @@ export async function buildPatchSeeds(): Promise<{ seeds: PatchSeed[]; key: Ed25
   add('sectioned relocated checkpoints RAM and constant maps codec 2', await relocatedWithEverything(v100, v200, { codec: 'small-lz' }), v100, v200, true);
   add('sectioned relocated checkpoints RAM and constant maps none', await uncompressed(everything), v100, v200);
   add('sectioned relocated checkpoints RAM and constant maps none', await uncompressed(everything), v100, v200, true);
+  // In place (issue 14): the header extension, geometry and write order; copies that read the slot.
+  const inPlace = await create(v100, v200, { arch: 'cortex-m', inPlace: { slotSize: 20480, eraseUnit: 2048, writeUnit: 8 } });
+  add('fixture in-place relocated lzma', inPlace, v100, v200);
+  add('fixture in-place relocated none', await uncompressed(inPlace), v100, v200, true);
+  const smallInPlace = await create(small.old, small.new, { arch: 'none', inPlace: { slotSize: 2048, eraseUnit: 256, writeUnit: 4 } });
+  add('small in-place plain none', await uncompressed(smallInPlace), small.old, small.new);
 
   for (const seed of seeds) {
     if (sha256(seed.new).some((b, i) => b !== parsePatch(seed.bytes).header.newSha256[i])) throw new Error(`seed ${seed.name} is inconsistent`);
@@ -215,8 +221,9 @@ export function patchFields(bytes: Uint8Array): IntField[] {
     return value;
   };
   r.bytes(2, 'magic');
-  byte('version');
+  const version = byte('version');
   const flags = byte('flags');
+  if (version & 0x80) byte('extension'); // in place (docs/FORMAT.md, "Header")
   for (const name of ['old size', 'new size', 'old load']) varint(name);
   if (flags & 0x04) varint('new load');
   r.bytes(40, 'checks');
@@ -230,6 +237,14 @@ export function patchFields(bytes: Uint8Array): IntField[] {
   }
   varint('payload length');
   if (flags & 0x28) varint('tables length');
+  if (version & 0x80) {
+    for (const name of ['slot size', 'erase unit', 'write unit']) varint(name);
+    const runs = varint('run count');
+    for (let i = 0; i < runs; i++) {
+      varint('run first');
+      varint('run count and direction');
+    }
+  }
   if (flags & 1) {
     r.bytes(varint('version-from length'), 'v');
     r.bytes(varint('version-to length'), 'v');

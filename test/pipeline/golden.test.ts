@@ -44,10 +44,18 @@ describe('golden options', () => {
     expect(all.some((i) => i.program.layout === 'sectioned' && (i.relocation?.ramMapSegments ?? 0) > 0 && (i.relocation?.flashMapSegments ?? 0) > 0)).toBe(true);
   });
 
-  it('an unsigned header without version strings is 53 to 60 bytes (docs/FORMAT.md, "Header")', () => {
-    for (const i of infos().filter((x) => x.versionFrom === undefined && !x.signed)) {
+  it('an unsigned header without version strings is 53 to 60 bytes (docs/FORMAT.md, "Header"), in-place ones 8 to 35 more for 1 run', () => {
+    const plainHeaders = infos().filter((x) => x.versionFrom === undefined && !x.signed);
+    for (const i of plainHeaders.filter((x) => x.kind === 'two-slot')) {
       expect(i.headerSize).toBeGreaterThanOrEqual(53);
       expect(i.headerSize).toBeLessThanOrEqual(60);
+    }
+    const inPlace = plainHeaders.filter((x) => x.kind === 'in-place');
+    expect(inPlace.length).toBeGreaterThan(0);
+    for (const i of inPlace) {
+      expect(i.inPlace?.writeOrderRuns).toBe(1);
+      expect(i.headerSize).toBeGreaterThanOrEqual(53 + 8);
+      expect(i.headerSize).toBeLessThanOrEqual(60 + 35);
     }
   });
 });

@@ -172,6 +172,17 @@ describe('options', () => {
     await expect(buildPairReport(fixture('1.0.0'), newImage, { patch: given })).rejects.toThrow(CheckFailedError);
     await expect(buildPairReport(oldImage, fixture('1.1.0'), { patch: given })).rejects.toThrow(CheckFailedError);
   });
+
+  it('--patch with an in-place patch: traced with the in-place algorithm (its copies read the slot), its flash shown', async () => {
+    const inPlace = { slotSize: 20480, eraseUnit: 2048, writeUnit: 8 };
+    const given = (await createPatch(oldImage, newImage, { arch: 'cortex-m', inPlace })).bytes;
+    const report = await buildPairReport(oldImage, newImage, { patch: given, drs: [5] });
+    expect(report.deliverables[3]?.patch?.inPlace).toMatchObject({ ...inPlace, scratchSize: 2048, progressRecord: 64 });
+    const map = report.changeMaps.find((m) => m.kind === 'patch')!;
+    expect(map.newSize).toBe(newImage.data.length);
+    // The change map's bytes add up to the new image: every byte was traced, none twice.
+    expect(map.bytes.reduce((a, b) => a + b, 0)).toBe(newImage.data.length);
+  });
 });
 
 describe('decoder RAM model', () => {

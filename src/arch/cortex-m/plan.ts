@@ -91,6 +91,7 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
       transform: Transform.cortexM,
       blocks,
       source: relocatingSource(at(base, map)),
+      sourceOver: (image) => relocatingSource({ ...at(base, map), old: image }),
       relocation,
       variants: [
         { layout: Layout.sectioned, diffCoding: DiffCoding.sparse },

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { signPatch } from '../../container/sign.js';
+import { geometryProblem, MAX_WRITE_UNIT, type InPlaceGeometry } from '../../container/header.js';
 import { createPatch } from '../../pipeline/create-patch.js';
 import type { Arch, CodecChoice } from '../../pipeline/create-patch.js';
 import { patchInfo } from '../../pipeline/info.js';
@@ -33,6 +34,10 @@ interface DiffOptions {
   oldElf?: string;
   newElf?: string;
   key?: string;
+  inPlace?: boolean;
+  eraseUnit?: string;
+  writeUnit?: string;
+  slotSize?: string;
   fleet?: string[];
   to?: string;
   jobs?: string;
@@ -64,6 +69,10 @@ export function register(program: Command): void {
     .option('--version-to <version>', 'firmware version string of <new>, recorded in the header')
     .option('--security-counter <n>', 'anti-rollback counter recorded in the header')
     .option('-k, --key <key.pem>', 'sign the patch with this Ed25519 private key (docs/SIGNING.md)')
+    .option('--in-place', 'a patch applied over <old> in its own slot, with one erase unit of scratch (docs/DEVICE.md)')
+    .option('--erase-unit <bytes>', 'with --in-place: the flash erase unit (e.g. 2K, 128K); the scratch is one unit')
+    .option('--write-unit <bytes>', 'with --in-place: the smallest flash write, a power of two (default 8)')
+    .option('--slot-size <bytes>', 'with --in-place: the slot, whole erase units (default: the larger image, rounded up)')
     .option('--fleet <images...>', 'every deployed image: one patch each to the image given with --to, named after it')
     .option('--to <image>', 'with --fleet: the image to install')
     .option('--jobs <n>', 'threads for --fleet (default: one per core)')
@@ -76,6 +85,7 @@ Examples:
   smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp
   smartdelta diff old.bin new.bin --base 0x08000000 -o update.sdp --version-from 1.0.0 --version-to 1.1.0
   smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp --security-counter 7 --key release.pem
+  smartdelta diff app-v1.elf app-v2.elf -o v1-v2.sdp --in-place --erase-unit 2K
   smartdelta diff --fleet v1.0.bin v1.1.bin v1.2.bin --to v2.0.bin --base 0x08000000 -o patches/`,
     )
     .action(async (oldPath: string | undefined, newPath: string | undefined, opts: DiffOptions) => {
@@ -99,6 +109,8 @@ Examples:
       const gapFill = parseGapFill(opts.gapFill);
       const securityCounter = opts.securityCounter !== undefined ? parseInteger(opts.securityCounter, '--security-counter', 0, 0xffffffff) : undefined;
       if ((opts.oldElf === undefined) !== (opts.newElf === undefined)) throw new UsageError('--old-elf and --new-elf go together');
+      const flash = inPlaceOptions(opts);
+      if (fleet && flash) throw new UsageError('--in-place makes one patch for one slot; it does not go with --fleet');
       const createOptions = {
         arch: opts.arch as Arch,
         dictSize,
@@ -143,7 +155,11 @@ Examples:
       const oldElf = opts.oldElf !== undefined ? loadElfSymbols(opts.oldElf, 'old ELF') : oldImage.elf;
       const newElf = opts.newElf !== undefined ? loadElfSymbols(opts.newElf, 'new ELF') : newImage.elf;
       const progress = await spinner('creating patch', !opts.json);
-      const created = await createPatch(oldImage, newImage, { ...createOptions, ...(oldElf && newElf && { oldElf, newElf }) }).finally(() => progress.stop());
+      const created = await createPatch(oldImage, newImage, {
+        ...createOptions,
+        ...(oldElf && newElf && { oldElf, newElf }),
+        ...(flash && { inPlace: flash(oldImage.data.length, newImage.data.length) }),
+      }).finally(() => progress.stop());
       const bytes = key ? signPatch(created.bytes, key) : created.bytes;
       writeOutputFile(opts.output, bytes, { force: opts.force, inputs });
 
@@ -153,5 +169,33 @@ Examples:
       printLine(`${opts.output}: ${formatBytes(info.patchSize)} bytes, ${info.transform} transform`);
       printLine(`  new image ${formatBytes(info.new.size)} bytes; ratio ${info.ratio.toFixed(2)} (new image / patch)`);
       printLine(`  device RAM to apply: ${formatBytes(info.deviceRam.total)} bytes (codec ${info.codec})`);
+      if (info.inPlace) {
+        printLine(`  in place: ${formatBytes(info.inPlace.slotSize)}-byte slot, ${formatBytes(info.inPlace.eraseUnit)}-byte erase units and scratch, ${info.inPlace.writeOrderRuns} write-order run(s)`);
+      }
     });
+}
+
+/**
+ * --in-place and its geometry: checked before any work; the slot defaults to the larger image rounded up to
+ * whole erase units, which needs the images' sizes (hence a function of them).
+ */
+function inPlaceOptions(opts: DiffOptions): ((oldSize: number, newSize: number) => InPlaceGeometry) | undefined {
+  const geometryOptions = (['eraseUnit', 'writeUnit', 'slotSize'] as const).filter((k) => opts[k] !== undefined);
+  if (!opts.inPlace) {
+    if (geometryOptions.length > 0) throw new UsageError('--erase-unit, --write-unit and --slot-size go with --in-place');
+    return undefined;
+  }
+  if (opts.eraseUnit === undefined) throw new UsageError('--in-place needs --erase-unit (the flash erase unit, e.g. 2K or 128K)');
+  const eraseUnit = parseSize(opts.eraseUnit, '--erase-unit', 256, 64 * 1024 * 1024);
+  const writeUnit = parseSize(opts.writeUnit ?? '8', '--write-unit', 1, MAX_WRITE_UNIT);
+  const slotSize = opts.slotSize !== undefined ? parseSize(opts.slotSize, '--slot-size', 1, 64 * 1024 * 1024) : undefined;
+  const check = (g: InPlaceGeometry, oldSize: number, newSize: number): InPlaceGeometry => {
+    const problem = geometryProblem(g, oldSize, newSize);
+    if (problem) throw new UsageError(`--in-place: ${problem}`);
+    return g;
+  };
+  // The sizes alone are checked now (an image that does not fit the slot is found after loading).
+  check({ eraseUnit, writeUnit, slotSize: slotSize ?? eraseUnit }, 0, 0);
+  return (oldSize, newSize) =>
+    check({ eraseUnit, writeUnit, slotSize: slotSize ?? Math.max(1, Math.ceil(Math.max(oldSize, newSize) / eraseUnit)) * eraseUnit }, oldSize, newSize);
 }

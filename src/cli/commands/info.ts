@@ -40,5 +40,15 @@ function printInfo(i: PatchInfo): void {
     `device RAM       ${formatBytes(ram.total)} bytes: state ${ram.fixedState}, codec model ${formatBytes(ram.codecModel)}, window ${formatBytes(ram.codecWindow)}${ram.smallTable ? `, table-first entries ${ram.smallTable}` : ''} ` +
       `(applied as it arrives, without storing it: ${formatBytes(ram.streamingTotal)}, the tables kept in RAM)`,
   );
+  const f = i.inPlace;
+  if (f) {
+    lines.push(
+      `kind             in-place: slot ${formatBytes(f.slotSize)} bytes in ${formatBytes(f.eraseUnit)}-byte erase units, ${f.writeUnit}-byte writes; ` +
+        `scratch ${formatBytes(f.scratchSize)} bytes; progress record ${f.progressRecord} bytes`,
+    );
+    lines.push(`write order      ${f.units} units in ${f.writeOrderRuns} run(s); ${f.decoderPasses} decoder pass(es) without a reset`);
+  } else {
+    lines.push('kind             two-slot: the new image needs a slot of its own');
+  }
   for (const line of lines) printLine(line);
 }

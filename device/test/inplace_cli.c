@@ -1,0 +1,281 @@
+/*
+ * Host test driver for sd_inplace (built with -DSD_PATCH_WITH_INPLACE): a
+ * flash model with power cuts, as test/inplace/flash-model.ts.
+ *
+ *   inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES]
+ *
+ * Applies the in-place PATCH over OLD in a modelled slot (erase units and
+ * write units of the patch's geometry, erased state 0xFF, a scratch unit and
+ * two 32-byte record cells) once without a cut, counting its flash and record
+ * operations; then CUTS times cuts power at a random operation (and also at
+ * every erase and at the first and last write into every unit of the clean
+ * run, unless BOUNDARIES is 0), which leaves the unit, write unit or cell it touched with random
+ * bytes; every second time cuts again during the resume; then resumes until
+ * the run returns. A run that returns OK must leave exactly NEW in the slot.
+ * Prints "ops=<clean run's operations> cuts=<n> second=<n> resumes=<n>".
+ * Exit: 0 ok; 65 a run failed otherwise than by the cut; 66 a wrong image
+ * passed the final check; 64 usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sd_inplace.h"
+
+static uint32_t rng_state = 1;
+static uint32_t rng_next(void) { /* xorshift32 */
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 17;
+  rng_state ^= rng_state << 5;
+  return rng_state;
+}
+
+static uint8_t *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  uint8_t *buf;
+  long n;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc((size_t)n + 1u);
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+enum { OP_ERASE = 1, OP_WRITE = 2, OP_RECORD = 3 };
+
+struct flash {
+  uint8_t *slot, *scratch, cells[2][32];
+  uint32_t slot_size, erase, write_unit;
+  const uint8_t *patch;
+  size_t patch_len;
+  unsigned long ops, cut_at; /* the operation that loses power */
+  int dead;
+  uint8_t *log_kind;   /* clean run: per operation, kind and (unit + 1, 0 for scratch/record) */
+  uint32_t *log_unit;
+  unsigned long log_cap;
+  int bad;
+};
+
+static void randomize(uint8_t *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) p[i] = (uint8_t)rng_next();
+}
+
+/* Counts an operation; 1 when power fails during it. */
+static int tick(struct flash *f, int kind, uint32_t unit) {
+  if (f->log_kind && f->ops < f->log_cap) {
+    f->log_kind[f->ops] = (uint8_t)kind;
+    f->log_unit[f->ops] = unit;
+  }
+  return f->ops++ == f->cut_at;
+}
+
+static int f_read(void *user, int area, uint32_t offset, uint8_t *buf, size_t len) {
+  struct flash *f = user;
+  uint32_t size = area == SD_INPLACE_SLOT ? f->slot_size : f->erase;
+  if (f->dead) return -1;
+  if (offset > size || len > size - offset) {
+    f->bad = 1;
+    return -1;
+  }
+  memcpy(buf, (area == SD_INPLACE_SLOT ? f->slot : f->scratch) + offset, len);
+  return 0;
+}
+
+static int f_erase(void *user, int area, uint32_t unit) {
+  struct flash *f = user;
+  uint8_t *base = area == SD_INPLACE_SLOT ? f->slot : f->scratch;
+  if (f->dead) return -1;
+  if ((area == SD_INPLACE_SLOT && (unit + 1u) * f->erase > f->slot_size) || (area != SD_INPLACE_SLOT && unit != 0)) {
+    f->bad = 1;
+    return -1;
+  }
+  if (tick(f, OP_ERASE, area == SD_INPLACE_SLOT ? unit + 1u : 0)) {
+    randomize(base + unit * f->erase, f->erase);
+    f->dead = 1;
+    return -1;
+  }
+  memset(base + unit * f->erase, 0xFF, f->erase);
+  return 0;
+}
+
+static int f_write(void *user, int area, uint32_t offset, const uint8_t *buf, size_t len) {
+  struct flash *f = user;
+  uint8_t *base = area == SD_INPLACE_SLOT ? f->slot : f->scratch;
+  uint32_t size = area == SD_INPLACE_SLOT ? f->slot_size : f->erase;
+  size_t i, units = len / f->write_unit, torn;
+  if (f->dead) return -1;
+  if (offset % f->write_unit || len % f->write_unit || offset > size || len > size - offset) {
+    f->bad = 1;
+    return -1;
+  }
+  for (i = 0; i < len; i++)
+    if (base[offset + i] != 0xFF) { /* written twice without an erase */
+      f->bad = 1;
+      return -1;
+    }
+  if (tick(f, OP_WRITE, area == SD_INPLACE_SLOT ? offset / f->erase + 1u : 0)) {
+    torn = units ? rng_next() % units : 0;
+    memcpy(base + offset, buf, torn * f->write_unit);
+    randomize(base + offset + torn * f->write_unit, f->write_unit);
+    f->dead = 1;
+    return -1;
+  }
+  memcpy(base + offset, buf, len);
+  return 0;
+}
+
+static int f_load(void *user, unsigned cell, uint8_t rec[32]) {
+  struct flash *f = user;
+  if (f->dead) return -1;
+  memcpy(rec, f->cells[cell & 1u], 32);
+  return 0;
+}
+
+static int f_save(void *user, unsigned cell, const uint8_t rec[32]) {
+  struct flash *f = user;
+  unsigned i;
+  if (f->dead) return -1;
+  if (tick(f, OP_RECORD, 0)) {
+    for (i = 0; i < 32u; i++) {
+      uint32_t x = rng_next() % 10u;
+      if (x < 4u) f->cells[cell & 1u][i] = rec[i];
+      else if (x < 6u) f->cells[cell & 1u][i] = (uint8_t)rng_next();
+    }
+    f->dead = 1;
+    return -1;
+  }
+  memcpy(f->cells[cell & 1u], rec, 32);
+  return 0;
+}
+
+static int f_patch(void *user, uint32_t offset, uint8_t *buf, size_t len) {
+  struct flash *f = user;
+  if (offset > f->patch_len || len > f->patch_len - offset) {
+    f->bad = 1;
+    return -1;
+  }
+  memcpy(buf, f->patch + offset, len);
+  return 0;
+}
+
+static sd_patch_ctx ctx;
+
+/* One run (until it returns); the flash keeps its state. */
+static int run_once(struct flash *f, const sd_patch_header *h, uint8_t *work, size_t work_size, unsigned long cut_at) {
+  sd_inplace_io io;
+  io.read = f_read;
+  io.erase = f_erase;
+  io.write = f_write;
+  io.load_cell = f_load;
+  io.save_cell = f_save;
+  io.read_patch = f_patch;
+  io.user = f;
+  f->ops = 0;
+  f->cut_at = cut_at;
+  f->dead = 0;
+  return sd_patch_apply_in_place(&ctx, h, work, work_size, &io);
+}
+
+static void reset(struct flash *f, const uint8_t *old, size_t old_len) {
+  memset(f->slot, 0xFF, f->slot_size);
+  memcpy(f->slot, old, old_len);
+  memset(f->scratch, 0xFF, f->erase);
+  memset(f->cells, 0xFF, sizeof f->cells);
+}
+
+int main(int argc, char **argv) {
+  size_t old_len, new_len, header_len, work_size;
+  uint8_t *old, *neu, *patch, *work;
+  sd_patch_header h;
+  struct flash f;
+  unsigned long total, i, n_cuts, cuts = 0, second = 0, resumes = 0, *points, n_points = 0;
+  int rc;
+  if (argc != 6 && argc != 7) {
+    fprintf(stderr, "usage: inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES]\n");
+    return 64;
+  }
+  old = read_file(argv[1], &old_len);
+  neu = read_file(argv[2], &new_len);
+  memset(&f, 0, sizeof f);
+  patch = read_file(argv[3], &f.patch_len);
+  f.patch = patch;
+  n_cuts = strtoul(argv[4], NULL, 10);
+  rng_state = (uint32_t)strtoul(argv[5], NULL, 10) | 1u;
+  if (!old || !neu || !patch) return 64;
+  rc = sd_patch_parse_header(patch, f.patch_len, &h, &header_len);
+  if (rc != SD_PATCH_OK || !h.in_place || h.new_size != new_len) {
+    printf("result=header %d\n", rc);
+    return 65;
+  }
+  f.slot_size = h.slot_size;
+  f.erase = h.erase_unit;
+  f.write_unit = h.write_unit;
+  f.slot = malloc(f.slot_size);
+  f.scratch = malloc(f.erase);
+  work_size = sd_patch_work_required(&h, 0) + h.write_unit + 3u;
+  work = malloc(work_size);
+  /* The clean run, logged. */
+  f.log_cap = 1u << 22;
+  f.log_kind = malloc(f.log_cap);
+  f.log_unit = malloc(f.log_cap * sizeof *f.log_unit);
+  reset(&f, old, old_len);
+  rc = run_once(&f, &h, work, work_size, (unsigned long)-1);
+  if (rc != SD_PATCH_OK || f.bad || memcmp(f.slot, neu, new_len) != 0) {
+    printf("result=clean run %d bad=%d\n", rc, f.bad);
+    return 65;
+  }
+  total = f.ops;
+  /* Cut points: random ones, then every erase and the first and last write into each slot unit. */
+  points = malloc((n_cuts + total) * sizeof *points);
+  for (i = 0; i < n_cuts; i++) points[n_points++] = rng_next() % total;
+  for (i = 0; i < total && i < f.log_cap && (argc < 7 || strtoul(argv[6], NULL, 10) != 0); i++) {
+    int kind = f.log_kind[i];
+    uint32_t unit = f.log_unit[i];
+    int first = kind == OP_WRITE && (i == 0 || f.log_kind[i - 1] != OP_WRITE || f.log_unit[i - 1] != unit);
+    int last = kind == OP_WRITE && (i + 1 >= total || f.log_kind[i + 1] != OP_WRITE || f.log_unit[i + 1] != unit);
+    if (kind == OP_ERASE || first || last) points[n_points++] = i;
+  }
+  free(f.log_kind);
+  f.log_kind = NULL; /* no more logging */
+  for (i = 0; i < n_points; i++) {
+    int run;
+    reset(&f, old, old_len);
+    rc = run_once(&f, &h, work, work_size, points[i]);
+    for (run = 1; rc != SD_PATCH_OK && run < 4; run++) {
+      if (rc != SD_PATCH_ERR_IO || !f.dead || f.bad) {
+        printf("result=cut %lu run %d: %d bad=%d\n", points[i], run, rc, f.bad);
+        return 65;
+      }
+      if (run == 2) second++;
+      resumes++;
+      rc = run_once(&f, &h, work, work_size, run == 1 && i % 2u == 0 ? rng_next() % total : (unsigned long)-1);
+    }
+    if (rc != SD_PATCH_OK || f.bad) {
+      printf("result=cut %lu: %d after resumes bad=%d\n", points[i], rc, f.bad);
+      return 65;
+    }
+    if (memcmp(f.slot, neu, new_len) != 0) {
+      printf("result=WRONG IMAGE PASSED at cut %lu\n", points[i]);
+      return 66;
+    }
+    cuts++;
+  }
+  printf("ops=%lu cuts=%lu second=%lu resumes=%lu\n", total, cuts, second, resumes);
+  free(points);
+  free(f.log_unit);
+  free(work);
+  free(f.slot);
+  free(f.scratch);
+  free(old);
+  free(neu);
+  free(patch);
+  return 0;
+}
