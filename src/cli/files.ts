@@ -41,9 +41,12 @@ function installSignalHandlers(): void {
  * far smaller): a larger file, or a device that never ends such as /dev/zero, is refused instead of read.
  */
 export const MAX_INPUT_FILE = 512 * 1024 * 1024;
+/** Key and signature files are small (an encrypted PKCS#8 PEM is under 1 KiB): read at most this much of one. */
+export const MAX_KEY_FILE = 64 * 1024;
 const READ_PIECE = 1024 * 1024;
 
-export function readInputFile(path: string, what = 'input'): Uint8Array {
+/** Reads a whole input file, or refuses it (exit 3) when it is larger than `limit` bytes, reading at most that much. */
+export function readInputFile(path: string, what = 'input', limit = MAX_INPUT_FILE): Uint8Array {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -52,8 +55,8 @@ export function readInputFile(path: string, what = 'input'): Uint8Array {
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isFile() && stat.size > MAX_INPUT_FILE) throw tooLarge(what, path);
-    const data = stat.isFile() ? readFileSync(fd) : readStream(fd, what, path);
+    if (stat.isFile() && stat.size > limit) throw tooLarge(what, path, limit);
+    const data = stat.isFile() ? readFileSync(fd) : readStream(fd, what, path, limit);
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (err) {
     if (err instanceof InvalidInputError) throw err;
@@ -64,21 +67,24 @@ export function readInputFile(path: string, what = 'input'): Uint8Array {
 }
 
 /** A pipe or a device: read until its end, but never past the input limit. */
-function readStream(fd: number, what: string, path: string): Buffer {
+function readStream(fd: number, what: string, path: string, limit: number): Buffer {
   const pieces: Buffer[] = [];
   let total = 0;
   for (;;) {
-    const piece = Buffer.allocUnsafe(READ_PIECE);
-    const n = readSync(fd, piece, 0, READ_PIECE, null);
+    // Never ask for more than one byte past the limit: that byte is enough to refuse.
+    const size = Math.min(READ_PIECE, limit + 1 - total);
+    const piece = Buffer.allocUnsafe(size);
+    const n = readSync(fd, piece, 0, size, null);
     if (n === 0) return Buffer.concat(pieces, total);
     total += n;
-    if (total > MAX_INPUT_FILE) throw tooLarge(what, path);
+    if (total > limit) throw tooLarge(what, path, limit);
     pieces.push(piece.subarray(0, n));
   }
 }
 
-function tooLarge(what: string, path: string): InvalidInputError {
-  return new InvalidInputError(`${what} ${path} is larger than ${MAX_INPUT_FILE / 2 ** 20} MiB, more than any input needs (is it the right file?)`);
+function tooLarge(what: string, path: string, limit: number): InvalidInputError {
+  const size = limit >= 2 ** 20 ? `${limit / 2 ** 20} MiB` : `${limit / 1024} KiB`;
+  return new InvalidInputError(`${what} ${path} is larger than ${size}, more than any ${limit === MAX_INPUT_FILE ? 'input' : what} needs (is it the right file?)`);
 }
 
 export interface WriteOptions {
