@@ -5,7 +5,7 @@
  * place; an existing file is replaced only with --force; an output path equal to an input is refused; on
  * SIGINT/SIGTERM any temporary file is removed before the process exits.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidInputError, IoError, UsageError } from '../errors.js';
 import { jsonMode } from './json.js';
@@ -34,6 +34,17 @@ function installSignalHandlers(): void {
       process.exit(code);
     });
   }
+}
+
+/**
+ * Lets a SIGINT or SIGTERM that arrived during a (synchronous) write reach its handler before the process ends:
+ * Node runs signal handlers from the event loop, and a CLI that returns right after the write would exit 0
+ * without entering it again. The handler then exits 130 or 143; the output was completely written and renamed.
+ */
+export async function deliverPendingSignals(): Promise<void> {
+  if (!signalHandlersInstalled) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**
@@ -121,11 +132,47 @@ export function checkOutputPath(path: string, options: WriteOptions = {}): void 
   for (const input of options.inputs ?? []) {
     if (samePath(path, input)) throw new UsageError(`output ${path} is also an input; choose another output path`);
   }
+  // --force replaces a regular file only: never a device, FIFO or socket (as root, -o /dev/null --force would
+  // replace the system's device node), nor a symbolic link, whose rename would replace the link itself
+  // (-o /dev/stdout --force, a link to /proc/self/fd/1, would replace /dev/stdout).
+  const special = specialFileKind(path);
+  if (special && special !== 'a directory') throw new IoError(`output ${path} is ${special}, not a regular file; --force replaces only regular files`);
   if (!options.force && existsSync(path)) {
     throw new IoError(`output ${path} exists; use --force to replace it`);
   }
   // A directory cannot be replaced by a rename; saying so now keeps a multi-file write all or nothing.
-  if (isDirectory(path)) throw new IoError(`output ${path} is a directory`);
+  if (special === 'a directory') throw new IoError(`output ${path} is a directory`);
+}
+
+/** What an existing path (followed through symlinks) is when it is not a regular file; undefined otherwise. */
+function specialFileKind(path: string): string | undefined {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return undefined; // absent: the rename creates it
+  }
+  if (stat.isSymbolicLink()) {
+    let target = 'nothing';
+    try {
+      const followed = statSync(path);
+      target = followed.isFile() ? 'a regular file' : (specialKindOf(followed) ?? 'a special file');
+    } catch {
+      // dangling
+    }
+    return `a symbolic link (to ${target}; give the path it points to)`;
+  }
+  return specialKindOf(stat);
+}
+
+function specialKindOf(stat: Stats): string | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  return 'a special file';
 }
 
 /** Writes data atomically: temporary file in the same directory, fsync, rename. */
@@ -209,14 +256,6 @@ function writeTemporary(path: string, data: Uint8Array | string, mode: number): 
   }
   closeSync(fd);
   return temp;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function removeQuietly(path: string): void {
