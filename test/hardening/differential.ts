@@ -24,7 +24,7 @@ import { applyPatch, checkBaseImage, decodePayload, prepareApplier, ResultBuffer
 import { patchInfo } from '../../src/pipeline/info.js';
 import { applyMutations, BOUNDARY_VALUES, sameBytes, type Mutation } from './mutate.js';
 import type { PatchSeed } from './patch-seeds.js';
-import { controlTableOf, entriesOf, FLAG, patchWith, rawPatchOf, rawTablesOf, recordsOf, valueMapOf, writeTables, type RawHeader } from './malformed-inputs.js';
+import { controlTableOf, entriesOf, FLAG, rawPatchOf, rawTablesOf, recordsOf, valueMapOf, writeRawHeader, writeTables, type RawHeader, type RawPatch, type RawTables } from './malformed-inputs.js';
 
 export type Verdict = 'ok' | 'wrong-base' | 'invalid';
 
@@ -92,9 +92,29 @@ function bytesOf(rng: Rng, n: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => rng.int(256));
 }
 
+/** The raw forms of a seed, read once (mutations copy what they change). */
+const rawCache = new WeakMap<PatchSeed, { patch: RawPatch; tables: RawTables }>();
+function rawOf(seed: PatchSeed): { patch: RawPatch; tables: RawTables } {
+  let raw = rawCache.get(seed);
+  if (!raw) {
+    raw = { patch: rawPatchOf(seed.bytes), tables: rawTablesOf(seed.bytes).tables };
+    rawCache.set(seed, raw);
+  }
+  return raw;
+}
+
+/** patchWith (malformed-inputs.ts) from a cached raw form: the header with `change`, lengths following the body. */
+function rebuilt(seed: PatchSeed, change: Partial<RawHeader>, body: { tables?: Uint8Array; payload?: Uint8Array } = {}): Uint8Array {
+  const { raw, tables: originalTables, payload: originalPayload } = rawOf(seed).patch;
+  const tables = body.tables ?? originalTables;
+  const payload = body.payload ?? originalPayload;
+  const head = writeRawHeader({ ...raw, payloadLength: payload.length, ...(raw.tablesLength !== undefined && { tablesLength: tables.length }), ...change });
+  return Buffer.concat([head, tables, payload]);
+}
+
 /** A changed header field with the tables and payload lengths following (every flag, size, codec parameter). */
 function headerEdit(rng: Rng, seed: PatchSeed): { bytes: Uint8Array; how: string } {
-  const { raw } = rawPatchOf(seed.bytes);
+  const { raw } = rawOf(seed).patch;
   const change: Partial<RawHeader> = {};
   const which = rng.int(11);
   const small = (v: number): number => Math.max(0, v + rng.int(9) - 4);
@@ -142,7 +162,7 @@ function headerEdit(rng: Rng, seed: PatchSeed): { bytes: Uint8Array; how: string
     how = `old load ${change.oldLoad}`;
   }
   try {
-    return { bytes: patchWith(seed.bytes, change), how: `header ${how}` };
+    return { bytes: rebuilt(seed, change), how: `header ${how}` };
   } catch (err) {
     if (err instanceof RangeError) return { bytes: seed.bytes, how: 'header (unchanged)' };
     throw err;
@@ -151,7 +171,7 @@ function headerEdit(rng: Rng, seed: PatchSeed): { bytes: Uint8Array; how: string
 
 /** One control entry or value map record changed, the table re-encoded with checkpoints that follow it. */
 function tableEdit(rng: Rng, seed: PatchSeed): { bytes: Uint8Array; how: string } {
-  const { tables } = rawTablesOf(seed.bytes);
+  const tables = structuredClone(rawOf(seed).tables);
   const delta = rng.chance(0.7) ? rng.int(7) - 3 : rng.pick([-(2 ** 20), 2 ** 20, 0x7fff_ffff, -0x7fff_ffff, 65536, -65536]);
   const part = rng.pick(['control', 'ram', 'constants'] as const);
   const which = rng.int(4);
@@ -166,7 +186,7 @@ function tableEdit(rng: Rng, seed: PatchSeed): { bytes: Uint8Array; how: string 
       else e.segment = !e.segment;
       if (rng.chance(0.1)) entries.splice(rng.int(entries.length + 1), 0, { ...e });
       tables.control = controlTableOf(entries, tables.control);
-      return { bytes: patchWith(seed.bytes, {}, { tables: writeTables(tables) }), how: `control entry ${index} field ${which} ${delta}` };
+      return { bytes: rebuilt(seed, {}, { tables: writeTables(tables) }), how: `control entry ${index} field ${which} ${delta}` };
     }
     const map = part === 'ram' ? tables.ram : tables.constants;
     if (part !== 'control' && map && (map.count as number) > 0) {
@@ -177,7 +197,7 @@ function tableEdit(rng: Rng, seed: PatchSeed): { bytes: Uint8Array; how: string 
       else r.shift += delta;
       tables[part] = valueMapOf(records, map);
       if (rng.chance(0.2)) tables[part]!.span = Math.max(0, (map.span as number) + delta);
-      return { bytes: patchWith(seed.bytes, {}, { tables: writeTables(tables) }), how: `${part} record ${index} ${which % 2 ? 'shift' : 'delta'} ${delta}` };
+      return { bytes: rebuilt(seed, {}, { tables: writeTables(tables) }), how: `${part} record ${index} ${which % 2 ? 'shift' : 'delta'} ${delta}` };
     }
   } catch (err) {
     if (!(err instanceof RangeError)) throw err; // a value exp-Golomb cannot code
@@ -187,17 +207,17 @@ function tableEdit(rng: Rng, seed: PatchSeed): { bytes: Uint8Array; how: string 
 
 /** Payload or tables bytes appended, cut or replaced, with the header's lengths following. */
 function bodyEdit(rng: Rng, seed: PatchSeed): { bytes: Uint8Array; how: string } {
-  const { tables, payload } = rawPatchOf(seed.bytes);
+  const { tables, payload } = rawOf(seed).patch;
   const part = rng.chance(0.5) ? 'payload' : 'tables';
   const original = part === 'tables' ? tables : payload;
   const extra = bytesOf(rng, 1 + rng.int(40));
   const cut = Math.min(extra.length, original.length);
   const edit = rng.int(3);
   const edited =
-    edit === 0 ? Uint8Array.from([...original, ...extra])
+    edit === 0 ? Buffer.concat([original, extra])
     : edit === 1 ? original.subarray(0, original.length - cut)
-    : Uint8Array.from([...original.subarray(0, original.length - cut), ...extra.subarray(0, cut)]);
-  return { bytes: patchWith(seed.bytes, {}, { [part]: edited }), how: `${part} ${['append', 'cut', 'replace'][edit]} ${extra.length}` };
+    : Buffer.concat([original.subarray(0, original.length - cut), extra.subarray(0, cut)]);
+  return { bytes: rebuilt(seed, {}, { [part]: edited }), how: `${part} ${['append', 'cut', 'replace'][edit]} ${extra.length}` };
 }
 
 /** Two patches of the same old image joined: one's header with the other's tables and payload, or a cut-and-join. */
@@ -206,9 +226,9 @@ function spliceEdit(rng: Rng, seed: PatchSeed, seeds: readonly PatchSeed[]): { b
   if (partners.length === 0) return { bytes: seed.bytes, how: 'splice (no partner)' };
   const other = rng.pick(partners);
   if (rng.chance(0.5)) {
-    const { tables, payload } = rawPatchOf(other.bytes);
+    const { tables, payload } = rawOf(other).patch;
     try {
-      return { bytes: patchWith(seed.bytes, {}, { tables, payload }), how: `header of this, body of ${other.name}` };
+      return { bytes: rebuilt(seed, {}, { tables, payload }), how: `header of this, body of ${other.name}` };
     } catch (err) {
       if (err instanceof RangeError) return { bytes: seed.bytes, how: 'splice (unchanged)' };
       throw err;
@@ -216,7 +236,7 @@ function spliceEdit(rng: Rng, seed: PatchSeed, seeds: readonly PatchSeed[]): { b
   }
   const a = rng.int(seed.bytes.length + 1);
   const b = rng.int(other.bytes.length + 1);
-  return { bytes: Uint8Array.from([...seed.bytes.subarray(0, a), ...other.bytes.subarray(b)]), how: `bytes 0-${a} + ${other.name} from ${b}` };
+  return { bytes: Buffer.concat([seed.bytes.subarray(0, a), other.bytes.subarray(b)]), how: `bytes 0-${a} + ${other.name} from ${b}` };
 }
 
 /** A codec-none mutant's program compressed with codec 2, so that mutated programs reach that decoder too. */
@@ -230,7 +250,14 @@ function recompressed(rng: Rng, bytes: Uint8Array): Uint8Array | undefined {
   if (raw.header.codec !== Codec.none) return undefined;
   const params = { windowLog2: 8 + rng.int(5), literalContext: rng.int(2) };
   const payload = compressSmall(raw.payload, params);
-  return patchWith(bytes, { codec: Codec.smallLz, smallLz: [(params.windowLog2 - 8) | (params.literalContext << 3), raw.payload.length] }, { payload });
+  const head = writeRawHeader({
+    ...raw.raw,
+    codec: Codec.smallLz,
+    smallLz: [(params.windowLog2 - 8) | (params.literalContext << 3), raw.payload.length],
+    payloadLength: payload.length,
+    ...(raw.raw.tablesLength !== undefined && { tablesLength: raw.tables.length }),
+  });
+  return Buffer.concat([head, raw.tables, payload]);
 }
 
 /** Where the header's new SHA-256 lies (after magic, version, flags, the sizes and addresses, the old check). */
@@ -284,7 +311,12 @@ export const STRATEGIES = ['bytes', 'field', 'header', 'table', 'body', 'splice'
 
 /** One mutant: a strategy, then maybe codec 2 re-compression, the hash fixed, re-signing. */
 export async function makeMutant(rng: Rng, seeds: readonly PatchSeed[], key: Ed25519PrivateKey): Promise<Mutant> {
-  const seed = rng.pick(seeds);
+  // LZMA seeds one pick in five: each LZMA decode is a round trip to liblzma's thread (about 1 ms), and a
+  // mutated LZMA stream mostly dies in the decoder (lzma_fuzz covers that); the program applier is reached
+  // through codec none and codec 2.
+  const lzma = seeds.filter((s) => rawOf(s).patch.header.codec === Codec.lzma1);
+  const others = seeds.filter((s) => rawOf(s).patch.header.codec !== Codec.lzma1);
+  const seed = rng.chance(0.2) || others.length === 0 ? rng.pick(lzma) : rng.pick(others);
   const strategy = rng.pick(STRATEGIES);
   let made: { bytes: Uint8Array; how: string };
   if (strategy === 'bytes') made = { bytes: applyMutations(seed.bytes, randomMutations(rng, seed.fields.length), seed.fields), how: 'bytes' };

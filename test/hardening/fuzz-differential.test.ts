@@ -7,10 +7,11 @@
  *
  * `npm test`: 3,000 mutants from a fixed seed. `npm run fuzz`: 25,000 x SMARTDELTA_FUZZ_SCALE (1,000,000 at
  * the default scale of 40) from a fresh seed, printed; SMARTDELTA_DIFF_MUTATIONS and SMARTDELTA_DIFF_SEED set
- * the count and the seed directly (to replay a failure, or to run the differential part alone).
+ * the count and the seed directly (to replay a failure, or to run the differential part alone);
+ * SMARTDELTA_DIFF_PROGRESS names a file that gets one line per batch of 2,000 compared mutants.
  * Skips when gcc or make is absent.
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ed25519PrivateKey } from '../../src/crypto/keys.js';
@@ -89,6 +90,11 @@ describe.skipIf(!hostToolchainAvailable)('differential fuzz: the TypeScript and 
       done += current.length;
       // The C driver runs this batch while the TypeScript side applies it.
       await compare(current, batchNo, stats);
+      // A long run can be followed (and, stopped early, still counted) in SMARTDELTA_DIFF_PROGRESS.
+      if (process.env.SMARTDELTA_DIFF_PROGRESS) {
+        const summary = [...stats].sort().map(([k, v]) => `${k} ${v}`).join(', ');
+        appendFileSync(process.env.SMARTDELTA_DIFF_PROGRESS, `${new Date().toISOString()} seed ${SEED}: ${done} mutants agree (${summary})\n`);
+      }
       next = done < MUTANTS ? await generate(Math.min(BATCH, MUTANTS - done)) : [];
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
