@@ -11,7 +11,7 @@ import { warn } from './output.js';
 /** Environment variable holding the passphrase of an encrypted PKCS#8 private key. */
 export const PASSPHRASE_ENV = 'SMARTDELTA_KEY_PASSPHRASE';
 
-const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+const HEX_KEY = /^(?:0[xX])?[0-9a-fA-F]{64}$/;
 
 export function loadPrivateKeyFile(path: string): Ed25519PrivateKey {
   const bytes = readInputFile(path, 'private key', MAX_KEY_FILE);

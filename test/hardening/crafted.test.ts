@@ -129,4 +129,18 @@ describe('key files', () => {
     await expectRefused(['apply', old, await tinyPatch(), '--pub', '/dev/zero', '-o', path.join(dir, 'out.bin')], 3, 'error: public key /dev/zero is larger than 64 KiB, more than any public key needs (is it the right file?)');
     expect(readFileSync(old).length).toBe(64);
   });
+
+  it('a hex public key with a 0x prefix is read as the key, in a file and on the command line (it failed as "DER truncated")', async () => {
+    const key = path.join(dir, 'k.pem');
+    expect((await runCli(['keygen', '-o', key])).code).toBe(0);
+    const hex = (await runCli(['getpub', '-k', key, '-e', 'hex'])).stdout.trim();
+    expect(hex).toMatch(/^[0-9a-f]{64}$/);
+    const signed = path.join(dir, 'signed.sdp');
+    expect((await runCli(['sign', await tinyPatch(), '-k', key, '-o', signed])).code).toBe(0);
+    const prefixed = file('k.hex', `0x${hex}\n`);
+    for (const pub of [prefixed, `0x${hex}`, `0X${hex.toUpperCase()}`]) {
+      const run = await runCli(['verify', signed, '--pub', pub]);
+      expect(run.code, `${pub}: ${run.stderr}`).toBe(0);
+    }
+  });
 });

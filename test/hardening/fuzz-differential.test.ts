@@ -11,12 +11,15 @@
  * SMARTDELTA_DIFF_PROGRESS names a file that gets one line per batch of 2,000 compared mutants.
  * Skips when gcc or make is absent.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ed25519PrivateKey } from '../../src/crypto/keys.js';
 import { buildHostTools, hostToolchainAvailable, type HostBuild } from '../device/host-build.js';
-import { disagreement, makeMutant, Rng, runBatch, runTs, type Mutant, type TsResult } from './differential.js';
+import { Codec } from '../../src/container/header.js';
+import { disagreement, makeMutant, Rng, runBatch, runTs, withHashFixed, type Mutant, type TsResult } from './differential.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import { controlTableOf, patchWith, rawPatchOf, rawTablesOf, writeTables } from './malformed-inputs.js';
 import { CASE_LIMIT_MS, FUZZ_SCALE, FuzzTally } from './harness.js';
 import { buildPatchSeeds, type PatchSeed } from './patch-seeds.js';
 
@@ -33,7 +36,7 @@ let key: Ed25519PrivateKey;
 
 describe.skipIf(!hostToolchainAvailable)('differential fuzz: the TypeScript and the C applier', () => {
   beforeAll(async () => {
-    build = buildHostTools(['apply_batch']);
+    build = buildHostTools(['apply_batch', 'lzma_craft']);
     ({ seeds, key } = await buildPatchSeeds());
   }, 300_000);
   afterAll(() => {
@@ -73,6 +76,51 @@ describe.skipIf(!hostToolchainAvailable)('differential fuzz: the TypeScript and 
     await compare(mutants, 0, stats);
     expect(stats.get('ok')).toBe(mutants.length);
   }, 120_000);
+
+  it('issue 16, point 1: a value map that ends at 2^32 and an LZMA payload without its end marker get one verdict', async () => {
+    const cases: Mutant[] = [];
+    const rng = new Rng(16);
+    // (a) The constant map's end moved to exactly 2^32 (base + span), the result hash following the image.
+    for (const seed of seeds.filter((s) => s.name.startsWith('sectioned relocated checkpoints') && s.name.endsWith('none'))) {
+      const { tables } = rawTablesOf(seed.bytes);
+      tables.constants!.span = 2 ** 32 - (tables.constants!.base as number);
+      const moved = await withHashFixed(seed.old, patchWith(seed.bytes, {}, { tables: writeTables(tables) }));
+      expect(moved, seed.name).toBeDefined();
+      for (const mode of [0, 1]) cases.push({ seed, bytes: moved!, how: `${seed.name}: constant map ending at 2^32`, chunkSeed: rng.u32(), mode });
+    }
+    // (b) The program of a codec-none seed as raw LZMA literals, with and without the end marker.
+    const seed = seeds.find((s) => s.name === 'small interleaved raw none')!;
+    const { payload } = rawPatchOf(seed.bytes);
+    for (const marker of [true, false]) {
+      const file = path.join(build.dir, `literals-${marker}.lzma`);
+      const symbols = [...payload].map((b) => `L${b.toString(16).padStart(2, '0')}`);
+      const r = build.run('lzma_craft', ['3', '0', '2', file, ...symbols, ...(marker ? ['E'] : [])]);
+      expect(r.status, r.stderr).toBe(0);
+      const bytes = patchWith(seed.bytes, { codec: Codec.lzma1, lzma: [93, 12] }, { payload: readFileSync(file) });
+      cases.push({ seed, bytes, how: `LZMA literals ${marker ? 'with' : 'without'} the end marker`, chunkSeed: rng.u32(), mode: 0 });
+    }
+    const stats = new Map<string, number>();
+    await compare(cases, 0, stats);
+    const verdicts = await Promise.all(cases.map((c) => runTs(c.seed.old, c.bytes)));
+    expect(verdicts.map((v) => v.verdict)).toEqual([...cases.slice(0, -2).map(() => 'ok'), 'ok', 'invalid']);
+  }, 120_000);
+
+  it('issue 16, point 3: 2^16 one-byte flash segments apply on both sides within the case bound (the C flash map was an insertion sort)', async () => {
+    const seed = seeds.find((s) => s.name === 'fixture sectioned relocated none')!;
+    const size = 2 ** 16;
+    const old = new Uint8Array(size).map((_, i) => (i * 13) & 0x7f); // no word looks like a flash pointer
+    const { tables } = rawTablesOf(seed.bytes);
+    const control = { ...tables.control!, minSegment: 1, groupLog2: 10, width: 4 }; // checkpoints every 1,024 entries, 32-bit fields
+    tables.control = controlTableOf(Array.from({ length: size }, () => ({ seek: 0, copy: 1, extra: 0, segment: true })), control);
+    const digest = sha256(old);
+    const program = new Uint8Array(size).fill(1); // sparse: a run of one unchanged byte per entry
+    const patch = patchWith(seed.bytes, { oldSize: size, newSize: size, oldCheck: digest.slice(0, 8), newSha: digest }, { tables: writeTables(tables), payload: program });
+    const fixed = (await withHashFixed(old, patch)) ?? patch;
+    const big = { ...seed, name: "2^16 segments", old, new: old };
+    const stats = new Map<string, number>();
+    await compare([0, 1].map((mode) => ({ seed: big, bytes: fixed, how: "2^16 one-byte segments", chunkSeed: 7 + mode, mode })), 0, stats);
+    expect(stats.get('ok'), 'both sides apply it').toBe(2);
+  }, 300_000);
 
   it(`${MUTANTS} mutants: same verdict, same image, same RAM figure and signed message, within the bounds`, async () => {
     const rng = new Rng(SEED);
