@@ -51,6 +51,7 @@ function otherBenches() {
   const notes = {
     'thumb2.js': 'throughput of the Thumb-2 sweep, decode and re-encode (`node bench/thumb2.js`)',
     'fec.js': 'the LoRaWAN TS004 fragmentation / FEC bench (`node bench/fec.js`), run separately, not by `npm run bench`',
+    'crafted.js': 'time and peak memory of the CLI on crafted ELF, Intel HEX, fragment and key inputs (`node bench/crafted.js`, results in [CRAFTED-RESULTS.md](CRAFTED-RESULTS.md))',
   };
   return readdirSync(import.meta.dirname)
     .filter((f) => f.endsWith('.js') && f !== 'run.js')

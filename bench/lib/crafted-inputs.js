@@ -25,7 +25,8 @@ export function craftElf(sections, segments) {
   out.writeUInt32LE(shoff, 32);
   out.writeUInt16LE(EHDR, 40);
   out.writeUInt16LE(PHDR, 42);
-  out.writeUInt16LE(segments, 44);
+  const manySegments = segments >= 0xffff; // PN_XNUM: the count goes to section 0's sh_info
+  out.writeUInt16LE(manySegments ? 0xffff : segments, 44);
   out.writeUInt16LE(SHDR, 46);
   out.writeUInt16LE(extended ? 0 : shnum, 48);
   out.writeUInt16LE(extended ? 0xffff : shnum - 1, 50);
@@ -44,6 +45,7 @@ export function craftElf(sections, segments) {
     out.writeUInt32LE(shnum, shoff + 20); // sh_size of section 0: the section count
     out.writeUInt32LE(shnum - 1, shoff + 24); // sh_link: the .shstrtab index
   }
+  if (manySegments) out.writeUInt32LE(segments, shoff + 28);
   for (let i = 1; i <= sections; i++) {
     const at = shoff + i * SHDR;
     out.writeUInt32LE(1, at); // ".s"
