@@ -55,6 +55,7 @@ function otherBenches() {
     'inplace.js': 'in-place patch sizes against two-slot ones at 2 KiB and 128 KiB erase units, results and power-cut runs in [INPLACE-RESULTS.md](INPLACE-RESULTS.md) (`node bench/inplace.js`)',
     'target.js': 'the device applier on an emulated Cortex-M4 (QEMU): instructions per apply, time at 80 MHz, stack measured there ([TARGET-RESULTS.md](TARGET-RESULTS.md), `node bench/target.js`), run separately',
     'fec.js': 'the LoRaWAN TS004 fragmentation / FEC bench (`node bench/fec.js`), run separately, not by `npm run bench`',
+    'crafted.js': 'time and peak memory of the CLI on crafted ELF, Intel HEX, fragment and key inputs (`node bench/crafted.js`, results in [CRAFTED-RESULTS.md](CRAFTED-RESULTS.md))',
   };
   return readdirSync(import.meta.dirname)
     .filter((f) => f.endsWith('.js') && f !== 'run.js')

@@ -5,7 +5,7 @@
  * place; an existing file is replaced only with --force; an output path equal to an input is refused; on
  * SIGINT/SIGTERM any temporary file is removed before the process exits.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidInputError, IoError, UsageError } from '../errors.js';
 import { jsonMode } from './json.js';
@@ -37,13 +37,27 @@ function installSignalHandlers(): void {
 }
 
 /**
+ * Lets a SIGINT or SIGTERM that arrived during a (synchronous) write reach its handler before the process ends:
+ * Node runs signal handlers from the event loop, and a CLI that returns right after the write would exit 0
+ * without entering it again. The handler then exits 130 or 143; the output was completely written and renamed.
+ */
+export async function deliverPendingSignals(): Promise<void> {
+  if (!signalHandlersInstalled) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
  * The most any input needs (an ELF file with debug information, or the Intel HEX text of a 64 MiB image, is
  * far smaller): a larger file, or a device that never ends such as /dev/zero, is refused instead of read.
  */
 export const MAX_INPUT_FILE = 512 * 1024 * 1024;
+/** Key and signature files are small (an encrypted PKCS#8 PEM is under 1 KiB): read at most this much of one. */
+export const MAX_KEY_FILE = 64 * 1024;
 const READ_PIECE = 1024 * 1024;
 
-export function readInputFile(path: string, what = 'input'): Uint8Array {
+/** Reads a whole input file, or refuses it (exit 3) when it is larger than `limit` bytes, reading at most that much. */
+export function readInputFile(path: string, what = 'input', limit = MAX_INPUT_FILE): Uint8Array {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -52,8 +66,8 @@ export function readInputFile(path: string, what = 'input'): Uint8Array {
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isFile() && stat.size > MAX_INPUT_FILE) throw tooLarge(what, path);
-    const data = stat.isFile() ? readFileSync(fd) : readStream(fd, what, path);
+    if (stat.isFile() && stat.size > limit) throw tooLarge(what, path, limit);
+    const data = stat.isFile() ? readFileSync(fd) : readStream(fd, what, path, limit);
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (err) {
     if (err instanceof InvalidInputError) throw err;
@@ -64,21 +78,24 @@ export function readInputFile(path: string, what = 'input'): Uint8Array {
 }
 
 /** A pipe or a device: read until its end, but never past the input limit. */
-function readStream(fd: number, what: string, path: string): Buffer {
+function readStream(fd: number, what: string, path: string, limit: number): Buffer {
   const pieces: Buffer[] = [];
   let total = 0;
   for (;;) {
-    const piece = Buffer.allocUnsafe(READ_PIECE);
-    const n = readSync(fd, piece, 0, READ_PIECE, null);
+    // Never ask for more than one byte past the limit: that byte is enough to refuse.
+    const size = Math.min(READ_PIECE, limit + 1 - total);
+    const piece = Buffer.allocUnsafe(size);
+    const n = readSync(fd, piece, 0, size, null);
     if (n === 0) return Buffer.concat(pieces, total);
     total += n;
-    if (total > MAX_INPUT_FILE) throw tooLarge(what, path);
+    if (total > limit) throw tooLarge(what, path, limit);
     pieces.push(piece.subarray(0, n));
   }
 }
 
-function tooLarge(what: string, path: string): InvalidInputError {
-  return new InvalidInputError(`${what} ${path} is larger than ${MAX_INPUT_FILE / 2 ** 20} MiB, more than any input needs (is it the right file?)`);
+function tooLarge(what: string, path: string, limit: number): InvalidInputError {
+  const size = limit >= 2 ** 20 ? `${limit / 2 ** 20} MiB` : `${limit / 1024} KiB`;
+  return new InvalidInputError(`${what} ${path} is larger than ${size}, more than any ${limit === MAX_INPUT_FILE ? 'input' : what} needs (is it the right file?)`);
 }
 
 export interface WriteOptions {
@@ -115,11 +132,47 @@ export function checkOutputPath(path: string, options: WriteOptions = {}): void 
   for (const input of options.inputs ?? []) {
     if (samePath(path, input)) throw new UsageError(`output ${path} is also an input; choose another output path`);
   }
+  // --force replaces a regular file only: never a device, FIFO or socket (as root, -o /dev/null --force would
+  // replace the system's device node), nor a symbolic link, whose rename would replace the link itself
+  // (-o /dev/stdout --force, a link to /proc/self/fd/1, would replace /dev/stdout).
+  const special = specialFileKind(path);
+  if (special && special !== 'a directory') throw new IoError(`output ${path} is ${special}, not a regular file; --force replaces only regular files`);
   if (!options.force && existsSync(path)) {
     throw new IoError(`output ${path} exists; use --force to replace it`);
   }
   // A directory cannot be replaced by a rename; saying so now keeps a multi-file write all or nothing.
-  if (isDirectory(path)) throw new IoError(`output ${path} is a directory`);
+  if (special === 'a directory') throw new IoError(`output ${path} is a directory`);
+}
+
+/** What an existing path (followed through symlinks) is when it is not a regular file; undefined otherwise. */
+function specialFileKind(path: string): string | undefined {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return undefined; // absent: the rename creates it
+  }
+  if (stat.isSymbolicLink()) {
+    let target = 'nothing';
+    try {
+      const followed = statSync(path);
+      target = followed.isFile() ? 'a regular file' : (specialKindOf(followed) ?? 'a special file');
+    } catch {
+      // dangling
+    }
+    return `a symbolic link (to ${target}; give the path it points to)`;
+  }
+  return specialKindOf(stat);
+}
+
+function specialKindOf(stat: Stats): string | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  return 'a special file';
 }
 
 /** Writes data atomically: temporary file in the same directory, fsync, rename. */
@@ -203,14 +256,6 @@ function writeTemporary(path: string, data: Uint8Array | string, mode: number): 
   }
   closeSync(fd);
   return temp;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function removeQuietly(path: string): void {

@@ -5,16 +5,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
 import { holdsPrivateKey, isEncryptedPrivateKey, parsePrivateKey, parsePublicKey, type Ed25519PrivateKey, type KeyReadOptions } from '../crypto/keys.js';
-import { readInputFile } from './files.js';
+import { MAX_KEY_FILE, readInputFile } from './files.js';
 import { warn } from './output.js';
 
 /** Environment variable holding the passphrase of an encrypted PKCS#8 private key. */
 export const PASSPHRASE_ENV = 'SMARTDELTA_KEY_PASSPHRASE';
 
-const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+const HEX_KEY = /^(?:0[xX])?[0-9a-fA-F]{64}$/;
 
 export function loadPrivateKeyFile(path: string): Ed25519PrivateKey {
-  const bytes = readInputFile(path, 'private key');
+  const bytes = readInputFile(path, 'private key', MAX_KEY_FILE);
   // Parsed first: a public key given as -k is refused as such, without a warning about its file mode.
   const key = parsePrivateKey(bytes, readOptions(path, bytes));
   warnIfExposed(path);
@@ -27,7 +27,7 @@ export function loadPrivateKeyFile(path: string): Ed25519PrivateKey {
  */
 export function loadPublicKeyFile(path: string): Uint8Array {
   if (HEX_KEY.test(path) && !existsSync(path)) return parsePublicKey(new TextEncoder().encode(path), { source: '--pub' });
-  const bytes = readInputFile(path, 'public key');
+  const bytes = readInputFile(path, 'public key', MAX_KEY_FILE);
   if (holdsPrivateKey(bytes)) warnIfExposed(path);
   return parsePublicKey(bytes, readOptions(path, bytes));
 }

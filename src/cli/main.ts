@@ -8,6 +8,7 @@ import { ExitCode, SmartDeltaError, UsageError } from '../errors.js';
 import { colorErr, printJson, resetStdout } from './output.js';
 import { beginRun, errorOf, jsonMode, runDocument } from './json.js';
 import { commands } from './commands/index.js';
+import { deliverPendingSignals } from './files.js';
 
 export const VERSION = '0.1.0';
 
@@ -86,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
   resetStdout();
   try {
     await program.parseAsync(argv);
+    await deliverPendingSignals();
     if (jsonMode()) printJson(runDocument(command, ExitCode.ok));
     return ExitCode.ok;
   } catch (err) {

@@ -122,7 +122,8 @@ export function parsePublicKey(input: Uint8Array, options: KeyReadOptions = {}):
 function readAnyPublicKey(input: Uint8Array, what: string, options: KeyReadOptions): Uint8Array {
   if (input.length === 32) return new Uint8Array(input);
   const text = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1');
-  const hex = /^\s*([0-9a-fA-F]{64})\s*$/.exec(text);
+  // 64 hex digits, with or without a 0x prefix (a prefixed key was read as DER and refused as "truncated").
+  const hex = /^\s*(?:0[xX])?([0-9a-fA-F]{64})\s*$/.exec(text);
   if (hex) return new Uint8Array(Buffer.from(hex[1]!, 'hex'));
   if (looksLikePem(input)) {
     const block = selectPemBlock(input, what);

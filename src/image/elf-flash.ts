@@ -41,10 +41,12 @@ export function buildFlashImage(
 
 function sectionChunks(bytes: Uint8Array, sections: readonly ElfSection[], segments: readonly ElfSegment[]): FlashChunk[] {
   const useVirtual = allPhysicalAddressesZero(segments);
+  // Only PT_LOAD and PT_TLS can hold a section; there are at most MAX_ELF_LOAD_SEGMENTS of them.
+  const loadable = useVirtual ? [] : segments.flatMap((p, index) => (p.type === PT_LOAD || p.type === PT_TLS ? [{ p, index }] : []));
   const chunks: FlashChunk[] = [];
   for (const section of sections) {
     if ((section.flags & SHF_ALLOC) === 0 || !hasFileContents(section)) continue;
-    const segmentIndex = useVirtual ? -1 : segments.findIndex((p) => sectionInSegment(section, p));
+    const segmentIndex = loadable.find(({ p }) => sectionInSegment(section, p))?.index ?? -1;
     const segment = segments[segmentIndex];
     const address = segment ? segment.paddr + (section.offset - segment.offset) : section.addr;
     if (address + section.size > 2 ** 32) {

@@ -23,6 +23,14 @@ export const SHN_LORESERVE = 0xff00;
 export const SHN_XINDEX = 0xffff;
 const PN_XNUM = 0xffff;
 
+/**
+ * More section headers or loadable program headers than any firmware has (a linked Cortex-M executable has
+ * tens of sections and a few PT_LOAD): matching sections to segments costs their product, and each section
+ * costs memory, so both are bounded (docs/SECURITY.md, "Limits").
+ */
+export const MAX_ELF_SECTIONS = 262_144;
+export const MAX_ELF_LOAD_SEGMENTS = 256;
+
 const EHDR_SIZE = 52;
 const PHDR_SIZE = 32;
 const SHDR_SIZE = 40;
@@ -169,12 +177,19 @@ export function readProgramHeaders(bytes: Uint8Array, h: ElfHeader): ElfSegment[
     }
     segments.push(segment);
   }
+  const loadable = segments.filter((p) => p.type === PT_LOAD || p.type === PT_TLS).length;
+  if (loadable > MAX_ELF_LOAD_SEGMENTS) {
+    throw new InvalidInputError(`ELF file has ${loadable} loadable program headers (PT_LOAD, PT_TLS), more than ${MAX_ELF_LOAD_SEGMENTS}: not a firmware image`);
+  }
   return segments;
 }
 
 /** Raw section headers; the table itself must lie inside the file. Contents are checked once names are known. */
 export function readSectionHeaders(bytes: Uint8Array, h: ElfHeader): RawSection[] {
   if (h.shnum === 0) return [];
+  if (h.shnum > MAX_ELF_SECTIONS) {
+    throw new InvalidInputError(`ELF file declares ${h.shnum} section headers, more than ${MAX_ELF_SECTIONS}: not a firmware image`);
+  }
   checkInFile(
     `ELF section header table (${h.shnum} entries of ${SHDR_SIZE} bytes)`,
     h.shoff,

@@ -4,10 +4,9 @@
  * 04 extended linear address, 05 start linear address; anything else is refused.
  */
 import { InvalidInputError } from '../errors.js';
-import { assembleChunks } from './assemble.js';
 import { hex, hexAddress, hexByte } from './describe.js';
 import { decodeRecord, type HexRecord, MAX_RECORD_BYTES } from './intel-hex-record.js';
-import type { Chunk } from './types.js';
+import { MAX_IMAGE_SPAN } from './types.js';
 
 /**
  * Gaps between records read as 0x00, like the ELF loader and objcopy's .bin, so that the three files of one
@@ -23,7 +22,10 @@ export interface ParsedHex {
   startAddress?: number;
 }
 
-interface HexChunk extends Chunk {
+/** Where a piece of data came from: its address, length and line. */
+interface HexPiece {
+  address: number;
+  length: number;
   line: number;
 }
 
@@ -36,20 +38,18 @@ const RECORD_NAMES: Record<number, string> = {
 };
 const RECORD_LENGTHS: Record<number, number> = { 1: 0, 2: 2, 3: 4, 4: 2, 5: 4 };
 
-/** State carried from record to record. */
+/** Data bytes data[from, from + count) at `address`, from line `line`. */
+type DataSink = (address: number, data: Uint8Array, from: number, count: number, line: number) => void;
+
+/** State carried from record to record; data records go to the sink, split where the address wraps. */
 class HexReader {
-  readonly chunks: HexChunk[] = [];
   private segmentMode = false;
   private base = 0;
   startAddress: number | undefined;
   private startLine = 0;
   eofLine = 0;
-  private readonly pool: Uint8Array;
-  private poolUsed = 0;
 
-  constructor(textLength: number) {
-    this.pool = new Uint8Array(Math.floor(textLength / 2)); // data bytes never outnumber half the digits
-  }
+  constructor(private readonly sink: DataSink) {}
 
   apply(record: HexRecord, line: number): void {
     const { type, data } = record;
@@ -97,28 +97,27 @@ class HexReader {
   private addData(record: HexRecord, line: number): void {
     const count = record.data.length;
     if (count === 0) return;
-    const bytes = this.pool.subarray(this.poolUsed, this.poolUsed + count);
-    bytes.set(record.data);
-    this.poolUsed += count;
     // Split where the spec makes the address wrap: end of the 64 KiB segment, or of the 4 GiB space.
     const first = this.segmentMode ? this.base + record.offset : (this.base + record.offset) % 2 ** 32;
     const limit = this.segmentMode ? this.base + 0x10000 : 2 ** 32;
     const wrapBase = this.segmentMode ? this.base : 0;
     const head = Math.min(count, limit - first);
-    this.chunks.push({ address: first, bytes: bytes.subarray(0, head), line });
-    if (head < count) this.chunks.push({ address: wrapBase, bytes: bytes.subarray(head), line });
+    this.sink(first, record.data, 0, head, line);
+    if (head < count) this.sink(wrapBase, record.data, head, count - head, line);
   }
 }
 
-export function parseIntelHex(text: Uint8Array, options: { gapFill?: number } = {}): ParsedHex {
-  const reader = new HexReader(text.length);
+/** Reads every record in order, handing data to the sink; returns the reader's final state. */
+function readRecords(text: Uint8Array, sink: DataSink): HexReader {
+  const reader = new HexReader(sink);
   const scratch = new Uint8Array(MAX_RECORD_BYTES);
   let line = 0;
   for (let start = 0; start < text.length; ) {
     line++;
-    const newline = text.indexOf(0x0a, start);
-    const next = newline < 0 ? text.length : newline + 1;
-    let end = newline < 0 ? text.length : newline;
+    let newline = start; // a plain loop: TypedArray indexOf costs more per call than a short line
+    while (newline < text.length && text[newline] !== 0x0a) newline++;
+    const next = newline + 1;
+    let end = newline;
     while (end > start && isTrailingSpace(text[end - 1]!)) end--;
     if (end > start) {
       if (reader.eofLine) {
@@ -131,39 +130,108 @@ export function parseIntelHex(text: Uint8Array, options: { gapFill?: number } = 
   if (!reader.eofLine) {
     throw new InvalidInputError(`missing end-of-file record (type 01): the file ends after line ${line}`);
   }
-  if (reader.chunks.length === 0) throw new InvalidInputError('Intel HEX file has no data records');
-  refuseOverlaps(reader.chunks);
-  const image = assembleChunks(reader.chunks, options.gapFill ?? HEX_GAP_FILL, describeSpan);
-  const parsed: ParsedHex = { loadAddress: image.loadAddress, data: image.data };
+  return reader;
+}
+
+/**
+ * One pass over the text into an image that grows (doubling, in the direction the addresses go) up to the
+ * 64 MiB span, with a bitmap of the bytes written to refuse overlaps: memory follows the image, not the record
+ * count (docs/SECURITY.md, "Limits"). Past the span limit the pass only tracks the lowest and highest data,
+ * for the message.
+ */
+export function parseIntelHex(text: Uint8Array, options: { gapFill?: number } = {}): ParsedHex {
+  const image = new GrowingImage(options.gapFill ?? HEX_GAP_FILL);
+  const reader = readRecords(text, (address, data, from, count, line) => {
+    const at = image.place(address, count, line);
+    if (at < 0) return;
+    const { bytes, written } = image;
+    for (let i = 0; i < count; i++) {
+      const bit = at + i;
+      if (written[bit >>> 3]! & (1 << (bit & 7))) refuseOverlap(text, { address, length: count, line }, address + i);
+      written[bit >>> 3]! |= 1 << (bit & 7);
+      bytes[bit] = data[from + i]!;
+    }
+  });
+  const { low, high } = image;
+  if (!low || !high) throw new InvalidInputError('Intel HEX file has no data records');
+  const span = high.address + high.length - low.address;
+  if (span > MAX_IMAGE_SPAN) throw new InvalidInputError(describeSpan(low, high, span));
+  const start = low.address - image.base;
+  const parsed: ParsedHex = { loadAddress: low.address, data: image.bytes.subarray(start, start + span) };
   if (reader.startAddress !== undefined) parsed.startAddress = reader.startAddress;
   return parsed;
+}
+
+/** The image being read: bytes[i] is address base + i; grows to hold every piece while the span allows. */
+class GrowingImage {
+  base = 0;
+  bytes = new Uint8Array(0);
+  written = new Uint8Array(0);
+  low: HexPiece | undefined;
+  high: HexPiece | undefined;
+  private overflow = false;
+
+  constructor(private readonly gapFill: number) {}
+
+  /** Records a piece; returns its index in `bytes`, or -1 once the span is past the limit. */
+  place(address: number, length: number, line: number): number {
+    const used = this.low && this.high ? { low: this.low.address, end: this.high.address + this.high.length } : undefined;
+    if (!this.low || address < this.low.address) this.low = { address, length, line };
+    if (!this.high || address + length > this.high.address + this.high.length) this.high = { address, length, line };
+    if (this.overflow) return -1;
+    const low = this.low.address;
+    const end = this.high.address + this.high.length;
+    if (end - low > MAX_IMAGE_SPAN) {
+      this.overflow = true;
+      return -1;
+    }
+    if (!used || low < this.base || end > this.base + this.bytes.length) this.grow(low, end, used);
+    return address - this.base;
+  }
+
+  /** Moves the bytes written so far (`used`, absent for the first piece) into a buffer holding [low, end). */
+  private grow(low: number, end: number, used: { low: number; end: number } | undefined): void {
+    const size = Math.min(MAX_IMAGE_SPAN, Math.max(end - low, 2 * this.bytes.length, 4096));
+    // Room on the side that grew: downwards when the new data is below, upwards otherwise.
+    const base = used && low < used.low ? Math.max(0, end - size) : low;
+    const bytes = new Uint8Array(size);
+    if (this.gapFill !== 0) bytes.fill(this.gapFill);
+    const written = new Uint8Array(Math.ceil(size / 8) + 1);
+    if (used) {
+      const from = used.low - this.base;
+      const to = used.low - base;
+      bytes.set(this.bytes.subarray(from, used.end - this.base), to);
+      for (let i = 0; i < used.end - used.low; i++) {
+        if (this.written[(from + i) >>> 3]! & (1 << ((from + i) & 7))) written[(to + i) >>> 3]! |= 1 << ((to + i) & 7);
+      }
+    }
+    this.base = base;
+    this.bytes = bytes;
+    this.written = written;
+  }
+}
+
+/** The data at `address` was written before: names the first earlier line that holds it. */
+function refuseOverlap(text: Uint8Array, later: HexPiece, address: number): never {
+  let earlier: HexPiece | undefined;
+  readRecords(text, (at, _data, _from, length, line) => {
+    if (!earlier && line < later.line && at <= address && address < at + length) earlier = { address: at, length, line };
+  });
+  throw new InvalidInputError(
+    `line ${later.line}: data at ${range(later)} overlaps data from line ${earlier!.line} (${range(earlier!)})`,
+  );
 }
 
 function isTrailingSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;
 }
 
-function range(c: HexChunk): string {
-  return `${hexAddress(c.address)}-${hexAddress(c.address + c.bytes.length - 1)}`;
+function range(c: HexPiece): string {
+  return `${hexAddress(c.address)}-${hexAddress(c.address + c.length - 1)}`;
 }
 
-function refuseOverlaps(chunks: readonly HexChunk[]): void {
-  const sorted = [...chunks].sort((a, b) => a.address - b.address || a.line - b.line);
-  let reach = sorted[0]!;
-  for (const c of sorted.slice(1)) {
-    const reachEnd = reach.address + reach.bytes.length;
-    if (c.address < reachEnd) {
-      const [earlier, later] = c.line < reach.line ? [c, reach] : [reach, c];
-      throw new InvalidInputError(
-        `line ${later.line}: data at ${range(later)} overlaps data from line ${earlier.line} (${range(earlier)})`,
-      );
-    }
-    if (c.address + c.bytes.length > reachEnd) reach = c;
-  }
-}
-
-function describeSpan(low: HexChunk, high: HexChunk, span: number): string {
-  const end = high.address + high.bytes.length;
+function describeSpan(low: HexPiece, high: HexPiece, span: number): string {
+  const end = high.address + high.length;
   return (
     `Intel HEX data would span ${hex(span)} bytes, more than 64 MiB: from ${hexAddress(low.address)} (line ${low.line}) ` +
     `to ${hexAddress(end - 1)} (line ${high.line})`

@@ -93,6 +93,8 @@ export class FragmentDecoder {
   private pivotData: (Uint32Array | null)[];
   private pivotCount = 0;
   private readonly seen = new Uint8Array(MAX_FRAGMENT_INDEX + 1);
+  /** The first consistent payload of each coded index: a repeat is compared with it, not eliminated again. */
+  private readonly codedPayloads = new Map<number, Uint8Array>();
   private state: DecoderState = 'receiving';
   private readonly stats: Omit<DecoderStats, 'state' | 'nbFrag' | 'rankDeficit'> = {
     pushed: 0,
@@ -142,7 +144,12 @@ export class FragmentDecoder {
       if (index <= this.nbFrag) this.stats.uncodedReceived++;
     }
     if (this.state === 'failed') return 'failed';
-    let outcome = this.state === 'complete' ? this.checkLate(index, payload) : this.absorb(index, payload);
+    // A repeated coded fragment reduces to the same row as its first copy: same bytes, a duplicate; other
+    // bytes, a contradiction. Comparing costs FragSize; eliminating it again cost up to NbFrag^2 / 32 words.
+    const first = repeated && this.trackData ? this.codedPayloads.get(index) : undefined;
+    let outcome = first ? (first.every((b, i) => b === payload[i]) ? 'duplicate' : 'inconsistent')
+      : this.state === 'complete' ? this.checkLate(index, payload) : this.absorb(index, payload);
+    if (index > this.nbFrag && this.trackData && !repeated && outcome !== 'inconsistent' && outcome !== 'failed') this.codedPayloads.set(index, payload.slice());
     if (outcome === 'inconsistent') this.stats.inconsistent++;
     else if (repeated) outcome = 'duplicate';
     if (outcome === 'duplicate') this.stats.duplicates++;

@@ -103,14 +103,54 @@ interface RawRecord {
   index?: number;
 }
 
+/**
+ * Most records a fragment file may hold: a TS004 session has a setup and at most 16,383 fragments (the 14-bit
+ * index N), so four times that leaves room for other sessions and repeats while bounding the work and memory
+ * of a crafted file (docs/SECURITY.md, "Limits").
+ */
+export const MAX_FRAGMENT_RECORDS = 65_536;
+
 /** Reads a fragment file of any supported format, detected by content. */
 export function parseFragmentFile(bytes: Uint8Array, name = 'fragment file'): ParsedFragmentFile {
   if (bytes.length >= 4 && BINARY_MAGIC.every((b, i) => bytes[i] === b)) return assemble('binary', readBinaryRecords(bytes, name), name);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  const first = text.trimStart()[0];
-  if (first === '{') return assemble('ndjson', readNdjsonRecords(text, name), name);
-  if (first !== undefined && /^[\s0-9a-fA-F]*$/.test(text.replace(/#.*$/gm, ''))) return assemble('hex', { records: readHexRecords(text, name) }, name);
+  let first = 0;
+  while (first < bytes.length && isSpace(bytes[first]!)) first++;
+  if (bytes[first] === 0x7b) return assemble('ndjson', readNdjsonRecords(bytes, name), name); // '{'
+  if (first < bytes.length) {
+    const records = readHexRecords(bytes, name);
+    if (records) return assemble('hex', { records }, name);
+  }
   throw new InvalidInputError(`${name} is not a fragment file: expected NDJSON, binary (SDLF) or hex lines`);
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
+}
+
+/** Longest line of a text fragment file: a downlink is at most 256 bytes, 512 hex digits plus the JSON fields. */
+export const MAX_FRAGMENT_LINE = 65_536;
+
+/**
+ * The lines of a text file one at a time (split at LF, numbered from 1), without decoding the whole file;
+ * a line longer than MAX_FRAGMENT_LINE is refused before it is decoded.
+ */
+function* textLines(bytes: Uint8Array, name: string): Generator<{ line: string; number: number }> {
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  let number = 0;
+  for (let start = 0; start <= bytes.length; ) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    number++;
+    if (end - start > MAX_FRAGMENT_LINE) throw new InvalidInputError(`${name} line ${number}: longer than ${MAX_FRAGMENT_LINE} bytes, not a fragment file line`);
+    yield { line: decoder.decode(bytes.subarray(start, end)), number };
+    start = end + 1;
+  }
+}
+
+function checkRecordCount(records: readonly RawRecord[], name: string): void {
+  if (records.length >= MAX_FRAGMENT_RECORDS) {
+    throw new InvalidInputError(`${name}: more than ${MAX_FRAGMENT_RECORDS} records; a TS004 session has a setup and at most 16383 fragments`);
+  }
 }
 
 interface RecordList {
@@ -136,6 +176,7 @@ function readBinaryRecords(bytes: Uint8Array, name: string): RecordList {
     if (offset + 3 > bytes.length) throw new InvalidInputError(`${name}: record ${i} header truncated at offset ${offset}`);
     const length = view.getUint16(offset + 1, true);
     if (offset + 3 + length > bytes.length) throw new InvalidInputError(`${name}: record ${i} (${length} bytes) truncated at offset ${offset}`);
+    checkRecordCount(records, name);
     records.push({ fport: bytes[offset]!, bytes: bytes.subarray(offset + 3, offset + 3 + length), where: `record ${i} at offset ${offset}` });
     offset += 3 + length;
   }
@@ -143,12 +184,12 @@ function readBinaryRecords(bytes: Uint8Array, name: string): RecordList {
   return { records, ...(sha256 ? { sha256 } : {}) };
 }
 
-function readNdjsonRecords(text: string, name: string): RecordList {
+function readNdjsonRecords(bytes: Uint8Array, name: string): RecordList {
   const records: RawRecord[] = [];
   let sha256: Uint8Array | undefined;
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    const where = `line ${i + 1}`;
+  for (const { line, number } of textLines(bytes, name)) {
+    if (line.trim() === '') continue;
+    const where = `line ${number}`;
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -163,17 +204,23 @@ function readNdjsonRecords(text: string, name: string): RecordList {
     if (typeof fport !== 'number' || !Number.isInteger(fport) || fport < 0 || fport > 255) {
       throw new InvalidInputError(`${name} ${where}: "fport" must be an integer from 0 to 255`);
     }
+    checkRecordCount(records, name);
     records.push({ fport, bytes: parseHex(obj.hex, `${name} ${where} "hex"`), where, ...(typeof obj.index === 'number' ? { index: obj.index } : {}) });
-  });
+  }
   return { records, ...(sha256 ? { sha256 } : {}) };
 }
 
-function readHexRecords(text: string, name: string): RawRecord[] {
+/** Hex lines, or undefined when a line holds something else than hex digits, spaces and a comment. */
+function readHexRecords(bytes: Uint8Array, name: string): RawRecord[] | undefined {
   const records: RawRecord[] = [];
-  text.split('\n').forEach((line, i) => {
+  // Every line is checked before any is parsed (two passes, no copy): a file that is not hex lines is said to be so.
+  for (const { line } of textLines(bytes, name)) if (!/^[\s0-9a-fA-F]*$/.test(line.replace(/#.*$/, ''))) return undefined;
+  for (const { line, number } of textLines(bytes, name)) {
     const hex = line.replace(/#.*$/, '').replace(/\s+/g, '');
-    if (hex !== '') records.push({ fport: FRAGMENTATION_FPORT, bytes: parseHex(hex, `${name} line ${i + 1}`), where: `line ${i + 1}` });
-  });
+    if (hex === '') continue;
+    checkRecordCount(records, name);
+    records.push({ fport: FRAGMENTATION_FPORT, bytes: parseHex(hex, `${name} line ${number}`), where: `line ${number}` });
+  }
   return records;
 }
 

@@ -22,7 +22,7 @@ export interface ReassemblyParams {
   fragSize: number;
   padding: number;
   version: Ts004Version;
-  /** Device FRAG_MAX_REDUNDANCY to emulate (see DecoderOptions.maxLost). */
+  /** Device FRAG_MAX_REDUNDANCY to emulate (see DecoderOptions.maxLost); HOST_MAX_LOST when absent. */
   maxLost?: number;
   /** Accept non-zero padding bytes (default false). */
   allowNonZeroPadding?: boolean;
@@ -68,6 +68,13 @@ export interface FragmentInput {
   payload: Uint8Array;
 }
 
+/**
+ * Most lost uncoded fragments the host recovers when no device limit is given: decoding costs about
+ * lost^2 x (lost / 32 + FragSize / 4) word operations (4096: about 2 s; a session of 8,000 coded fragments
+ * would take over 10 s), and a device matrix for more would need over 2 MB of RAM (docs/SECURITY.md, "Limits").
+ */
+export const HOST_MAX_LOST = 4096;
+
 /** Most decoder work (fragments left out × fragments pushed × NbFrag) spent looking for one bad fragment. */
 export const MAX_RECOVERY_WORK = 50_000_000;
 
@@ -93,12 +100,16 @@ export function reassemble(fragments: Iterable<FragmentInput>, params: Reassembl
 }
 
 function reassembleAll(fragments: readonly FragmentInput[], params: ReassemblyParams): ReassemblyResult {
-  const decoder = new FragmentDecoder({ nbFrag: params.nbFrag, fragSize: params.fragSize, version: params.version, maxLost: params.maxLost });
+  const maxLost = params.maxLost ?? HOST_MAX_LOST;
+  const decoder = new FragmentDecoder({ nbFrag: params.nbFrag, fragSize: params.fragSize, version: params.version, maxLost });
   for (const fragment of fragments) decoder.push(fragment.index, fragment.payload);
   const stats = decoder.status();
   const fail = (reason: ReassemblyFailure, message: string): ReassemblyResult => ({ ok: false, reason, message, stats });
 
   if (stats.state === 'failed') {
+    if (params.maxLost === undefined) {
+      return fail('matrix-memory', `more than ${HOST_MAX_LOST} uncoded fragments were lost: the host recovers at most ${HOST_MAX_LOST} (--device-max-lost up to 16383 for more)`);
+    }
     return fail('matrix-memory', `more than ${params.maxLost} uncoded fragments were lost: the device's matrix (FRAG_MAX_REDUNDANCY ${params.maxLost}) cannot recover them`);
   }
   if (stats.inconsistent > 0) {

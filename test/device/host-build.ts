@@ -26,9 +26,11 @@ export interface HostBuild {
   cleanup(): void;
 }
 
-export function buildHostTools(): HostBuild {
+/** Builds the `host` target, or only the named drivers (e.g. ['apply_batch']). */
+export function buildHostTools(only?: readonly string[]): HostBuild {
   const dir = mkdtempSync(path.join(tmpdir(), 'smartdelta-device-'));
-  const make = spawnSync('make', ['-s', '-C', deviceDir, `BUILD=${dir}`, 'CC=gcc', 'host'], { encoding: 'utf8' });
+  const targets = only ? only.map((tool) => path.join(dir, 'host', tool)) : ['host'];
+  const make = spawnSync('make', ['-s', '-C', deviceDir, `BUILD=${dir}`, 'CC=gcc', ...targets], { encoding: 'utf8' });
   if (make.status !== 0) throw new Error(`device host build failed:\n${make.stdout}${make.stderr}`);
   return {
     dir,

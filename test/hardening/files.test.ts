@@ -4,6 +4,7 @@
  * failed or interrupted run.
  */
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,4 +74,37 @@ describe('reading inputs', () => {
     expect(run.code).toBe(4);
     expect(run.stderr).toBe(`error: cannot read patch ${dir}: is a directory\n`);
   });
+});
+
+describe('--force replaces regular files only (issue 16: it replaced devices, FIFOs and symlinks)', () => {
+  // Through symlinks and a FIFO in a temporary folder only: a regression must never touch /dev itself.
+  const fifo = join(dir, 'fifo');
+  const cases: Array<[string, () => string, RegExp]> = [
+    ['a FIFO', () => fifo, /is a FIFO, not a regular file; --force replaces only regular files/],
+    ['a symlink to a character device (/dev/null)', () => link('to-null', '/dev/null'), /is a symbolic link \(to a character device; give the path it points to\), not a regular file/],
+    ['a symlink to a FIFO', () => link('to-fifo', fifo), /is a symbolic link \(to a FIFO; give the path it points to\)/],
+    ['a symlink to a regular file (/dev/stdout is one when stdout is a file)', () => link('to-file', join(dir, 'target.bin')), /is a symbolic link \(to a regular file; give the path it points to\)/],
+    ['a dangling symlink', () => link('dangling', join(dir, 'nothing-here')), /is a symbolic link \(to nothing; give the path it points to\)/],
+  ];
+  function link(name: string, target: string): string {
+    const at = join(dir, name);
+    rmSync(at, { force: true });
+    symlinkSync(target, at);
+    return at;
+  }
+  for (const [what, make, message] of cases) {
+    it.skipIf(process.platform === 'win32')(`refuses ${what}, with exit 4 before any work, and leaves it as it was`, async () => {
+      if (!existsSync(fifo)) execFileSync('mkfifo', [fifo]);
+      writeFileSync(join(dir, 'target.bin'), 'keep');
+      const output = make();
+      const before = lstatSync(output);
+      const run = await runCli(['keygen', '-o', output, '--force']);
+      expect(run.code, run.stderr).toBe(4);
+      expect(run.stderr).toMatch(new RegExp(`^error: output ${output.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} ${message.source}`));
+      expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      const after = lstatSync(output);
+      expect([after.mode, after.ino]).toEqual([before.mode, before.ino]);
+      expect(readFileSync(join(dir, 'target.bin'), 'utf8')).toBe('keep');
+    });
+  }
 });

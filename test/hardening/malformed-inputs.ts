@@ -179,13 +179,18 @@ export interface RawTables {
   trailing?: number[];
 }
 
+/** out.push(...items) without spreading: a table of 2^16 entries has more bytes than a call may take arguments. */
+function append(out: number[], items: ArrayLike<number>): void {
+  for (let i = 0; i < items.length; i++) out.push(items[i]!);
+}
+
 export function writeControlTable(t: RawControlTable): number[] {
   const out = [...varint(t.count), ...t.k];
   const width = t.width ?? 1;
   if (t.minSegment !== undefined) out.push(...varint(t.minSegment), t.groupLog2 ?? 2, width);
   out.push(...varint(t.bitsLength ?? t.bits.length));
   for (const c of t.checkpoints) for (const v of c) out.push(...le(v, width));
-  out.push(...t.bits);
+  append(out, t.bits);
   return out;
 }
 
@@ -194,15 +199,15 @@ export function writeValueMap(m: RawValueMap): number[] {
   if (m.count === 0) return out;
   out.push(...varint(m.base), ...varint(m.span), ...m.k, m.groupLog2, m.width, ...varint(m.bitsLength ?? m.bits.length));
   for (const c of m.checkpoints) for (const v of c) out.push(...le(v, m.width));
-  out.push(...m.bits);
+  append(out, m.bits);
   return out;
 }
 
 export function writeTables(t: RawTables): Uint8Array {
   const out: number[] = t.recognize !== undefined ? [t.recognize] : [];
-  if (t.control) out.push(...writeControlTable(t.control));
-  if (t.ram) out.push(...writeValueMap(t.ram));
-  if (t.constants) out.push(...writeValueMap(t.constants));
+  if (t.control) append(out, writeControlTable(t.control));
+  if (t.ram) append(out, writeValueMap(t.ram));
+  if (t.constants) append(out, writeValueMap(t.constants));
   out.push(...(t.trailing ?? []));
   return Uint8Array.from(out);
 }

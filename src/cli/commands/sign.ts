@@ -9,7 +9,7 @@ import { toHex } from '../../crypto/hash.js';
 import { keyIdHex } from '../../crypto/keys.js';
 import { parsePatch } from '../../container/patch-file.js';
 import { attachSignature, signPatch, signingMessageFor } from '../../container/sign.js';
-import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
+import { checkOutputPath, MAX_KEY_FILE, readInputFile, writeOutputFile } from '../files.js';
 import { readPatchFile } from '../patches.js';
 import { loadPrivateKeyFile, loadPublicKeyFile } from '../keys.js';
 import { result } from '../json.js';
@@ -132,7 +132,7 @@ function attach(patchPath: string, pubPath: string, signatureArg: string, opts: 
 
 /** A detached signature file: 64 raw bytes (openssl pkeyutl -sign) or 128 hex digits with optional whitespace. */
 function readSignatureFile(path: string): Uint8Array {
-  const bytes = readInputFile(path, 'signature');
+  const bytes = readInputFile(path, 'signature', MAX_KEY_FILE);
   if (bytes.length === SIGNATURE_LENGTH) return bytes;
   const text = Buffer.from(bytes).toString('latin1').trim();
   if (HEX_SIGNATURE.test(text)) return new Uint8Array(Buffer.from(text, 'hex'));
