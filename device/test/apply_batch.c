@@ -16,7 +16,10 @@
  * where result is ok, wrong-base, corrupt, unsupported, no-memory, result-hash, signature, io, param, or
  * "bad" when the library broke the driver's contract (write out of order, read outside the old image or
  * the tables, an error that is not sticky); the reason goes to stderr. Exit code 0 unless the file is
- * malformed (64).
+ * malformed (64). Built with -DSD_PATCH_WITH_INPLACE (apply_batch_inplace), an in-place patch is applied
+ * with sd_patch_apply_in_place over a flash model without power cuts: a slot of the size the host models
+ * (the old image, then 0xFF), one unit of scratch, two record cells; the output is the slot's first new_size
+ * bytes. The default build reports such a patch as unsupported.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c99 */
 #include <stdio.h>
@@ -26,6 +29,9 @@
 
 #include "sd_patch.h"
 #include "sd_sha256.h"
+#ifdef SD_PATCH_WITH_INPLACE
+#include "sd_inplace.h"
+#endif
 
 struct io {
   const uint8_t *old;
@@ -107,6 +113,128 @@ static const char *result_name(int rc) {
   return rc <= 0 && rc >= -8 ? names[-rc] : "unknown";
 }
 
+#ifdef SD_PATCH_WITH_INPLACE
+/* A flash model without cuts, as src/inplace/flash.ts's MemoryFlash: erase to 0xFF, write only erased bytes. */
+struct slot_flash {
+  uint8_t *slot, *scratch, cells[2][SD_INPLACE_RECORD_SIZE];
+  uint32_t slot_size, erase, write_unit;
+  struct io *io;
+};
+
+static uint8_t *area_of(struct slot_flash *f, int area, uint32_t *size) {
+  *size = area == SD_INPLACE_SLOT ? f->slot_size : f->erase;
+  return area == SD_INPLACE_SLOT ? f->slot : f->scratch;
+}
+
+static int f_read(void *user, int area, uint32_t offset, uint8_t *buf, size_t len) {
+  struct slot_flash *f = user;
+  uint32_t size;
+  const uint8_t *base = area_of(f, area, &size);
+  if (offset > size || len > size - offset) {
+    fprintf(stderr, "flash read outside the area: offset %lu, %lu bytes\n", (unsigned long)offset, (unsigned long)len);
+    f->io->bad = 1;
+    return -1;
+  }
+  memcpy(buf, base + offset, len);
+  return 0;
+}
+
+static int f_erase(void *user, int area, uint32_t unit) {
+  struct slot_flash *f = user;
+  uint32_t size;
+  uint8_t *base = area_of(f, area, &size);
+  if (unit >= size / f->erase) {
+    fprintf(stderr, "erase of unit %lu outside the area\n", (unsigned long)unit);
+    f->io->bad = 1;
+    return -1;
+  }
+  memset(base + (size_t)unit * f->erase, 0xFF, f->erase);
+  return 0;
+}
+
+static int f_write(void *user, int area, uint32_t offset, const uint8_t *buf, size_t len) {
+  struct slot_flash *f = user;
+  uint32_t size;
+  uint8_t *base = area_of(f, area, &size);
+  size_t i;
+  if (offset % f->write_unit || len % f->write_unit || offset > size || len > size - offset) {
+    fprintf(stderr, "flash write not of whole units inside the area: offset %lu, %lu bytes\n", (unsigned long)offset, (unsigned long)len);
+    f->io->bad = 1;
+    return -1;
+  }
+  for (i = 0; i < len; i++)
+    if (base[offset + i] != 0xFF) {
+      fprintf(stderr, "flash write over unerased bytes at %lu\n", (unsigned long)(offset + i));
+      f->io->bad = 1;
+      return -1;
+    }
+  memcpy(base + offset, buf, len);
+  return 0;
+}
+
+static int f_load(void *user, unsigned cell, uint8_t record[SD_INPLACE_RECORD_SIZE]) {
+  memcpy(record, ((struct slot_flash *)user)->cells[cell & 1u], SD_INPLACE_RECORD_SIZE);
+  return 0;
+}
+
+static int f_save(void *user, unsigned cell, const uint8_t record[SD_INPLACE_RECORD_SIZE]) {
+  memcpy(((struct slot_flash *)user)->cells[cell & 1u], record, SD_INPLACE_RECORD_SIZE);
+  return 0;
+}
+
+static int f_patch(void *user, uint32_t offset, uint8_t *buf, size_t len) {
+  struct io *io = ((struct slot_flash *)user)->io;
+  if (offset > io->patch_len || len > io->patch_len - offset) return -1;
+  memcpy(buf, io->patch + offset, len);
+  return 0;
+}
+
+/* The slot the host models (src/inplace/apply.ts slotNeeded): whole erase units for the larger image. */
+static int apply_in_place(struct io *io, const sd_patch_header *h) {
+  struct slot_flash f;
+  sd_inplace_io fio;
+  sd_patch_ctx ctx;
+  size_t work_size = sd_patch_work_required(h, 0) + h->write_unit;
+  uint32_t units = (h->old_size > h->new_size ? h->old_size : h->new_size) / h->erase_unit;
+  uint8_t *work;
+  int rc;
+  if ((uint64_t)units * h->erase_unit < (h->old_size > h->new_size ? h->old_size : h->new_size)) units++;
+  memset(&f, 0xFF, sizeof f);
+  f.slot_size = units * h->erase_unit;
+  f.erase = h->erase_unit;
+  f.write_unit = h->write_unit;
+  f.io = io;
+  f.slot = malloc(f.slot_size ? f.slot_size : 1u);
+  f.scratch = malloc(f.erase);
+  work = malloc(work_size); /* exact size: ASan sees any overrun */
+  if (!f.slot || !f.scratch || !work) {
+    free(f.slot);
+    free(f.scratch);
+    free(work);
+    return SD_PATCH_ERR_PARAM;
+  }
+  memset(f.slot, 0xFF, f.slot_size);
+  memcpy(f.slot, io->old, io->old_len); /* check_base held: old_len is old_size, within the slot */
+  memset(f.scratch, 0xFF, f.erase);
+  fio.read = f_read;
+  fio.erase = f_erase;
+  fio.write = f_write;
+  fio.load_cell = f_load;
+  fio.save_cell = f_save;
+  fio.read_patch = f_patch;
+  fio.user = &f;
+  rc = sd_patch_apply_in_place(&ctx, h, work, work_size, &fio);
+  if (rc == SD_PATCH_OK) {
+    sd_sha256_update(&io->sha, f.slot, h->new_size);
+    io->written = h->new_size;
+  }
+  free(f.slot);
+  free(f.scratch);
+  free(work);
+  return rc;
+}
+#endif
+
 /* apply_cli's sequence: header from a random prefix, size, trailer type, signature, base, payload. */
 static int apply(struct io *io, int streaming, int verify, long *ram) {
   sd_patch_header h;
@@ -132,6 +260,9 @@ static int apply(struct io *io, int streaming, int verify, long *ram) {
   }
   rc = sd_patch_check_base(&h, (uint32_t)io->old_len, read_old, io);
   if (rc) return rc;
+#ifdef SD_PATCH_WITH_INPLACE
+  if (h.in_place) return apply_in_place(io, &h);
+#endif
 
   work_size = sd_patch_work_required(&h, streaming);
   work = malloc(work_size ? work_size : 1u); /* exact size: ASan sees any overrun */

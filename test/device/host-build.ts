@@ -26,10 +26,10 @@ export interface HostBuild {
   cleanup(): void;
 }
 
-/** Builds the `host` target, or only the named drivers (e.g. ['apply_batch']). */
+/** Builds the `host` target, or only the named drivers (e.g. ['apply_batch'], or 'host-inplace/apply_batch' for another build folder). */
 export function buildHostTools(only?: readonly string[]): HostBuild {
   const dir = mkdtempSync(path.join(tmpdir(), 'smartdelta-device-'));
-  const targets = only ? only.map((tool) => path.join(dir, 'host', tool)) : ['host'];
+  const targets = only ? only.map((tool) => path.join(dir, tool.includes('/') ? tool : path.join('host', tool))) : ['host'];
   const make = spawnSync('make', ['-s', '-C', deviceDir, `BUILD=${dir}`, 'CC=gcc', ...targets], { encoding: 'utf8' });
   if (make.status !== 0) throw new Error(`device host build failed:\n${make.stdout}${make.stderr}`);
   return {

@@ -1,7 +1,9 @@
 /**
  * Differential fuzz of the TypeScript and the C applier (issue 16; the rules in ./differential.ts): the same
  * mutants of the seed patches go to applyPatch and, in batches, to the sanitized C driver
- * device/test/apply_batch.c, which runs while the TypeScript side works. Any disagreement on the verdict, any
+ * device/test/apply_batch.c, which runs while the TypeScript side works. The driver built with in-place
+ * support (-DSD_PATCH_WITH_INPLACE) is compared with the TypeScript applier on every mutant; the default build
+ * must print the same line, except "unsupported" for a patch whose header is in-place. Any disagreement on the verdict, any
  * accepted image that is not the promised one, a RAM figure or signed message that differs, a contract break,
  * a sanitizer report, or a case over the time bound fails, with the mutant saved to a file.
  *
@@ -17,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ed25519PrivateKey } from '../../src/crypto/keys.js';
 import { buildHostTools, hostToolchainAvailable, type HostBuild } from '../device/host-build.js';
 import { Codec } from '../../src/container/header.js';
-import { disagreement, makeMutant, Rng, runBatch, runTs, withHashFixed, type Mutant, type TsResult } from './differential.js';
+import { disagreement, makeMutant, Rng, runBatch, runTs, withHashFixed, type CResult, type Mutant, type TsResult } from './differential.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { controlTableOf, patchWith, rawPatchOf, rawTablesOf, writeTables } from './malformed-inputs.js';
 import { CASE_LIMIT_MS, FUZZ_SCALE, FuzzTally } from './harness.js';
@@ -36,7 +38,7 @@ let key: Ed25519PrivateKey;
 
 describe.skipIf(!hostToolchainAvailable)('differential fuzz: the TypeScript and the C applier', () => {
   beforeAll(async () => {
-    build = buildHostTools(['apply_batch', 'lzma_craft']);
+    build = buildHostTools(['apply_batch', 'host-inplace/apply_batch', 'lzma_craft']);
     ({ seeds, key } = await buildPatchSeeds());
   }, 300_000);
   afterAll(() => {
@@ -46,11 +48,12 @@ describe.skipIf(!hostToolchainAvailable)('differential fuzz: the TypeScript and 
 
   async function compare(mutants: Mutant[], batchNo: number, stats: Map<string, number>): Promise<void> {
     const file = path.join(build.dir, `batch-${batchNo % 2}.bin`);
-    const driver = path.join(build.dir, 'host', 'apply_batch');
-    const c = runBatch(driver, file, mutants, Math.max(120_000, mutants.length * CASE_LIMIT_MS));
+    const timeoutMs = Math.max(120_000, mutants.length * CASE_LIMIT_MS);
+    const c = runBatch(path.join(build.dir, 'host-inplace', 'apply_batch'), file, mutants, timeoutMs);
     const ts: TsResult[] = [];
     for (const m of mutants) ts.push(await runTs(m.seed.old, m.bytes));
     const { lines, stderr, status, signal } = await c;
+    const defaultBuild = await runBatch(path.join(build.dir, 'host', 'apply_batch'), file, mutants, timeoutMs);
     const fail = (i: number, why: string): never => {
       const saved = path.join(build.dir, `..`, `smartdelta-differential-${process.pid}-${batchNo}-${i}.patch`);
       if (i >= 0) writeFileSync(saved, mutants[i]!.bytes);
@@ -58,15 +61,32 @@ describe.skipIf(!hostToolchainAvailable)('differential fuzz: the TypeScript and 
     };
     if (stderr !== '' || status !== 0 || signal !== null) fail(lines.length < mutants.length ? lines.length : -1, `C driver status ${status} ${signal ?? ''}, stderr:\n${stderr}`);
     if (lines.length !== mutants.length) fail(-1, `C driver printed ${lines.length} results for ${mutants.length} patches`);
+    if (defaultBuild.stderr !== '' || defaultBuild.status !== 0 || defaultBuild.signal !== null || defaultBuild.lines.length !== mutants.length) {
+      fail(-1, `default C build: status ${defaultBuild.status} ${defaultBuild.signal ?? ''}, ${defaultBuild.lines.length} results, stderr:\n${defaultBuild.stderr}`);
+    }
     for (const [i, m] of mutants.entries()) {
       const why = disagreement(m, ts[i]!, lines[i]!, CASE_LIMIT_MS);
       if (why) fail(i, why);
+      const builds = buildsDisagree(m, lines[i]!, defaultBuild.lines[i]!);
+      if (builds) fail(i, builds);
       const label = `${ts[i]!.verdict}${m.how.includes('hash fixed') ? ' (hash fixed)' : ''}`;
       stats.set(label, (stats.get(label) ?? 0) + 1);
     }
     tally.add('differential', mutants.length);
     const rss = process.memoryUsage().rss;
     if (rss > RSS_LIMIT) fail(-1, `the TypeScript side holds ${(rss / 2 ** 20).toFixed(0)} MiB (limit ${RSS_LIMIT / 2 ** 20} MiB)`);
+  }
+
+  /** The default build reads what the in-place build reads, in-place patches aside (it has no applier for them). */
+  function buildsDisagree(m: Mutant, inPlaceBuild: CResult, defaultBuild: CResult): string | undefined {
+    // What a failed apply had written before it stopped may differ (the in-place build buffers differently)
+    const fields = inPlaceBuild.result === 'ok' ? (['result', 'sha', 'written', 'ram', 'message'] as const) : (['result', 'ram', 'message'] as const);
+    const same = fields.every((k) => inPlaceBuild[k] === defaultBuild[k]);
+    if (same) return undefined;
+    // Bit 7 of the version byte announces the header extension (docs/FORMAT.md): the default build stops there
+    const extended = m.bytes.length > 2 && m.bytes[0] === 0x53 && m.bytes[1] === 0x44 && (m.bytes[2]! & 0x80) !== 0;
+    if (defaultBuild.result === 'unsupported' && extended) return undefined;
+    return `default C build ${defaultBuild.result} ${defaultBuild.sha ?? '-'}, in-place build ${inPlaceBuild.result} ${inPlaceBuild.sha ?? '-'}`;
   }
 
   it('both appliers give the seed images from the unmutated seeds, in every mode', async () => {
