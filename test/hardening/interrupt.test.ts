@@ -85,7 +85,7 @@ describe('interrupted runs leave no partial and no temporary file', () => {
 
   // The built CLI (bin/smartdelta.js, built by `npm ci`): under tsx the bug did not show, as something of the
   // loader kept the event loop alive long enough for the handler to run.
-  it.skipIf(!existsSync(join(REPO, 'dist/cli/main.js')))('SIGTERM while `apply` writes its output: exit 143 (it was 0), the output complete, no temporary file', async () => {
+  it.skipIf(!existsSync(join(REPO, 'dist/cli/main.js')))('SIGTERM while `apply` writes its output: exit 143 (it was always 0), the output complete, no temporary file', async () => {
     // A 48 MiB image and a patch of a few bytes that copies it (one interleaved entry, one sparse run of zeros).
     const work = mkdtempSync(join(dir, 'apply-write-'));
     const size = 48 * 1024 * 1024;
@@ -97,32 +97,32 @@ describe('interrupted runs leave no partial and no temporary file', () => {
     writeFileSync(join(work, 'old.bin'), image);
     writeFileSync(join(work, 'copy.sdp'), Buffer.concat([header, program]));
     const output = join(work, 'new.bin');
-    let landed = 0;
-    // The signal must land while the temporary file exists; a fast write can end between two looks: try again.
-    for (let attempt = 0; attempt < 5 && landed === 0; attempt++) {
+    // Node runs a signal handler from its event loop, and the signal reaches a thread of the process when the
+    // kernel schedules one: on a loaded machine it can come after the CLI's last look, and the run ends 0 with
+    // the complete output. Every run sent a signal during the write must end 143 or 0, complete, with no
+    // temporary file; at least one of them must end 143 (before the fix every one ended 0).
+    let interrupted = 0;
+    for (let attempt = 0; attempt < 8 && interrupted === 0; attempt++) {
       rmSync(output, { force: true });
       const child = spawn(process.execPath, [join(REPO, 'bin/smartdelta.js'), 'apply', 'old.bin', 'copy.sdp', '-o', output], { cwd: work, stdio: 'ignore' });
       const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
       const started = Date.now();
-      let during = false;
-      while (Date.now() - started < 60_000 && !existsSync(output)) {
-        if (readdirSync(work).some((n) => n.endsWith('.tmp'))) {
-          during = true;
-          break;
-        }
+      const writing = (): boolean => readdirSync(work).some((n) => n.endsWith('.tmp'));
+      while (Date.now() - started < 60_000 && !existsSync(output) && !writing()) {
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
       child.kill('SIGTERM');
+      // The signal is pending once kill returns: if the temporary file is still there, it came before the rename.
+      const during = writing();
       const result = await exit;
       expect(readdirSync(work).filter((n) => n.endsWith('.tmp'))).toEqual([]);
       if (!during) continue;
-      landed++;
-      // Handled right after the synchronous write: the output is complete under its name, the exit code says
-      // the run was interrupted (docs/SECURITY.md, "Files").
-      expect(result, 'a SIGTERM during the write must end the run with 143').toEqual({ code: 143, signal: null });
+      expect([0, 143], 'a SIGTERM during the write ends the run with 143 (or 0 when it arrives as the run ends)').toContain(result.code);
+      expect(result.signal).toBeNull();
       expect(statSync(output).size).toBe(size);
+      if (result.code === 143) interrupted++;
     }
-    expect(landed, 'the signal never landed during the write').toBe(1);
+    expect(interrupted, 'no run sent SIGTERM during its write ended with 143').toBe(1);
   }, 180_000);
 
   it('SIGINT while the output is being written: the write completes or its temporary file is removed', async () => {
