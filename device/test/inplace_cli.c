@@ -13,7 +13,8 @@
  * OLD staying in a read-only slot of its own. SLOT and CELLS (two-slot only):
  * files holding that second slot and the two cells as another applier (the
  * TypeScript one) left them after a cut; the driver then resumes once from
- * them without a cut, and must end with NEW ("resumed=1"). Otherwise it
+ * them without a cut, and must end with NEW ("resumed=1 ops=<n> cells=<the
+ * two cells in hex>"). Otherwise it
  * applies once without a cut, counting its flash and record
  * operations; then CUTS times cuts power at a random operation (and also at
  * every erase and at the first and last write into every unit of the clean
@@ -277,7 +278,10 @@ int main(int argc, char **argv) {
       printf("result=resume %d bad=%d\n", rc, f.bad);
       status = rc == SD_PATCH_OK && !f.bad ? 66 : 65;
     } else {
-      printf("resumed=1 ops=%lu\n", f.ops);
+      unsigned k;
+      printf("resumed=1 ops=%lu cells=", f.ops); /* the records, for the other applier to read */
+      for (k = 0; k < sizeof f.cells; k++) printf("%02x", f.cells[k / 32u][k % 32u]);
+      printf("\n");
     }
     free(slot);
     free(cells);

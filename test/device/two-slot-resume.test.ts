@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePatch } from '../../src/container/patch-file.js';
+import { MemoryFlash } from '../../src/inplace/flash.js';
+import { encodeRecord, MemoryCells, ProgressJournal } from '../../src/inplace/progress.js';
 import { applyTwoSlot } from '../../src/inplace/two-slot.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
 import type { ImageInput } from '../../src/types.js';
@@ -103,9 +105,14 @@ describe.skipIf(!hostToolchainAvailable)('sd_patch_resume (C, sanitizers): two-s
       const { slot, cells } = await cutInTypeScript(from, to, patchFile, Math.floor(random() * total), 0x1400 + i);
       const r = run(from, to, patchFile, slot, cells);
       expect(r.status, `cut ${i}: ${r.stdout}${r.stderr}`).toBe(0);
-      const ops = Number(/resumed=1 ops=(\d+)/.exec(r.stdout)![1]);
+      const m = /resumed=1 ops=(\d+) cells=([0-9a-f]{128})/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
       // The C run picked up the TypeScript record when it did less than a whole run's flash work.
-      if (ops < total) fromRecord++;
+      if (Number(m![1]) < total) fromRecord++;
+      // And the records C wrote read back in TypeScript: the newest says every unit is done.
+      const cellsAfter = Buffer.from(m![2]!, 'hex');
+      const journal = new ProgressJournal({ read: (c) => new Uint8Array(cellsAfter.subarray(32 * c, 32 * c + 32)), write: () => {} }, parsePatch(new Uint8Array(readFileSync(patchFile))).header.newSha256);
+      expect(journal.load()).toMatchObject({ done: Math.ceil(newImage.length / ERASE_UNIT), scratchValid: false });
     }
     expect(fromRecord).toBeGreaterThan(0);
   }, 120_000);
@@ -125,6 +132,21 @@ describe.skipIf(!hostToolchainAvailable)('sd_patch_resume (C, sanitizers): two-s
     const again = run(from, to, patchFile, slot, new Uint8Array(64).fill(0xff));
     expect(again.status, again.stdout).toBe(0);
   }, 120_000);
+
+  it('a record of the patch that says a scratch unit is valid (an in-place record) is refused by both appliers', async () => {
+    const [from, to] = ['v1.0.0', 'v2.0.0'] as const;
+    const patchFile = await writePatch(`state-${from}-${to}`, fixture(from), fixture(to));
+    const parsed = parsePatch(new Uint8Array(readFileSync(patchFile)));
+    const cells = new Uint8Array(64).fill(0xff);
+    cells.set(encodeRecord(parsed.header.newSha256, 5, { done: 1, scratchValid: true, scratchCheck: new Uint8Array(8).fill(7) }), 32);
+    const slotSize = Math.ceil(fixture(to).data.length / ERASE_UNIT) * ERASE_UNIT;
+    const r = run(from, to, patchFile, new Uint8Array(slotSize).fill(0xff), cells);
+    expect(r.stdout.trim()).toBe('result=resume -2 bad=0'); // SD_PATCH_ERR_CORRUPT
+    const memory = new MemoryCells();
+    memory.cells[1]!.set(cells.subarray(32));
+    const flash = new MemoryFlash({ slotSize, eraseUnit: ERASE_UNIT, writeUnit: WRITE_UNIT }, new Uint8Array(0));
+    await expect(applyTwoSlot(fixture(from).data, flash, parsed, memory)).rejects.toThrow(/not a two-slot record/);
+  });
 
   const pairs = [
     { name: 'pybv11', old: 'pybv11/v1.10/firmware1.bin', new: 'pybv11/1f5d945af-dirty/firmware1.bin', base: 0x0802_0000 },
