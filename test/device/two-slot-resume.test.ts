@@ -24,7 +24,7 @@ import { createPatch } from '../../src/pipeline/create-patch.js';
 import type { ImageInput } from '../../src/types.js';
 import { CutCells, CutClock, CutFlash, PowerCut, prng } from '../inplace/flash-model.js';
 import { fixture, fixturePath, PAIRS, type Version } from '../pipeline/fixtures.js';
-import { deviceDir, hostToolchainAvailable, sharedDir } from './host-build.js';
+import { deviceDir, hostToolchainAvailable, onPath, sharedDir } from './host-build.js';
 
 const CORPUS_CUTS = Number(process.env.SMARTDELTA_DEVICE_CORPUS_CUTS ?? 12);
 const corpus = path.join(sharedDir, 'corpus');
@@ -147,6 +147,19 @@ describe.skipIf(!hostToolchainAvailable)('sd_patch_resume (C, sanitizers): two-s
     const flash = new MemoryFlash({ slotSize, eraseUnit: ERASE_UNIT, writeUnit: WRITE_UNIT }, new Uint8Array(0));
     await expect(applyTwoSlot(fixture(from).data, flash, parsed, memory)).rejects.toThrow(/not a two-slot record/);
   });
+
+  it.skipIf(!onPath('arm-none-eabi-gcc'))('make cross-resume: builds cleanly for the Cortex-M4, keeps no static state, the default build within 8 KB', () => {
+    const r = spawnSync('make', ['-s', '-C', deviceDir, `BUILD=${path.join(dir, 'cross')}`, 'cross-resume'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const linked = (build: string): number => Number(new RegExp(`/${build}/size_probe\\.elf: applier flash linked \\(--gc-sections\\) = (\\d+) bytes`).exec(r.stdout)?.[1]);
+    const [plain, resume, both] = [linked('arm'), linked('arm-resume'), linked('arm-inplace-resume')];
+    expect(plain, r.stdout).toBeLessThanOrEqual(8192);
+    expect(resume).toBeGreaterThan(plain);
+    expect(both).toBeGreaterThan(resume);
+    const objects = [...r.stdout.matchAll(/^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*\/(sd_resume|sd_progress)\.o$/gm)];
+    expect(objects.map((m) => m[4])).toEqual(['sd_resume', 'sd_progress']);
+    for (const m of objects) expect(Number(m[2]) + Number(m[3]), m[4]).toBe(0);
+  }, 300_000);
 
   const pairs = [
     { name: 'pybv11', old: 'pybv11/v1.10/firmware1.bin', new: 'pybv11/1f5d945af-dirty/firmware1.bin', base: 0x0802_0000 },
