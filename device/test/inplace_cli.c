@@ -14,7 +14,10 @@
  * files holding that second slot and the two cells as another applier (the
  * TypeScript one) left them after a cut; the driver then resumes once from
  * them without a cut, and must end with NEW ("resumed=1 ops=<n> cells=<the
- * two cells in hex>"). Otherwise it
+ * two cells in hex>"), or, when CUTS is not 0, cuts power at operation CUTS
+ * (from 0) of that run and writes the slot and cells it leaves back to SLOT
+ * and CELLS ("cut=<CUTS>"; a run that ends before that operation resumes as
+ * without a cut). Otherwise it
  * applies once without a cut, counting its flash and record
  * operations; then CUTS times cuts power at a random operation (and also at
  * every erase and at the first and last write into every unit of the clean
@@ -273,8 +276,17 @@ int main(int argc, char **argv) {
     reset(&f, old, old_len);
     memcpy(f.slot, slot, slot_len);
     memcpy(f.cells, cells, cells_len);
-    rc = run_once(&f, &h, work, work_size, (unsigned long)-1);
-    if (rc != SD_PATCH_OK || f.bad || memcmp(f.slot, neu, new_len) != 0) {
+    rc = run_once(&f, &h, work, work_size, n_cuts ? n_cuts : (unsigned long)-1);
+    if (n_cuts && rc == SD_PATCH_ERR_IO && f.dead && !f.bad) { /* cut: the state goes back to the files */
+      FILE *out = fopen(argv[9], "wb");
+      int ok = out && fwrite(f.slot, 1, f.slot_size, out) == f.slot_size;
+      if (out && fclose(out) != 0) ok = 0;
+      out = fopen(argv[10], "wb");
+      ok = ok && out && fwrite(f.cells, 1, sizeof f.cells, out) == sizeof f.cells;
+      if (out && fclose(out) != 0) ok = 0;
+      printf("cut=%lu\n", n_cuts);
+      status = ok ? 0 : 64;
+    } else if (rc != SD_PATCH_OK || f.bad || memcmp(f.slot, neu, new_len) != 0) {
       printf("result=resume %d bad=%d\n", rc, f.bad);
       status = rc == SD_PATCH_OK && !f.bad ? 66 : 65;
     } else {

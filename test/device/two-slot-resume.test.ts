@@ -4,8 +4,8 @@
  * device/test/inplace_cli.c while power is cut at random operations and at every erase, record and first and
  * last write of every erase unit, with a second cut during every other resume, and must end with exactly the
  * new image every time. The TypeScript applier (src/inplace/two-slot.ts) and the C one share the progress
- * record: C resumes from the slot and cells a TypeScript run left at a cut, and a unit recorded as done but
- * changed afterwards makes the final hash check fail.
+ * record: C resumes from the slot and cells a TypeScript run left at a cut and TypeScript from C's, and a unit
+ * recorded as done but changed afterwards makes the final hash check fail.
  *
  * Corpus pairs (../shared/corpus) take SMARTDELTA_DEVICE_CORPUS_CUTS random cuts (default 12, as
  * test/device/inplace.test.ts); `SMARTDELTA_DEVICE_CORPUS_CUTS=200` is the full run recorded in
@@ -24,7 +24,7 @@ import { createPatch } from '../../src/pipeline/create-patch.js';
 import type { ImageInput } from '../../src/types.js';
 import { CutCells, CutClock, CutFlash, PowerCut, prng } from '../inplace/flash-model.js';
 import { fixture, fixturePath, PAIRS, type Version } from '../pipeline/fixtures.js';
-import { deviceDir, hostToolchainAvailable, onPath, sharedDir } from './host-build.js';
+import { deviceDir, hostToolchainAvailable, onPath, pseudoRandomBytes, sharedDir } from './host-build.js';
 
 const CORPUS_CUTS = Number(process.env.SMARTDELTA_DEVICE_CORPUS_CUTS ?? 12);
 const corpus = path.join(sharedDir, 'corpus');
@@ -113,6 +113,37 @@ describe.skipIf(!hostToolchainAvailable)('sd_patch_resume (C, sanitizers): two-s
       const cellsAfter = Buffer.from(m![2]!, 'hex');
       const journal = new ProgressJournal({ read: (c) => new Uint8Array(cellsAfter.subarray(32 * c, 32 * c + 32)), write: () => {} }, parsePatch(new Uint8Array(readFileSync(patchFile))).header.newSha256);
       expect(journal.load()).toMatchObject({ done: Math.ceil(newImage.length / ERASE_UNIT), scratchValid: false });
+    }
+    expect(fromRecord).toBeGreaterThan(0);
+  }, 120_000);
+
+  it.each([
+    ['v1.0.0', 'v2.0.0'],
+    ['v1.1.0', 'v1.2.0'],
+  ] as const)('%s -> %s: TypeScript resumes from the record and slot the C applier left at 24 random cuts', async (from, to) => {
+    const patchFile = await writePatch(`c-${from}-${to}`, fixture(from), fixture(to));
+    const parsed = parsePatch(new Uint8Array(readFileSync(patchFile)));
+    const [oldImage, newImage] = [fixture(from).data, fixture(to).data];
+    const units = Math.ceil(newImage.length / ERASE_UNIT);
+    const slotSize = units * ERASE_UNIT;
+    const total = 2 * units + Math.ceil(newImage.length / WRITE_UNIT);
+    const random = prng(0x14c);
+    const [slotFile, cellsFile] = [path.join(dir, 'c-slot.bin'), path.join(dir, 'c-cells.bin')];
+    let fromRecord = 0;
+    for (let i = 0; i < 24; i++) {
+      const cut = 1 + Math.floor(random() * (total - 1));
+      writeFileSync(slotFile, pseudoRandomBytes(slotSize, 0x1500 + i));
+      writeFileSync(cellsFile, new Uint8Array(64).fill(0xff));
+      const r = driver([fixturePath(from, 'bin'), fixturePath(to, 'bin'), patchFile, String(cut), '1', '0', String(ERASE_UNIT), String(WRITE_UNIT), slotFile, cellsFile]);
+      expect(r.stdout.trim(), r.stderr).toBe(`cut=${cut}`);
+      const flash = new MemoryFlash({ slotSize, eraseUnit: ERASE_UNIT, writeUnit: WRITE_UNIT }, new Uint8Array(readFileSync(slotFile)));
+      const cells = new MemoryCells();
+      const cut64 = readFileSync(cellsFile);
+      cells.cells[0]!.set(cut64.subarray(0, 32));
+      cells.cells[1]!.set(cut64.subarray(32, 64));
+      const outcome = await applyTwoSlot(oldImage, flash, parsed, cells);
+      expect(Buffer.from(flash.slot.subarray(0, newImage.length)).equals(Buffer.from(newImage)), `cut ${cut}`).toBe(true);
+      if (outcome.resumedAt > 0) fromRecord++;
     }
     expect(fromRecord).toBeGreaterThan(0);
   }, 120_000);
