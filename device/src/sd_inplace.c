@@ -10,6 +10,7 @@
 
 #include "sd_inplace.h"
 #include "sd_patch_internal.h"
+#include "sd_progress.h"
 
 #define PIECE 64u
 #define CHECK 8u
@@ -67,79 +68,19 @@ static int stretch_end(run *r, uint32_t k, uint32_t *end) {
   return rc;
 }
 
-/* SHA-256 of len bytes of an area, or its first CHECK bytes into out. */
+/* SHA-256 of len bytes of an area (sd_progress.c, shared with the two-slot applier). */
 static int hash_area(run *r, int area, uint32_t len, uint8_t out[32]) {
-  sd_sha256_ctx sha;
-  uint8_t piece[PIECE];
-  uint32_t at = 0;
-  sd_sha256_init(&sha);
-  while (at < len) {
-    uint32_t n = len - at < PIECE ? len - at : PIECE;
-    if (r->io->read(r->io->user, area, at, piece, n) != 0) return SD_PATCH_ERR_IO;
-    sd_sha256_update(&sha, piece, n);
-    at += n;
-  }
-  sd_sha256_final(&sha, out);
-  return SD_PATCH_OK;
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p) {
-  return p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+  return sd_progress_hash(r->io, area, len, out);
 }
 
 /* The record (docs/DEVICE.md, "Progress record"), to the cell of its sequence. */
 static int save_record(run *r, uint32_t done, const uint8_t *check) {
-  uint8_t rec[SD_INPLACE_RECORD_SIZE], digest[32];
-  sd_sha256_ctx sha;
-  memset(rec, 0, sizeof rec);
-  rec[0] = 0x53u;
-  rec[1] = 0x52u;
-  memcpy(rec + 2, r->h->new_sha256, 8);
-  put32(rec + 10, ++r->seq);
-  put32(rec + 14, done);
-  if (check != NULL) {
-    rec[18] = 1;
-    memcpy(rec + 19, check, CHECK);
-  }
-  sd_sha256_init(&sha);
-  sd_sha256_update(&sha, rec, 28);
-  sd_sha256_final(&sha, digest);
-  memcpy(rec + 28, digest, 4);
-  return io_rc(r->io->save_cell(r->io->user, r->seq & 1u, rec));
+  return sd_progress_save(r->io, r->h->new_sha256, &r->seq, done, check);
 }
 
 /* The newest valid record of this patch: 1 found (done, state, check), 0 none. */
 static int load_record(run *r, uint8_t *valid, uint8_t check[CHECK]) {
-  uint8_t rec[SD_INPLACE_RECORD_SIZE], digest[32];
-  unsigned cell;
-  int found = 0;
-  for (cell = 0; cell < 2u; cell++) {
-    sd_sha256_ctx sha;
-    uint32_t seq;
-    if (r->io->load_cell(r->io->user, cell, rec) != 0) return SD_PATCH_ERR_IO;
-    sd_sha256_init(&sha);
-    sd_sha256_update(&sha, rec, 28);
-    sd_sha256_final(&sha, digest);
-    if (rec[0] != 0x53u || rec[1] != 0x52u || !sd_equal(rec + 2, r->h->new_sha256, 8) || rec[18] > 1u ||
-        rec[27] != 0 || !sd_equal(rec + 28, digest, 4))
-      continue;
-    seq = get32(rec + 10);
-    /* newer: ahead by less than 2^31 (wrap-around) */
-    if (found && (seq - r->seq == 0 || seq - r->seq >= 0x80000000u)) continue;
-    found = 1;
-    r->seq = seq;
-    r->done = get32(rec + 14);
-    *valid = rec[18];
-    memcpy(check, rec + 19, CHECK);
-  }
-  return found;
+  return sd_progress_load(r->io, r->h->new_sha256, &r->seq, &r->done, valid, check);
 }
 
 /* The scratch unit over unit `done` of the slot, then "done + 1". */

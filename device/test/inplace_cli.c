@@ -1,12 +1,24 @@
 /*
- * Host test driver for sd_inplace (built with -DSD_PATCH_WITH_INPLACE): a
- * flash model with power cuts, as test/inplace/flash-model.ts.
+ * Host test driver for sd_inplace and sd_resume (built with
+ * -DSD_PATCH_WITH_INPLACE): a flash model with power cuts, as
+ * test/inplace/flash-model.ts.
  *
- *   inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES]
+ *   inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES [ERASE WRITE [SLOT CELLS]]]
  *
  * Applies the in-place PATCH over OLD in a modelled slot (erase units and
  * write units of the patch's geometry, erased state 0xFF, a scratch unit and
- * two 32-byte record cells) once without a cut, counting its flash and record
+ * two 32-byte record cells) through sd_patch_resume; a two-slot PATCH goes to
+ * a second slot of ERASE-byte erase units and WRITE-byte write units (the new
+ * image's size rounded up to units, holding pseudo-random bytes at first),
+ * OLD staying in a read-only slot of its own. SLOT and CELLS (two-slot only):
+ * files holding that second slot and the two cells as another applier (the
+ * TypeScript one) left them after a cut; the driver then resumes once from
+ * them without a cut, and must end with NEW ("resumed=1 ops=<n> cells=<the
+ * two cells in hex>"), or, when CUTS is not 0, cuts power at operation CUTS
+ * (from 0) of that run and writes the slot and cells it leaves back to SLOT
+ * and CELLS ("cut=<CUTS>"; a run that ends before that operation resumes as
+ * without a cut). Otherwise it
+ * applies once without a cut, counting its flash and record
  * operations; then CUTS times cuts power at a random operation (and also at
  * every erase and at the first and last write into every unit of the clean
  * run, unless BOUNDARIES is 0), which leaves the unit, write unit or cell it touched with random
@@ -21,6 +33,7 @@
 #include <string.h>
 
 #include "sd_inplace.h"
+#include "sd_resume.h"
 
 static uint32_t rng_state = 1;
 static uint32_t rng_next(void) { /* xorshift32 */
@@ -61,6 +74,10 @@ struct flash {
   uint32_t *log_unit;
   unsigned long log_cap;
   int bad;
+  int two_slot;          /* the patch is two-slot: slot is the new image's slot */
+  const uint8_t *old;    /* two-slot: the old image's slot (SD_RESUME_OLD), read only */
+  size_t old_len;
+  uint8_t *initial;      /* two-slot: the new slot's bytes before the update */
 };
 
 static void randomize(uint8_t *p, size_t n) {
@@ -81,6 +98,14 @@ static int f_read(void *user, int area, uint32_t offset, uint8_t *buf, size_t le
   struct flash *f = user;
   uint32_t size = area == SD_INPLACE_SLOT ? f->slot_size : f->erase;
   if (f->dead) return -1;
+  if (area == SD_RESUME_OLD || (f->two_slot && area != SD_INPLACE_SLOT)) {
+    if (area != SD_RESUME_OLD || !f->two_slot || offset > f->old_len || len > f->old_len - offset) {
+      f->bad = 1;
+      return -1;
+    }
+    memcpy(buf, f->old + offset, len);
+    return 0;
+  }
   if (offset > size || len > size - offset) {
     f->bad = 1;
     return -1;
@@ -93,7 +118,8 @@ static int f_erase(void *user, int area, uint32_t unit) {
   struct flash *f = user;
   uint8_t *base = area == SD_INPLACE_SLOT ? f->slot : f->scratch;
   if (f->dead) return -1;
-  if ((area == SD_INPLACE_SLOT && (unit + 1u) * f->erase > f->slot_size) || (area != SD_INPLACE_SLOT && unit != 0)) {
+  if ((area == SD_INPLACE_SLOT && (unit + 1u) * f->erase > f->slot_size) || (area != SD_INPLACE_SLOT && unit != 0) ||
+      (area != SD_INPLACE_SLOT && (f->two_slot || area != SD_INPLACE_SCRATCH))) {
     f->bad = 1;
     return -1;
   }
@@ -112,7 +138,8 @@ static int f_write(void *user, int area, uint32_t offset, const uint8_t *buf, si
   uint32_t size = area == SD_INPLACE_SLOT ? f->slot_size : f->erase;
   size_t i, units = len / f->write_unit, torn;
   if (f->dead) return -1;
-  if (offset % f->write_unit || len % f->write_unit || offset > size || len > size - offset) {
+  if (offset % f->write_unit || len % f->write_unit || offset > size || len > size - offset ||
+      (area != SD_INPLACE_SLOT && (f->two_slot || area != SD_INPLACE_SCRATCH))) {
     f->bad = 1;
     return -1;
   }
@@ -167,6 +194,7 @@ static int f_patch(void *user, uint32_t offset, uint8_t *buf, size_t len) {
 }
 
 static sd_patch_ctx ctx;
+static sd_resume_geometry geometry;
 
 /* One run (until it returns); the flash keeps its state. */
 static int run_once(struct flash *f, const sd_patch_header *h, uint8_t *work, size_t work_size, unsigned long cut_at) {
@@ -181,12 +209,13 @@ static int run_once(struct flash *f, const sd_patch_header *h, uint8_t *work, si
   f->ops = 0;
   f->cut_at = cut_at;
   f->dead = 0;
-  return sd_patch_apply_in_place(&ctx, h, work, work_size, &io);
+  return sd_patch_resume(&ctx, h, &geometry, work, work_size, &io);
 }
 
 static void reset(struct flash *f, const uint8_t *old, size_t old_len) {
   memset(f->slot, 0xFF, f->slot_size);
-  memcpy(f->slot, old, old_len);
+  if (f->two_slot) memcpy(f->slot, f->initial, f->slot_size);
+  else memcpy(f->slot, old, old_len);
   memset(f->scratch, 0xFF, f->erase);
   memset(f->cells, 0xFF, sizeof f->cells);
 }
@@ -197,9 +226,9 @@ int main(int argc, char **argv) {
   sd_patch_header h;
   struct flash f;
   unsigned long total, i, n_cuts, cuts = 0, second = 0, resumes = 0, *points, n_points = 0;
-  int rc;
-  if (argc != 6 && argc != 7) {
-    fprintf(stderr, "usage: inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES]\n");
+  int rc, status = 0;
+  if (argc != 6 && argc != 7 && argc != 9 && argc != 11) {
+    fprintf(stderr, "usage: inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES [ERASE WRITE [SLOT CELLS]]]\n");
     return 64;
   }
   old = read_file(argv[1], &old_len);
@@ -211,17 +240,66 @@ int main(int argc, char **argv) {
   rng_state = (uint32_t)strtoul(argv[5], NULL, 10) | 1u;
   if (!old || !neu || !patch) return 64;
   rc = sd_patch_parse_header(patch, f.patch_len, &h, &header_len);
-  if (rc != SD_PATCH_OK || !h.in_place || h.new_size != new_len) {
+  if (rc != SD_PATCH_OK || (!h.in_place && argc < 9) || h.new_size != new_len) {
     printf("result=header %d\n", rc);
     return 65;
   }
-  f.slot_size = h.slot_size;
-  f.erase = h.erase_unit;
-  f.write_unit = h.write_unit;
+  if (h.in_place) {
+    geometry.slot_size = h.slot_size;
+    geometry.erase_unit = h.erase_unit;
+    geometry.write_unit = h.write_unit;
+  } else { /* two-slot: the new slot is the new image rounded up to erase units */
+    geometry.erase_unit = (uint32_t)strtoul(argv[7], NULL, 10);
+    geometry.write_unit = (uint32_t)strtoul(argv[8], NULL, 10);
+    if (geometry.erase_unit == 0 || geometry.write_unit == 0 || geometry.erase_unit % geometry.write_unit) return 64;
+    geometry.slot_size = ((uint32_t)new_len + geometry.erase_unit - 1u) / geometry.erase_unit * geometry.erase_unit;
+    if (geometry.slot_size == 0) geometry.slot_size = geometry.erase_unit;
+    f.two_slot = 1;
+    f.old = old;
+    f.old_len = old_len;
+  }
+  f.slot_size = geometry.slot_size;
+  f.erase = geometry.erase_unit;
+  f.write_unit = geometry.write_unit;
   f.slot = malloc(f.slot_size);
   f.scratch = malloc(f.erase);
-  work_size = sd_patch_work_required(&h, 0) + h.write_unit + 3u;
+  if (f.two_slot) { /* what the slot held before: anything */
+    f.initial = malloc(f.slot_size);
+    randomize(f.initial, f.slot_size);
+  }
+  work_size = sd_patch_work_required(&h, 0) + geometry.write_unit + 3u;
   work = malloc(work_size);
+  if (argc == 11) { /* resume from another applier's slot and cells */
+    size_t slot_len, cells_len;
+    uint8_t *slot = read_file(argv[9], &slot_len), *cells = read_file(argv[10], &cells_len);
+    if (!f.two_slot || !slot || !cells || slot_len != f.slot_size || cells_len != sizeof f.cells) return 64;
+    reset(&f, old, old_len);
+    memcpy(f.slot, slot, slot_len);
+    memcpy(f.cells, cells, cells_len);
+    rc = run_once(&f, &h, work, work_size, n_cuts ? n_cuts : (unsigned long)-1);
+    if (n_cuts && rc == SD_PATCH_ERR_IO && f.dead && !f.bad) { /* cut: the state goes back to the files */
+      FILE *out = fopen(argv[9], "wb");
+      int ok = out && fwrite(f.slot, 1, f.slot_size, out) == f.slot_size;
+      if (out && fclose(out) != 0) ok = 0;
+      out = fopen(argv[10], "wb");
+      ok = ok && out && fwrite(f.cells, 1, sizeof f.cells, out) == sizeof f.cells;
+      if (out && fclose(out) != 0) ok = 0;
+      printf("cut=%lu\n", n_cuts);
+      status = ok ? 0 : 64;
+    } else if (rc != SD_PATCH_OK || f.bad || memcmp(f.slot, neu, new_len) != 0) {
+      printf("result=resume %d bad=%d\n", rc, f.bad);
+      status = rc == SD_PATCH_OK && !f.bad ? 66 : 65;
+    } else {
+      unsigned k;
+      printf("resumed=1 ops=%lu cells=", f.ops); /* the records, for the other applier to read */
+      for (k = 0; k < sizeof f.cells; k++) printf("%02x", f.cells[k / 32u][k % 32u]);
+      printf("\n");
+    }
+    free(slot);
+    free(cells);
+    points = NULL;
+    goto done;
+  }
   /* The clean run, logged. */
   f.log_cap = 1u << 22;
   f.log_kind = malloc(f.log_cap);
@@ -241,7 +319,7 @@ int main(int argc, char **argv) {
     uint32_t unit = f.log_unit[i];
     int first = kind == OP_WRITE && (i == 0 || f.log_kind[i - 1] != OP_WRITE || f.log_unit[i - 1] != unit);
     int last = kind == OP_WRITE && (i + 1 >= total || f.log_kind[i + 1] != OP_WRITE || f.log_unit[i + 1] != unit);
-    if (kind == OP_ERASE || first || last) points[n_points++] = i;
+    if (kind == OP_ERASE || first || last || (f.two_slot && kind == OP_RECORD)) points[n_points++] = i;
   }
   free(f.log_kind);
   f.log_kind = NULL; /* no more logging */
@@ -269,13 +347,16 @@ int main(int argc, char **argv) {
     cuts++;
   }
   printf("ops=%lu cuts=%lu second=%lu resumes=%lu\n", total, cuts, second, resumes);
+done:
   free(points);
+  free(f.log_kind);
   free(f.log_unit);
   free(work);
   free(f.slot);
   free(f.scratch);
+  free(f.initial);
   free(old);
   free(neu);
   free(patch);
-  return 0;
+  return status;
 }

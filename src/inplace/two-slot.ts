@@ -25,6 +25,8 @@ export async function applyTwoSlot(old: Uint8Array, flash: SlotFlash, parsed: Pa
   const journal = new ProgressJournal(cells, header.newSha256);
   const saved = journal.load();
   if (saved && saved.done > units) throw new CheckFailedError(`the progress record says ${saved.done} units are done; the patch has ${units}`);
+  // A two-slot record never has a scratch unit (device/src/sd_resume.c refuses it the same way).
+  if (saved?.scratchValid) throw new CheckFailedError('the progress record says a scratch unit holds a unit: not a two-slot record');
   const resumedAt = saved?.done ?? 0;
   const from = resumedAt * unitSize;
   let done = resumedAt;
