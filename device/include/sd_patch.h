@@ -191,7 +191,16 @@ typedef struct sd_patch_ctx {
      * segment flag, extra); count, the next to apply, the segment key */
     struct { uint32_t *entries; uint32_t count, next, key; } tf;
   } tab;
-  uint32_t fs_lo, fs_hi; /* the last flashShift (fs_shift) is valid for o in [fs_lo, fs_hi) */
+  /* Lookups (flashShift, the value maps). Without spare work RAM, the last
+   * flashShift (fs_shift) is valid for o in [one.lo, one.hi). With it (the
+   * work buffer passed to init larger than required: docs/DEVICE.md, "Fast
+   * lookups"), the check stores every map record and segment there as
+   * (start, shift) pairs, searched by bisection: pairs.n of them, at pairs.at;
+   * fs_shift holds their room while the tables are checked. */
+  union {
+    struct { uint32_t lo, hi; } one;
+    struct { uint32_t *at; uint32_t n; } pairs;
+  } lk;
   /* cache = tables[cache_offset, + SD_PATCH_TCACHE) clipped to the tables;
    * tables_length when it holds nothing */
   uint32_t cache_offset;
