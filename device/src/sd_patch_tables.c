@@ -172,6 +172,9 @@ static uint32_t find_pair(const uint32_t *p, uint32_t n, uint32_t key) {
   }
   return lo > 0 ? p[2u * lo - 1u] : 0u;
 }
+int sd_patch_fast_lookups(const sd_patch_ctx *c) {
+  return (c->recognizers & SD_REC_PAIRS) != 0;
+}
 #else
 #define put_pair(c, start, shift) ((void)(shift))
 #endif
