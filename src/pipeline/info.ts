@@ -124,7 +124,8 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
         ramMapSegments: parsed.ram.count,
         constantMapSegments: parsed.constants.count,
       };
-      info.deviceRam.fastLookups = fastLookupRam(info.deviceRam, segments + parsed.ram.count + parsed.constants.count);
+      // (Not in place: sd_patch_apply_in_place gives the applier exactly the minimum.)
+      if (!header.inPlace) info.deviceRam.fastLookups = fastLookupRam(info.deviceRam, segments + parsed.ram.count + parsed.constants.count);
     }
   }
   return info;

@@ -29,7 +29,7 @@ export interface DeviceRam {
   /** Tables kept in RAM when the patch is applied as it arrives instead of from storage. */
   streamingTables: number;
   streamingTotal: number;
-  /** Relocated patches: the RAM with which the device's speed build answers every lookup from RAM (fastLookupRam). */
+  /** Relocated two-slot patches: the RAM with which the device's speed build answers every lookup from RAM (fastLookupRam). */
   fastLookups?: FastLookupRam;
 }
 
