@@ -30,10 +30,29 @@ const built = spawnSync('make', ['-s', '-C', path.join(root, 'device'), `BUILD=$
 if (built.status !== 0) throw new Error(`make -C device target failed:\n${built.stderr}`);
 
 /** M4: mps2-an386, everything in RAM; M0: microbit (16 KB of RAM), reads and writes through semihosting. */
-function qemu(args, m0 = false) {
+function qemu(args, m0 = false, elf = m0 ? 'm0' : 'm4') {
   const semi = ['harness', ...args].map((a) => `arg=${a}`).join(',');
   return ['qemu-system-arm', '-M', m0 ? 'microbit' : 'mps2-an386', '-nographic', '-monitor', 'none', '-serial', 'none', '-icount', 'shift=0,align=off,sleep=off',
-    '-semihosting-config', `enable=on,target=native,${semi}`, '-kernel', path.join(tmp, 'target', m0 ? 'm0.elf' : 'm4.elf')];
+    '-semihosting-config', `enable=on,target=native,${semi}`, '-kernel', path.join(tmp, 'target', `${elf}.elf`)];
+}
+
+/**
+ * The runs per patch: the default build (stored, streaming; M0 stored), then the speed build (device/Makefile
+ * FAST_FLAGS) with the minimum RAM and with the fast lookups' RAM of `smartdelta info` (stored, streaming).
+ */
+function modes(info) {
+  const fast = info.fastLookups;
+  const list = [
+    { mode: 'stored', flags: '-', ram: info.total },
+    { mode: 'streaming', flags: 's', ram: info.streamingTotal },
+    { mode: 'M0 stored', flags: '-', ram: info.total, m0: true },
+    { mode: 'speed build, stored', flags: '-', ram: info.total, elf: 'm4-fast' },
+  ];
+  if (fast && fast.pairs > 0) {
+    list.push({ mode: 'speed build, stored, fast lookups', flags: `f${fast.total - info.total}`, ram: fast.total, elf: 'm4-fast' });
+    list.push({ mode: 'speed build, streaming, fast lookups', flags: `sf${fast.streamingTotal - info.streamingTotal}`, ram: fast.streamingTotal, elf: 'm4-fast' });
+  }
+  return list;
 }
 
 const pairs = [...fixturePairs(root).filter((p) => p.id === 'fixtures v1.0.0 -> v2.0.0'), ...corpusPairs(path.resolve(root, '../shared/corpus'))];
@@ -52,20 +71,21 @@ for (const pair of pairs) {
     const files = ['old', 'sdp', 'out'].map((ext) => path.join(tmp, `p.${ext}`));
     writeFileSync(files[0], images.old.data);
     writeFileSync(files[1], patch);
-    for (const mode of ['stored', 'streaming', 'M0 stored']) {
-      const [cmd, ...args] = qemu([...files, SEED, mode === 'streaming' ? 's' : '-'], mode === 'M0 stored');
+    const info = patchInfo(patch).deviceRam;
+    for (const { mode, flags, ram, m0, elf } of modes(info)) {
+      const [cmd, ...args] = qemu([...files, SEED, flags], m0, elf);
       const run = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000 });
       const v = Object.fromEntries([...`${run.stdout}${run.stderr}`.matchAll(/^(\w+)=(\S*)$/gm)].map((m) => [m[1], m[2]]));
-      const exact = v.result === 'ok' && Buffer.compare(readFileSync(files[2]), Buffer.from(images.new.data)) === 0;
-      const info = patchInfo(patch).deviceRam;
+      const exact = v.result === 'ok' && Buffer.compare(readFileSync(files[2]), Buffer.from(images.new.data)) === 0
+        && (!flags.includes('f') || v.fast_lookups === '1');
       if (v.result === 'no-memory') {
         rows.push({ pair: pair.id, kind, mode, error: `needs ${v.ram} bytes of RAM, more than the M0 has beside the harness` });
         continue;
       }
       rows.push({
         pair: pair.id, kind, mode, patchSize: patch.length, newSize: images.new.data.length, exact,
-        base: Number(v.insn_base), apply: Number(v.insn_apply), stack: Number(v.stack), ram: Number(v.ram),
-        infoRam: mode === 'streaming' ? info.streamingTotal : info.total, calibration: Number(v.calibration),
+        base: Number(v.insn_base), apply: Number(v.insn_apply), stack: Number(v.stack), ram: 512 + Number(v.work), // the fixed state and the work buffer given (spare RAM included)
+        infoRam: ram, calibration: Number(v.calibration),
       });
     }
   }
@@ -82,6 +102,8 @@ const lines = [
   '',
   `Instructions counted by QEMU ${firstLine(spawnSync('qemu-system-arm', ['--version'], { encoding: 'utf8' }).stdout)} running \`device/target/harness.c\` on \`-M mps2-an386\` with \`-icount shift=0\` (one instruction per virtual nanosecond), read through SysTick on the 25 MHz processor clock (40 instructions per tick; the harness checks a loop of 2,000,000 known instructions reads 2,000,000). The library is built with device/Makefile's ARM flags (\`make -C device target\`); on the M4 the old image and the patch are in RAM as they would be in flash (read_old is newlib's memcpy), the new image collected in RAM; the patch is fed in pseudo-random chunks (seed ${SEED}). "M0 stored": the same source built with \`-mcpu=cortex-m0\` on \`-M microbit\` (16 KB of RAM, SysTick at 16 MHz), where every read and write is a semihosting call (counted as the instructions that make it, the host's work not), so its counts include the callbacks' overhead. "base" is \`sd_patch_check_base\` (SHA-256 of the old image), "apply" is init + feed + finish (SHA-256 of the new image included). Time at ${MHZ} MHz assumes one instruction a cycle: a lower bound (flash wait states, multi-cycle loads). Stack: the high-water mark of the library and the harness's callbacks below the caller's stack pointer, measured by painting the stack. Counts are exact, so the shared machine's load does not affect them.`,
   '',
+  'The "speed build" rows: the same library built with device/Makefile\'s `FAST_FLAGS` (`-DSD_PATCH_WITH_FAST_LOOKUP -DSD_SHA256_UNROLLED`: SHA-256 eight rounds per iteration; and, given a work buffer larger than required, the flash segments and map records kept there as pairs and searched by bisection instead of decoding the control table from a checkpoint at every lookup: docs/DEVICE.md, "Fast lookups"). Its rows with "fast lookups" are given the RAM `smartdelta info` names for them (RAM column, and `info` RAM: `deviceRam.fastLookups`); the others the minimum, which stays the same in every build.',
+  '',
   '| pair | patch | mode | patch bytes | new image | byte-exact | base (M instr) | apply (M instr) | total (M instr) | at 80 MHz | stack (B) | RAM (B) | `info` RAM |',
   '|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
 ];
@@ -95,7 +117,7 @@ for (const r of rows) {
 }
 lines.push('');
 if (flash.measured) {
-  lines.push(`Flash (\`${flash.command}\`, ${flash.compiler}): applier without signature check ${n(flash.applierText)} bytes (objects), ${n(flash.linkedText)} bytes linked with --gc-sections; the signature check ${n(flash.signatureText)} bytes more.`);
+  lines.push(`Flash (\`${flash.command}\`, ${flash.compiler}): applier without signature check ${n(flash.applierText)} bytes (objects), ${n(flash.linkedText)} bytes linked with --gc-sections; the signature check ${n(flash.signatureText)} bytes more. The speed build: ${n(flash.speedLinkedText)} bytes linked.`);
 } else {
   lines.push(`Flash: ${flash.reason}.`);
 }

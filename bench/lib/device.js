@@ -43,6 +43,7 @@ export function measureDeviceFlash(root, buildDir) {
   const core = CORE_OBJECTS.map((name) => objects[name]);
   const linked = /applier flash linked \(--gc-sections\) = (\d+) bytes, plus libc memset\/memcpy = (\d+)/.exec(built.stdout);
   const context = /sizeof_sd_patch_ctx = (\d+) bytes/.exec(built.stdout);
+  const speed = /speed build \(FAST_FLAGS\) applier flash linked \(--gc-sections\) = (\d+) bytes/.exec(built.stdout);
   return {
     measured: true,
     command: 'make -C device cross',
@@ -54,6 +55,8 @@ export function measureDeviceFlash(root, buildDir) {
     libcText: linked ? Number(linked[2]) : undefined,
     signatureText: objects[SIGNATURE_OBJECT]?.text,
     contextBytes: context ? Number(context[1]) : undefined,
+    /** The speed build (device/Makefile FAST_FLAGS), linked. */
+    speedLinkedText: speed ? Number(speed[1]) : undefined,
   };
 }
 

@@ -191,7 +191,16 @@ typedef struct sd_patch_ctx {
      * segment flag, extra); count, the next to apply, the segment key */
     struct { uint32_t *entries; uint32_t count, next, key; } tf;
   } tab;
-  uint32_t fs_lo, fs_hi; /* the last flashShift (fs_shift) is valid for o in [fs_lo, fs_hi) */
+  /* Lookups (flashShift, the value maps). Without spare work RAM, the last
+   * flashShift (fs_shift) is valid for o in [one.lo, one.hi). With it (the
+   * work buffer passed to init larger than required: docs/DEVICE.md, "Fast
+   * lookups"), the check stores every map record and segment there as
+   * (start, shift) pairs, searched by bisection: pairs.n of them, at pairs.at;
+   * fs_shift holds their room while the tables are checked. */
+  union {
+    struct { uint32_t lo, hi; } one;
+    struct { uint32_t *at; uint32_t n; } pairs;
+  } lk;
   /* cache = tables[cache_offset, + SD_PATCH_TCACHE) clipped to the tables;
    * tables_length when it holds nothing */
   uint32_t cache_offset;
@@ -269,6 +278,15 @@ int sd_patch_feed(sd_patch_ctx *c, const uint8_t *data, size_t len);
  * codec stream are complete, and the new image's SHA-256. Only SD_PATCH_OK
  * means the written image may be used. */
 int sd_patch_finish(sd_patch_ctx *c);
+
+#ifdef SD_PATCH_WITH_FAST_LOOKUP
+/* Fast lookups (docs/DEVICE.md, "Fast lookups"): a work buffer larger than
+ * sd_patch_work_required (rounded up to 4) by 8 bytes per flash segment and
+ * map record (`smartdelta info`: "fast lookups") lets the tables check keep
+ * them there, and the lookups answer from RAM by bisection. 1 when they do
+ * (once the tables are checked), else 0. */
+int sd_patch_fast_lookups(const sd_patch_ctx *c);
+#endif
 
 /* Signature verification (docs/FORMAT.md, "Signature trailer"). Streaming:
  * init, then update with the patch file's bytes from offset 0 in any

@@ -94,6 +94,14 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
 #endif
   if (h->codec != SD_PATCH_CODEC_NONE && !(c->mode & SD_MODE_CODEC))
     return sd_fail(c, SD_PATCH_ERR_UNSUPPORTED); /* a codec this build does not link */
+#ifdef SD_PATCH_WITH_FAST_LOOKUP
+  /* Spare work RAM after the required bytes (4-byte aligned): room for the lookups' pairs. */
+  need = (need + 3u) & ~(size_t)3u;
+  if (work_size - pad >= need) {
+    c->lk.pairs.at = (uint32_t *)(void *)((uint8_t *)work + pad + need);
+    c->fs_shift = (uint32_t)((work_size - pad - need) / 8u);
+  }
+#endif
   if (streaming) {
     c->tables.copy = w;
     c->tables_left = h->tables_length;

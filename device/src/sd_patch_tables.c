@@ -151,6 +151,34 @@ static void control_cps(const sd_patch_ctx *c, sd_cps *s) {
   s->w = c->cp_width;
 }
 
+#ifdef SD_PATCH_WITH_FAST_LOOKUP
+/* A map record or a segment for the fast lookups, when they have room. */
+static void put_pair(sd_patch_ctx *c, uint32_t start, uint32_t shift) {
+  uint32_t n = c->lk.pairs.n++;
+  if (n < c->fs_shift) {
+    c->lk.pairs.at[2u * n] = start;
+    c->lk.pairs.at[2u * n + 1u] = shift;
+  }
+}
+
+/* The shift of the last of n pairs whose start is at most key (starts
+ * increase); 0 when none. */
+static uint32_t find_pair(const uint32_t *p, uint32_t n, uint32_t key) {
+  uint32_t lo = 0, mid;
+  while (lo < n) {
+    mid = (lo + n) >> 1;
+    if (p[2u * mid] <= key) lo = mid + 1u;
+    else n = mid;
+  }
+  return lo > 0 ? p[2u * lo - 1u] : 0u;
+}
+int sd_patch_fast_lookups(const sd_patch_ctx *c) {
+  return (c->recognizers & SD_REC_PAIRS) != 0;
+}
+#else
+#define put_pair(c, start, shift) ((void)(shift))
+#endif
+
 static void map_cps(const sd_patch_vmap *m, sd_cps *s) {
   s->bits = m->bits;
   s->n = (uint32_t)(m->count - 1u) >> m->group_log2;
@@ -250,7 +278,8 @@ static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t 
     d = read_eg(c, &bit, m->end, m->order[0]);
     if (i == 0 ? d != 0 : d == 0 || d >= span - start) corrupt(c);
     want[1] = start += d;
-    (void)read_eg(c, &bit, m->end, m->order[1]); /* any shift: its zigzag is below 2^32 */
+    d = read_eg(c, &bit, m->end, m->order[1]); /* any shift: its zigzag is below 2^32 */
+    put_pair(c, start, (d >> 1) ^ (0u - (d & 1u)));
     cp_check(c, &cps, i, m->group_log2, want);
   }
   check_end(c, bit, m->end);
@@ -285,7 +314,6 @@ void sd_tables_check(sd_patch_ctx *c) {
   sd_patch_cursor k;
   sd_cps cps;
   uint32_t want[5] = {0, 0, 0, 0, 0}, i, n = open_tables(c);
-  if (!(c->mode & SD_MODE_SECTIONED)) return; /* table-first: the maps only */
   control_cps(c, &cps);
   k.bit = c->tab.sec.bits_start;
   k.old_pos = k.new_pos = 0;
@@ -301,12 +329,20 @@ void sd_tables_check(sd_patch_ctx *c) {
       if (k.start < want[3]) corrupt(c); /* old starts strictly increase */
       want[3] = k.start + 1u;
       want[4] = k.new_start;
+      put_pair(c, k.start, k.new_start - k.start);
     }
   }
-  /* The bit stream's end; the new image covered. */
-  check_end(c, k.bit, c->tab.sec.bits_end);
-  if (k.new_pos != c->new_size) corrupt(c);
-  c->seq.bit = c->tab.sec.bits_start;
+  if (c->mode & SD_MODE_SECTIONED) { /* (table-first: the maps only) */
+    /* The bit stream's end; the new image covered. */
+    check_end(c, k.bit, c->tab.sec.bits_end);
+    if (k.new_pos != c->new_size) corrupt(c);
+    c->seq.bit = c->tab.sec.bits_start;
+  }
+#ifdef SD_PATCH_WITH_FAST_LOOKUP
+  /* Every pair stored: the lookups use them; else the one-segment cache, empty. */
+  if (c->lk.pairs.n <= c->fs_shift) c->recognizers |= SD_REC_PAIRS;
+  else c->lk.one.lo = c->lk.one.hi = 0;
+#endif
 }
 
 uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
@@ -322,7 +358,11 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
     }
     return shift;
   }
-  if (o - c->fs_lo < c->fs_hi - c->fs_lo) return c->fs_shift; /* the same segment as last time */
+#ifdef SD_PATCH_WITH_FAST_LOOKUP
+  if (c->recognizers & SD_REC_PAIRS) /* the segments follow the maps' records */
+    return find_pair(c->lk.pairs.at + 2u * (c->ram.count + c->consts.count), c->lk.pairs.n - c->ram.count - c->consts.count, o);
+#endif
+  if (o - c->lk.one.lo < c->lk.one.hi - c->lk.one.lo) return c->fs_shift; /* the same segment as last time */
   /* The last checkpoint whose segment key is at most o + 1 (keys do not decrease). */
   control_cps(c, &cps);
   (void)cp_find(c, &cps, 3, o + 1u, cp);
@@ -332,20 +372,20 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   key = cp[3];
   seg_new = cp[4];
   /* [fs_lo, fs_hi): where the last segment with start <= o stays the last. */
-  c->fs_lo = key > 0 ? key - 1u : 0u;
-  c->fs_hi = 0xFFFFFFFFu;
+  c->lk.one.lo = key > 0 ? key - 1u : 0u;
+  c->lk.one.hi = 0xFFFFFFFFu;
   shift = key > 0 ? seg_new - (key - 1u) : 0u;
   /* The rest of the group: at most G entries; the last entry of all ends the new image. */
   for (left = 1u << c->group_log2; left > 0 && k.new_pos < c->new_size && !c->status; left--) {
     if (!sd_tables_entry(c, &k)) continue;
     if (k.start > o) {
-      c->fs_hi = k.start;
+      c->lk.one.hi = k.start;
       break;
     }
-    c->fs_lo = k.start;
+    c->lk.one.lo = k.start;
     shift = k.new_start - k.start; /* modulo 2^32 */
   }
-  if (c->status) c->fs_hi = c->fs_lo; /* cache nothing after an error */
+  if (c->status) c->lk.one.hi = c->lk.one.lo; /* cache nothing after an error */
   c->fs_shift = shift;
   return shift;
 }
@@ -354,6 +394,12 @@ int sd_map_value(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t v, uint32_t *
   sd_cps cps;
   uint32_t d = v - m->base, cp[2], bit, start, shift = 0, left, i, delta;
   if (m->count == 0 || v < m->base || v > m->last) return 0;
+#ifdef SD_PATCH_WITH_FAST_LOOKUP
+  if (c->recognizers & SD_REC_PAIRS) { /* the constant map's records follow the RAM map's */
+    *word = v + find_pair(c->lk.pairs.at + (m == &c->ram ? 0u : 2u * c->ram.count), m->count, d);
+    return 1;
+  }
+#endif
   /* The last checkpoint whose start is at most v - base. */
   map_cps(m, &cps);
   i = cp_find(c, &cps, 1, d, cp);

@@ -14,6 +14,14 @@
 
 #define MAX_PREFIX_RUN 16u
 
+/* The speed build (docs/DEVICE.md, "Fast lookups and the speed build") checks a value map's range before
+ * calling sd_map_value, which checks it again: most words are in neither map. */
+#ifdef SD_PATCH_WITH_FAST_LOOKUP
+#define IN_MAP(m, v) ((v) - (m)->base <= (m)->last - (m)->base)
+#else
+#define IN_MAP(m, v) 1
+#endif
+
 /* Which 32-bit branch hw1:hw2 is, as its recognizer bit (0: none). */
 static uint32_t branch_kind(uint32_t hw1, uint32_t hw2) {
   if ((hw1 & 0xF800u) != 0xF000u || (hw2 & 0x8000u) == 0) return 0;
@@ -95,7 +103,8 @@ static SD_INLINE int relocate(sd_patch_ctx *c, uint32_t p, const uint8_t *b, uin
     return 1;
   }
   /* An absent map has count 0 and matches nothing. */
-  return sd_map_value(c, &c->ram, v, word) || sd_map_value(c, &c->consts, v, word);
+  return (IN_MAP(&c->ram, v) && sd_map_value(c, &c->ram, v, word)) ||
+         (IN_MAP(&c->consts, v) && sd_map_value(c, &c->consts, v, word));
 }
 
 /* The prefix run before p + 2, from the one before p and p's high byte. */

@@ -12,7 +12,8 @@
  *          signed message the host computed and verified), p profile: SysTick
  *          interrupts every PROFILE_TICKS ticks record the interrupted pc and
  *          lr, written to OUT.prof (pairs of 32-bit words); the counts are then
- *          not instruction counts
+ *          not instruction counts; f<n> (last) a work buffer n bytes larger than
+ *          required, for the fast lookups (docs/DEVICE.md, "Fast lookups")
  * The old image and the patch are loaded into RAM when they fit (read_old is
  * then a memcpy, as from flash), and the new image is collected there when it
  * fits; else every read and write goes through semihosting (the counts then
@@ -272,7 +273,7 @@ int main(void) {
   char *argv[8]; /* argv[0]: the program's name */
   uint32_t args[2] = {(uint32_t)(uintptr_t)cmdline, sizeof cmdline - 1u};
   uint32_t argc = 0, sp, i, at, end, n, insn;
-  uint32_t stack_max = 0, flags_key = 0;
+  uint32_t stack_max = 0, flags_key = 0, spare = 0;
   int flags_stream = 0, flags_profile = 0;
   uint8_t header_bytes[SD_PATCH_HEADER_MAX], *arena = (uint8_t *)_heap_start, *work;
   size_t header_len, need = 0;
@@ -301,6 +302,9 @@ int main(void) {
     if (*f == 't') SCB_CCR |= 8u; /* UNALIGN_TRP (read-only, always set, on ARMv6-M) */
     if (*f == 'k') flags_key = 1;
     if (*f == 'p') flags_profile = 1;
+    if (*f == 'f') {
+      while (f[1] >= '0' && f[1] <= '9') spare = spare * 10u + (uint32_t)(*++f - '0');
+    }
   }
   if (flags_key) {
     if (argc < 7u || strlen(argv[6]) != 2u * SD_PATCH_MESSAGE_SIZE) return 64;
@@ -331,6 +335,7 @@ int main(void) {
   if (rc != SD_PATCH_OK) goto done;
   need = sd_patch_work_required(&h, flags_stream);
   print_kv("ram", (uint32_t)sd_patch_ram_required(&h, flags_stream));
+  need += spare; /* the RAM figure above stays the minimum */
   print_kv("work", (uint32_t)need);
   print_kv("arena", (uint32_t)((uint8_t *)_heap_end - arena));
   /* The arena: work buffer (4-byte aligned, exactly need bytes), guard, then the files if they fit. */
@@ -393,6 +398,9 @@ int main(void) {
   insn = ticks_instructions();
   SYST_CSR = 0;
   print_kv("insn_apply", insn);
+#ifdef SD_PATCH_WITH_FAST_LOOKUP
+  print_kv("fast_lookups", (uint32_t)sd_patch_fast_lookups(&ctx));
+#endif
   print_kv("stack_apply", n = stack_used(sp));
   stack_max = n > stack_max ? n : stack_max;
 

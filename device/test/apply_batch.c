@@ -235,6 +235,15 @@ static int apply_in_place(struct io *io, const sd_patch_header *h) {
 }
 #endif
 
+/* The default build with the fast lookups (docs/DEVICE.md, "Fast lookups and the speed build"): odd seeds
+ * give the work buffer this much spare RAM, so the fuzz also runs the lookups from pairs; the in-place
+ * build keeps the exact size. */
+#if defined(SD_PATCH_WITH_FAST_LOOKUP) && !defined(SD_PATCH_WITH_INPLACE)
+#define FAST_SPARE 16384u
+#else
+#define FAST_SPARE 0u
+#endif
+
 /* apply_cli's sequence: header from a random prefix, size, trailer type, signature, base, payload. */
 static int apply(struct io *io, int streaming, int verify, long *ram) {
   sd_patch_header h;
@@ -243,6 +252,7 @@ static int apply(struct io *io, int streaming, int verify, long *ram) {
   uint8_t *work;
   int rc, is_signed;
 
+  size_t spare = rng_state & 1u ? FAST_SPARE : 0u;
   prefix = rng_state ? rng_next() % (io->patch_len + 1u) : io->patch_len;
   rc = sd_patch_parse_header(io->patch, prefix, &h, &header_len);
   if (rc == SD_PATCH_NEED_MORE) rc = sd_patch_parse_header(io->patch, io->patch_len, &h, &header_len);
@@ -264,8 +274,9 @@ static int apply(struct io *io, int streaming, int verify, long *ram) {
   if (h.in_place) return apply_in_place(io, &h);
 #endif
 
-  work_size = sd_patch_work_required(&h, streaming);
-  work = malloc(work_size ? work_size : 1u); /* exact size: ASan sees any overrun */
+  /* Exact size (ASan sees any overrun), or with spare RAM for the fast lookups (odd seeds, default build). */
+  work_size = sd_patch_work_required(&h, streaming) + spare;
+  work = malloc(work_size ? work_size : 1u);
   if (!work) return SD_PATCH_ERR_PARAM;
   io->tables_at = header_len;
   io->tables_end = header_len + h.tables_length;

@@ -5,7 +5,7 @@ import { parsePatch } from '../container/patch-file.js';
 import { parseTables } from '../container/tables.js';
 import { DiffCoding, Layout } from '../delta/program.js';
 import { toHex } from '../crypto/hash.js';
-import { deviceRam, type DeviceRam } from './ram.js';
+import { deviceRam, fastLookupRam, type DeviceRam } from './ram.js';
 import { RECORD_SIZE } from '../inplace/progress.js';
 import { writeSequence, type UnitRun } from '../inplace/order.js';
 
@@ -124,6 +124,8 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
         ramMapSegments: parsed.ram.count,
         constantMapSegments: parsed.constants.count,
       };
+      // (Not in place: sd_patch_apply_in_place gives the applier exactly the minimum.)
+      if (!header.inPlace) info.deviceRam.fastLookups = fastLookupRam(info.deviceRam, segments + parsed.ram.count + parsed.constants.count);
     }
   }
   return info;

@@ -309,6 +309,29 @@ describe.skipIf(!hostToolchainAvailable)('device patch applier (host build, sani
     }
   });
 
+  it('answers the lookups from spare work RAM with the RAM `smartdelta info` gives for fast lookups, and from the tables with a byte less (both modes)', async () => {
+    const c = fixtureCases.find((x) => x.name === 'v1.1.0 -> v1.2.0 cortex-m dict 16384')!;
+    const tableFirst = { ...c, name: 'table-first', patch: await buildPatch(c.old, c.new, { relocate: true, layout: Layout.tableFirst, diffCoding: DiffCoding.sparse }) };
+    // (A patch with no segment and no map record has nothing to look up: its figure is the minimum.)
+    const relocated = fixtureCases.filter((x) => (patchInfo(x.patch).deviceRam.fastLookups?.pairs ?? 0) > 0);
+    expect(relocated.length).toBeGreaterThanOrEqual(4);
+    for (const x of [...relocated, tableFirst]) {
+      const ram = patchInfo(x.patch).deviceRam;
+      const fast = ram.fastLookups!;
+      expect(fast.pairs, x.name).toBeGreaterThan(0);
+      for (const streaming of [false, true]) {
+        const work = (streaming ? fast.streamingTotal : fast.total) - ram.fixedState;
+        for (const [extra, lookups] of [[0, 'pairs'], [-1, 'tables'], [4096, 'pairs']] as const) {
+          const what = `${x.name}, ${streaming ? 'streaming' : 'stored'}, work ${work + extra}`;
+          const r = apply(x.old.data, x.patch, 7, ['-w', String(work + extra)], streaming);
+          expect(r.result, what).toBe('ok');
+          expect(/^lookups=(\w+)$/m.exec(r.stdout)?.[1], what).toBe(lookups);
+          expect(Buffer.compare(r.output!, x.new.data), what).toBe(0);
+        }
+      }
+    }
+  });
+
   it('refuses a base image that is not the patch base', () => {
     const c = fixtureCases[0]!;
     const other = c.old.data.slice();

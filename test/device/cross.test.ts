@@ -54,6 +54,9 @@ describe.skipIf(!available)('device library, Cortex-M4 cross build', () => {
       expect(lowRamLinked).toBeLessThanOrEqual(lowRam);
       // Only the codec and its dispatch differ between the two builds.
       expect(Math.abs(lowRam - lzs!.text - (objects - lzma!.text))).toBeLessThanOrEqual(128);
+      // The speed build (FAST_FLAGS, docs/DEVICE.md "Fast lookups and the speed build"): the same applier with more code.
+      const speed = Number(/speed build \(FAST_FLAGS\) applier flash linked \(--gc-sections\) = (\d+) bytes/.exec(r.stdout)?.[1]);
+      expect(speed).toBeGreaterThan(linked);
       const ctx = Number(/sizeof_sd_patch_ctx = (\d+) bytes/.exec(r.stdout)?.[1]);
       expect(ctx).toBeGreaterThan(256);
       expect(ctx).toBeLessThanOrEqual(512);

@@ -11,9 +11,12 @@ import { deviceDir, onPath } from './host-build.js';
 
 export const targetToolsAvailable = onPath('qemu-system-arm') && onPath('arm-none-eabi-gcc') && onPath('make');
 
-/** m4: newlib's memcpy; m4-trap: alignment-safe memcpy/memset, for runs with the unaligned trap on. */
-export type TargetElf = 'm4' | 'm4-trap' | 'm0';
-const MACHINE: Record<TargetElf, string> = { m4: 'mps2-an386', 'm4-trap': 'mps2-an386', m0: 'microbit' };
+/**
+ * m4: newlib's memcpy; m4-trap: alignment-safe memcpy/memset, for runs with the unaligned trap on; m4-fast: the
+ * speed build (device/Makefile FAST_FLAGS: fast lookups, unrolled SHA-256).
+ */
+export type TargetElf = 'm4' | 'm4-trap' | 'm4-fast' | 'm0';
+const MACHINE: Record<TargetElf, string> = { m4: 'mps2-an386', 'm4-trap': 'mps2-an386', 'm4-fast': 'mps2-an386', m0: 'microbit' };
 
 export interface TargetRun {
   /** key=value lines the harness printed (numbers where they are numbers). */

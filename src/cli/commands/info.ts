@@ -40,6 +40,13 @@ function printInfo(i: PatchInfo): void {
     `device RAM       ${formatBytes(ram.total)} bytes: state ${ram.fixedState}, codec model ${formatBytes(ram.codecModel)}, window ${formatBytes(ram.codecWindow)}${ram.smallTable ? `, table-first entries ${ram.smallTable}` : ''} ` +
       `(applied as it arrives, without storing it: ${formatBytes(ram.streamingTotal)}, the tables kept in RAM)`,
   );
+  if (ram.fastLookups) {
+    const l = ram.fastLookups;
+    lines.push(
+      `fast lookups     ${formatBytes(l.pairs)} map records and segments: from RAM in a speed build given ${formatBytes(l.total)} bytes ` +
+        `(${formatBytes(l.streamingTotal)} as it arrives; docs/DEVICE.md, "Fast lookups")`,
+    );
+  }
   const f = i.inPlace;
   if (f) {
     lines.push(
