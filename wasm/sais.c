@@ -16,9 +16,12 @@
 static uintptr_t heapTop;
 static volatile int32_t prefetchSink;
 
-/* Zeroed scratch of `bytes` (8-byte aligned); released by resetting heapTop to a mark. */
-static void *allocate(uint32_t bytes) {
-  uintptr_t at = (heapTop + 7u) & ~(uintptr_t)7u;
+/*
+ * Zeroed scratch of `bytes` (4-byte aligned, so that successive calls are contiguous: ./match.c appends its
+ * blocks this way); released by resetting heapTop to a mark.
+ */
+void *sdAllocate(uint32_t bytes) {
+  uintptr_t at = (heapTop + 3u) & ~(uintptr_t)3u;
   uintptr_t end = at + bytes;
   uintptr_t have = (uintptr_t)__builtin_wasm_memory_size(0) * PAGE;
   if (end > have) {
@@ -56,7 +59,7 @@ static void toEnds(Buckets *b) {
 /* The level functions, once for the byte text and once for a reduced string of 32-bit names. */
 #define LEVEL(T, SUFFIX) \
   static int32_t *findLms##SUFFIX(const T *s, int32_t n) { \
-    int32_t *lms = allocate((((uint32_t)n + 31u) >> 5) * 4u); \
+    int32_t *lms = sdAllocate((((uint32_t)n + 31u) >> 5) * 4u); \
     int nextIsS = 0; \
     for (int32_t i = n - 2; i >= 0; i--) { \
       T a = s[i], b = s[i + 1]; \
@@ -146,8 +149,8 @@ static void sortSuffixes(const void *text, int bytes, int32_t n, int32_t alphabe
     int32_t *lms = findLms##SUFFIX(s, n); \
     Buckets b; \
     b.alphabet = alphabet; \
-    b.counts = room >= alphabet ? workspace : allocate((uint32_t)alphabet * 4u); \
-    b.next = room >= 2 * alphabet ? workspace + alphabet : allocate((uint32_t)alphabet * 4u); \
+    b.counts = room >= alphabet ? workspace : sdAllocate((uint32_t)alphabet * 4u); \
+    b.next = room >= 2 * alphabet ? workspace + alphabet : sdAllocate((uint32_t)alphabet * 4u); \
     for (int32_t c = 0; c < alphabet; c++) b.counts[c] = 0; \
     for (int32_t i = 0; i < n; i++) b.counts[s[i]]++; \
     for (int32_t k = 0; k < n; k++) sa[k] = EMPTY; \

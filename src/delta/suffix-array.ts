@@ -1,40 +1,21 @@
-import { SAIS_WASM_BASE64 } from './sais-wasm.js';
+import { newKernel } from './kernel.js';
 
 /**
  * The suffix array of `text`: its suffix start positions in lexicographic order, a suffix that is a prefix of
  * another first. Built by SA-IS in O(n) time: wasm/sais.c, the same steps as ./sais.ts, compiled to WebAssembly
- * (issue 13: V8 compiles WebAssembly before the first call, where the JavaScript SA-IS paid its JIT warm-up in
- * every CLI run: shell's first build cost about 100 ms of CPU, the WebAssembly one about 10). The array is
- * unique, so any correct construction gives the same one: patches did not change when SA-IS replaced prefix
- * doubling (see bench/SA-RESULTS.md), nor when WebAssembly replaced JavaScript. Each call has its own kernel
- * instance, whose memory (the text, the 4n-byte array and about n/4 bytes of scratch) is garbage afterwards.
+ * (./kernel.ts; issue 13: shell's first array cost about 100 ms of CPU in JavaScript, mostly JIT warm-up, and
+ * about 10 in WebAssembly). The array is unique, so any correct construction gives the same one: patches did
+ * not change when SA-IS replaced prefix doubling (see bench/SA-RESULTS.md), nor when WebAssembly replaced
+ * JavaScript. The kernel needs the text, the 4n-byte array and about n/4 bytes of scratch.
  */
 export function buildSuffixArray(text: Uint8Array): Int32Array {
   const n = text.length;
   if (n === 0) return new Int32Array(0);
-  saisModule ??= new WebAssembly.Module(Buffer.from(SAIS_WASM_BASE64, 'base64'));
-  // A new instance per array: its memory is freed with the array, not kept at the largest size ever built.
-  const kernel = new WebAssembly.Instance(saisModule).exports as unknown as SaisExports;
-  const memory = kernel.memory;
-  const textAt = kernel.__heap_base.value;
-  const saAt = (textAt + n + 7) & ~7;
-  const heap = saAt + 4 * n;
-  // The kernel grows the memory itself when its scratch needs more; this is what it usually needs.
-  const expected = heap + (n >>> 2) + 4096;
-  if (expected > memory.buffer.byteLength) memory.grow(Math.ceil((expected - memory.buffer.byteLength) / WASM_PAGE));
-  new Uint8Array(memory.buffer, textAt, n).set(text);
-  kernel.suffixArray(textAt, n, saAt, heap);
+  const kernel = newKernel();
+  const { at, free } = kernel.place([text], 4 * n + (n >>> 2) + 4096);
+  kernel.exports.suffixArray(at[0]!, n, free, free + 4 * n);
   // A copy: a view would keep the kernel's whole memory alive and give callers a buffer that is not the array's.
-  return new Int32Array(memory.buffer, saAt, n).slice();
-}
-
-const WASM_PAGE = 65536;
-let saisModule: WebAssembly.Module | undefined;
-
-interface SaisExports {
-  memory: WebAssembly.Memory;
-  __heap_base: WebAssembly.Global;
-  suffixArray(text: number, n: number, sa: number, heap: number): number;
+  return new Int32Array(kernel.exports.memory.buffer, free, n).slice();
 }
 
 /** Length of the common prefix of a[i..] and b[j..], counting at most `max` bytes. */
