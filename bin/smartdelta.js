@@ -14,6 +14,11 @@ setFlagsFromString('--interrupt-budget=4325376');
 // images live off-heap (typed arrays), so the doubling held memory and gained nothing. Peak RSS of apply
 // pybv11 63.2 -> 56.8 MB, diff 73.4 -> 69.5 MB, CPU unchanged within noise (issue 13).
 setFlagsFromString('--semi-space-growth-factor=1');
+// The WebAssembly kernel (src/delta/kernel.ts) stays on V8's baseline compiler: the optimizing tier-up
+// compiled it again on every run, which cost more than it saved on firmware-sized images (a first suffix
+// array and match of shell: ~60 ms of CPU with tier-up, ~20 without; diff shell 0.56 -> 0.53 s, pybv11
+// unchanged, a 2.5 MB pair 7.6 -> 7.9 s).
+setFlagsFromString('--liftoff-only');
 
 const bundle = new URL('../dist/bundle/cli.js', import.meta.url);
 const modules = new URL('../dist/cli/main.js', import.meta.url);
