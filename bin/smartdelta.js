@@ -1,9 +1,15 @@
 #!/usr/bin/env node
-// Tiny launcher: the CLI lives in the compiled library (npm ci runs the build through "prepare"). The bundle
-// (scripts/bundle-cli.js) starts faster; dist/cli/main.js is the same code, module by module. A bundle older
-// than the compiled modules (a `tsc` without `npm run build`) is stale, so the modules win then.
-import { statSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+// Tiny launcher (CommonJS: bin/package.json): the CLI lives in the compiled library (npm ci runs the build
+// through "prepare"). The bundle (scripts/bundle-cli.js) starts faster; dist/cli/main.js is the same code,
+// module by module. A bundle older than the compiled modules (a `tsc` without `npm run build`) is stale, so
+// the modules win then.
+'use strict';
+const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { setFlagsFromString } = require('node:v8');
+const vm = require('node:vm');
 
 // A command is a short process: V8's default tier-up (an optimizing compile of every function that has run a
 // little) costs it more CPU than the optimized code saves. 32x the default budget (132 KiB) optimizes only the
@@ -20,9 +26,37 @@ setFlagsFromString('--semi-space-growth-factor=1');
 // unchanged, a 2.5 MB pair 7.6 -> 7.9 s).
 setFlagsFromString('--liftoff-only');
 
-const bundle = new URL('../dist/bundle/cli.js', import.meta.url);
-const modules = new URL('../dist/cli/main.js', import.meta.url);
-const modifiedAt = (url) => statSync(url, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-const { main } = await import(modifiedAt(bundle) >= modifiedAt(modules) ? bundle.href : modules.href);
+const bundle = path.join(__dirname, '../dist/bundle/cli.cjs');
+const modules = path.join(__dirname, '../dist/cli/main.js');
+const modifiedAt = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
 
-process.exitCode = await main(process.argv);
+/**
+ * Runs the bundle as Node would require() it, but compiled with V8's code cache beside it when there is one
+ * (scripts/bundle-cli.js writes it; V8 refuses a cache from another Node version or source, and then simply
+ * compiles). SMARTDELTA_WRITE_CODE_CACHE=1 (the build's training runs) writes the cache back at exit, with
+ * every function this run compiled.
+ */
+function loadBundle() {
+  const cacheFile = `${bundle}.cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, Module.createRequire(bundle), module, bundle, path.dirname(bundle));
+  if (process.env.SMARTDELTA_WRITE_CODE_CACHE === '1') {
+    process.on('exit', () => {
+      writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
+      renameSync(`${cacheFile}.tmp`, cacheFile);
+    });
+  }
+  return module.exports;
+}
+
+const cli = modifiedAt(bundle) >= modifiedAt(modules) ? Promise.resolve(loadBundle()) : import(pathToFileURL(modules).href);
+cli.then(({ main }) => main(process.argv)).then((code) => {
+  process.exitCode = code;
+});
