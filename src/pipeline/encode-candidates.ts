@@ -113,7 +113,7 @@ export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, op
     const consider = async (candidate: Omit<EncodedCandidate, 'payload'>, key: string, compress: (maxLength: number) => Promise<Uint8Array | undefined>): Promise<void> => {
       if (options.maxDeviceRam !== undefined && candidateRam(candidate) > options.maxDeviceRam) return;
       const maxSize = best ? Math.min(limit, candidateSize(best) - 1) : limit;
-      const payload = await cache.compress(plan.blocks, `${layout}/${diffCoding}/${key}`, maxSize - tables.length, compress);
+      const payload = await cache.compress(program, key, maxSize - tables.length, compress);
       if (payload) best = { ...candidate, payload };
     };
     if (codecs.includes(Codec.lzma1)) {
