@@ -13,12 +13,25 @@ type Compressed = { payload: Uint8Array } | { over: number };
 export class CandidateCache {
   private readonly programs = new WeakMap<readonly Block[], Map<string, Uint8Array>>();
   private readonly compressed = new Map<string, Compressed>();
+  private readonly tableSections = new WeakMap<readonly Block[], Array<{ relocation: object | undefined; withControl: boolean; tables: Uint8Array }>>();
 
   program(blocks: readonly Block[], key: string, build: () => Uint8Array): Uint8Array {
     const programs = mapOf(this.programs, blocks);
     let program = programs.get(key);
     if (!program) programs.set(key, (program = build()));
     return program;
+  }
+
+  /**
+   * A plan's tables section (the same for every job, and for the winner's final pass): by block list,
+   * relocation plan (by identity) and whether it holds the control table.
+   */
+  tables(blocks: readonly Block[], relocation: object | undefined, withControl: boolean, build: () => Uint8Array): Uint8Array {
+    let known = this.tableSections.get(blocks);
+    if (!known) this.tableSections.set(blocks, (known = []));
+    let entry = known.find((e) => e.relocation === relocation && e.withControl === withControl);
+    if (!entry) known.push((entry = { relocation, withControl, tables: build() }));
+    return entry.tables;
   }
 
   /**
