@@ -2,7 +2,8 @@
 // files where a pair has them) side by side with the peers that run here, on the project's fixtures and on
 // ../shared/corpus when present; cold CLI times; the device library's flash and RAM. Writes bench/RESULTS.md
 // and bench/results.json (atomically). Usage: node bench/run.js [--runs N] [--skip-large] [--skip-speed]
-// (default 5 timed runs per figure; --skip-speed leaves out issue 13's CLI CPU, memory and fleet section)
+// (default 5 timed runs per figure; --skip-speed leaves out issue 13's CLI CPU, memory and fleet section;
+// --speed-only measures that section alone and puts it into the committed results in place of the last one)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +19,7 @@ import { ARCHES, AUTO_WITH_ELF, BenchFailure, coldCli, loadLibrary, measureArch,
 import { sameBytes } from './lib/stats.js';
 import { checkTargets } from './lib/targets.js';
 import { budgetChecks, measureBudgets, renderBudgets } from './lib/budgets.js';
-import { measureSpeed, renderSpeed, speedChecks } from './lib/speed.js';
+import { measureSpeed, renderSpeed, speedChecks, updateSpeedOnly } from './lib/speed.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const corpusDir = path.resolve(root, '../shared/corpus');
@@ -133,6 +134,7 @@ async function main() {
   const argv = process.argv.slice(2);
   const runs = parseRuns(argv);
   checkBuild();
+  if (argv.includes('--speed-only')) return speedOnly(runs);
   const started = performance.now();
   const machine = describeMachine();
   const lib = await loadLibrary(root);
@@ -205,6 +207,29 @@ async function main() {
       console.log(`bench: MACHINE BUSY: the 1-minute load average exceeded ${BUSY_LOAD} at the start of ${busyBlocks.length} of ` +
         `${loadLog.blocks.length} timing blocks (first: ${busyBlocks[0].name}, load ${busyBlocks[0].before[0]}); the times are indicative`);
     }
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
+
+async function speedOnly(runs) {
+  const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'smartdelta-bench-'));
+  try {
+    const { results, markdown, speed } = await updateSpeedOnly({
+      benchDir: import.meta.dirname,
+      root,
+      corpusPairs: corpusPairs(corpusDir),
+      runs,
+      tmpDir,
+      loadLog: createLoadLog(),
+      commit: gitCommit(),
+      loadAverageNow,
+      busyLoad: BUSY_LOAD,
+    });
+    for (const p of speed.cli.pairs) console.log(`issue 13: ${p.id} diff CPU ${p.diff.cpuS?.toFixed(2)} s, apply CPU ${p.apply.cpuS?.toFixed(2)} s, apply RSS ${p.apply.rssMB?.toFixed(1)} MB`);
+    writeAtomically(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeAtomically(path.join(import.meta.dirname, 'RESULTS.md'), markdown);
+    console.log('bench: wrote the issue 13 section of bench/RESULTS.md and bench/results.json');
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }

@@ -177,3 +177,45 @@ export function renderSpeed(speed) {
   );
   return out;
 }
+
+/**
+ * `node bench/run.js --speed-only`: measures this section alone and puts it into the committed results in
+ * place of the last one (the section of RESULTS.md, its rows of the acceptance table, and results.json's
+ * `speed`, its target rows and a `speedOnly` note with the date, commit and load), leaving every other figure
+ * as the last full run wrote it. The section says it was measured apart.
+ */
+export async function updateSpeedOnly({ benchDir, root, corpusPairs, runs, tmpDir, loadLog, commit, loadAverageNow, busyLoad }) {
+  const jsonFile = path.join(benchDir, 'results.json');
+  const mdFile = path.join(benchDir, 'RESULTS.md');
+  const results = JSON.parse(readFileSync(jsonFile, 'utf8'));
+  const markdown = readFileSync(mdFile, 'utf8');
+  const sectionAt = markdown.indexOf('## Creation speed, fleets and memory (issue 13)');
+  if (sectionAt < 0) throw new BenchFailure('bench/RESULTS.md has no issue 13 section to replace: run the whole bench');
+  const speed = await measureSpeed(root, corpusPairs, runs, tmpDir, loadLog);
+  const busyBlocks = loadLog.blocks.filter((b) => b.busy);
+  const checks = speedChecks(speed).map((c) => ({ ...c, indicative: busyBlocks.length > 0 }));
+  const isSpeedCheck = (what) => what.endsWith('(issue 13)');
+  const speedOnly = { date: new Date().toISOString(), commit, runs, loadBlocks: loadLog.blocks, loadAverageAtEnd: loadAverageNow(), busy: busyBlocks.length > 0 };
+  const kept = results.targets.filter((t) => !isSpeedCheck(t.what));
+  const updated = { ...results, speed, speedOnly, targets: [...kept, ...checks] };
+  // The acceptance table: the issue 13 rows in place, re-rendered the way bench/lib/report.js renders them.
+  const outcome = (t) => `${t.pass ? 'yes' : '**no**'}${t.indicative ? ' (machine busy: indicative)' : ''}`;
+  let pending = [...checks];
+  const lines = markdown.slice(0, sectionAt).split('\n').flatMap((line) => {
+    const cells = line.split(' | ');
+    if (!(line.startsWith('| ') && cells.length === 4 && isSpeedCheck(cells[0].slice(2)))) return [line];
+    const rows = pending.map((t) => `| ${t.what} | ${t.measured} | ${t.limit} | ${outcome(t)} |`);
+    pending = [];
+    return rows;
+  });
+  const loads = loadLog.blocks.map((b) => `${b.name}: ${b.before.join(' / ')} before, ${b.after.join(' / ')} after`).join('; ');
+  const note = [
+    `Measured apart from the rest of this report by \`node bench/run.js --speed-only --runs ${runs}\` on ${speedOnly.date.slice(0, 16).replace('T', ' ')} UTC ` +
+      `at commit ${commit ?? 'unknown'}; 1-minute / 5-minute / 15-minute load averages ${loads}` +
+      (speedOnly.busy ? ` (**machine busy**: above ${busyLoad}; the CPU figures are inflated by the sharing, the sizes exact)` : '') + '.',
+    '',
+  ];
+  const section = renderSpeed(speed);
+  const text = `${lines.join('\n')}${[section[0], section[1], ...note, ...section.slice(2)].join('\n')}`;
+  return { results: updated, markdown: text, speed };
+}

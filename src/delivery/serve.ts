@@ -5,13 +5,19 @@
  * and connections closed after a set number of requests, as cellular platforms limit socket reuse.
  * Not a production server: no TLS, one folder, files read whole per request.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { Socket } from 'node:net';
 import { parseRangeHeader } from './http-range.js';
 import { crc32Hex } from './crc32.js';
+
+/** node:http on first use: every CLI command loads this module, and only `serve` needs HTTP (~6 ms of start-up). */
+function loadHttp(): typeof import('node:http') {
+  return createRequire(import.meta.url)('node:http') as typeof import('node:http');
+}
 
 export interface DeliveryServerOptions {
   /** The folder served; nothing outside it is. */
@@ -42,7 +48,7 @@ export function createDeliveryServer(options: DeliveryServerOptions): Server {
   const root = realpathSync(options.dir);
   if (!statSync(root).isDirectory()) throw new Error(`${options.dir} is not a directory`);
   const requestsOn = new WeakMap<Socket, number>();
-  const server = createServer((req, res) => {
+  const server = loadHttp().createServer((req, res) => {
     const count = (requestsOn.get(req.socket) ?? 0) + 1;
     requestsOn.set(req.socket, count);
     if (options.maxRequestsPerConnection !== undefined && count >= options.maxRequestsPerConnection) {

@@ -19,8 +19,15 @@ export function unzigzag(z: number): number {
 
 /** Bits eg(k) spends on v. */
 export function egLength(v: number, k: number): number {
-  const x = v + 2 ** k;
-  return 2 * Math.floor(Math.log2(x)) + 1 - k;
+  return 2 * floorLog2(v + 2 ** k) + 1 - k;
+}
+
+/**
+ * floor(log2 x) for x >= 1, by counting leading zeros where x fits 32 bits (issue 13: bestEgOrder takes it 25
+ * times per value of every control table a creation encodes; Math.log2 made that a visible part of pybv11).
+ */
+function floorLog2(x: number): number {
+  return x < 2 ** 32 ? 31 - Math.clz32(x) : Math.floor(Math.log2(x));
 }
 
 /** The order 0..MAX_EG_ORDER that codes all values in the fewest bits. */
@@ -28,8 +35,9 @@ export function bestEgOrder(values: readonly number[]): number {
   let best = 0;
   let bestBits = Infinity;
   for (let k = 0; k <= MAX_EG_ORDER; k++) {
+    const offset = 2 ** k;
     let bits = 0;
-    for (const v of values) bits += egLength(v, k);
+    for (let i = 0; i < values.length; i++) bits += 2 * floorLog2(values[i]! + offset) + 1 - k;
     if (bits < bestBits) {
       bestBits = bits;
       best = k;

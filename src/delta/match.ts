@@ -4,7 +4,8 @@
  * matches, and each match is extended forwards and backwards as long as more than half of the bytes agree,
  * because a near-match with scattered changed bytes costs far less after compression than literal bytes.
  */
-import { buildSuffixArray, longestMatch } from './suffix-array.js';
+import { newKernel } from './kernel.js';
+import { longestMatch } from './suffix-array.js';
 
 /** One step of the delta program, in new-image order: copy copyLen bytes from oldStart, then extraLen literals. */
 export interface Block {
@@ -32,13 +33,31 @@ export const GOOD_ENOUGH_MATCH = 256;
 export interface MatchOptions {
   /** Overrides DEFAULT_MIN_GAIN. */
   minGain?: number;
-  /** Reuse a suffix array already built for this source. */
+  /** Reuse a suffix array already built for this source (then the matcher runs in JavaScript). */
   suffixArray?: Int32Array;
 }
 
+/**
+ * The blocks of `target` against `source`. Runs in the WebAssembly kernel (wasm/match.c, the same steps as
+ * matchInJs below, over a suffix array built in the same memory: issue 13, no JIT warm-up per CLI run).
+ */
 export function matchBlocks(source: Uint8Array, target: Uint8Array, options: MatchOptions = {}): Block[] {
   const minGain = options.minGain ?? DEFAULT_MIN_GAIN;
-  const sa = options.suffixArray ?? buildSuffixArray(source);
+  if (!Number.isInteger(minGain) || minGain < 0 || minGain > 0xffff) throw new RangeError(`minGain must be an integer from 0 to 65535, got ${minGain}`);
+  if (options.suffixArray) return matchInJs(source, target, options.suffixArray, minGain);
+  const kernel = newKernel();
+  const n = source.length;
+  const { at, free } = kernel.place([source, target], 4 * n + (n >>> 2) + 12 * 1024);
+  const goodEnough = n > LARGE_SOURCE ? GOOD_ENOUGH_MATCH : 0x7fffffff;
+  const count = kernel.exports.matchBlocks(at[0]!, n, at[1]!, target.length, free, free + 4 * n, minGain, goodEnough);
+  const triples = new Int32Array(kernel.exports.memory.buffer, kernel.exports.blocksAt(), 3 * count);
+  const blocks: Block[] = [];
+  for (let k = 0; k < 3 * count; k += 3) blocks.push({ oldStart: triples[k]!, copyLen: triples[k + 1]!, extraLen: triples[k + 2]! });
+  return mergeEmptyCopies(blocks);
+}
+
+/** The matcher in JavaScript, over a given suffix array of the source; the kernel's reference (tests compare). */
+export function matchInJs(source: Uint8Array, target: Uint8Array, sa: Int32Array, minGain = DEFAULT_MIN_GAIN): Block[] {
   const goodEnough = source.length > LARGE_SOURCE ? GOOD_ENOUGH_MATCH : Infinity;
   const blocks: Block[] = [];
   const agrees = (s: number, t: number): boolean => s >= 0 && s < source.length && source[s] === target[t];

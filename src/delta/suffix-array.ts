@@ -1,13 +1,21 @@
-import { suffixArrayByInducedSorting } from './sais.js';
+import { newKernel } from './kernel.js';
 
 /**
  * The suffix array of `text`: its suffix start positions in lexicographic order, a suffix that is a prefix of
- * another first. Built by SA-IS (./sais.ts) in O(n) time, with the 4n-byte result plus about n/8 bytes of
- * scratch. The array is unique, so any correct construction gives the same one: patches did not change when
- * SA-IS replaced prefix doubling (16 MB: 38 s random, 137 s repetitive; see bench/SA-RESULTS.md).
+ * another first. Built by SA-IS in O(n) time: wasm/sais.c, the same steps as ./sais.ts, compiled to WebAssembly
+ * (./kernel.ts; issue 13: shell's first array cost about 100 ms of CPU in JavaScript, mostly JIT warm-up, and
+ * about 10 in WebAssembly). The array is unique, so any correct construction gives the same one: patches did
+ * not change when SA-IS replaced prefix doubling (see bench/SA-RESULTS.md), nor when WebAssembly replaced
+ * JavaScript. The kernel needs the text, the 4n-byte array and about n/4 bytes of scratch.
  */
 export function buildSuffixArray(text: Uint8Array): Int32Array {
-  return suffixArrayByInducedSorting(text);
+  const n = text.length;
+  if (n === 0) return new Int32Array(0);
+  const kernel = newKernel();
+  const { at, free } = kernel.place([text], 4 * n + (n >>> 2) + 4096);
+  kernel.exports.suffixArray(at[0]!, n, free, free + 4 * n);
+  // A copy: a view would keep the kernel's whole memory alive and give callers a buffer that is not the array's.
+  return new Int32Array(kernel.exports.memory.buffer, free, n).slice();
 }
 
 /** Length of the common prefix of a[i..] and b[j..], counting at most `max` bytes. */

@@ -6,7 +6,8 @@
  * The first failure rejects once every thread has stopped: no further task is claimed, and a worker busy with
  * one is let finish (terminating a thread inside a native LZMA call aborts the process).
  */
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import { SmartDeltaError, type ExitCode } from '../errors.js';
 
 export interface PoolOptions<T, R> {
@@ -120,8 +121,14 @@ function toError(error: SerializedError): Error {
   return err;
 }
 
+/** node:worker_threads on first use: the CLI loads this module for every command, few start workers. */
+function loadWorkerThreads(): typeof import('node:worker_threads') {
+  return createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+}
+
 /** A worker running the compiled module, or the .ts module through tsx's API when run from the sources. */
 function startWorker(url: URL): Worker {
+  const { Worker } = loadWorkerThreads();
   if (!url.href.endsWith('.ts')) return new Worker(url);
   // Node 20 applies no --import hooks to workers, so from the sources the worker loads through tsx's API.
   const api = import.meta.resolve('tsx/esm/api');

@@ -109,11 +109,13 @@ export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, op
     );
     if (leanest) leanest.ram = Math.min(leanest.ram, candidateRam({ layout, codec: Codec.none }));
     const tables =
-      layout === Layout.interleaved ? new Uint8Array(0) : encodeTables(plan.blocks, plan.relocation, layout === Layout.sectioned);
+      layout === Layout.interleaved
+        ? new Uint8Array(0)
+        : cache.tables(plan.blocks, plan.relocation, layout === Layout.sectioned, () => encodeTables(plan.blocks, plan.relocation, layout === Layout.sectioned));
     const consider = async (candidate: Omit<EncodedCandidate, 'payload'>, key: string, compress: (maxLength: number) => Promise<Uint8Array | undefined>): Promise<void> => {
       if (options.maxDeviceRam !== undefined && candidateRam(candidate) > options.maxDeviceRam) return;
       const maxSize = best ? Math.min(limit, candidateSize(best) - 1) : limit;
-      const payload = await cache.compress(plan.blocks, `${layout}/${diffCoding}/${key}`, maxSize - tables.length, compress);
+      const payload = await cache.compress(program, key, maxSize - tables.length, compress);
       if (payload) best = { ...candidate, payload };
     };
     if (codecs.includes(Codec.lzma1)) {

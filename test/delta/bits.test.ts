@@ -253,3 +253,23 @@ describe('bestEgOrder', () => {
     expect(bestEgOrder([1000, 1001, 1020])).toBe(10);
   });
 });
+
+describe('egLength', () => {
+  it('is 2 floor(log2(v + 2^k)) + 1 - k at every power-of-two boundary, below and above 2^32', () => {
+    const values = [0, 1, 2, 3];
+    for (let n = 2; n <= 40; n++) values.push(2 ** n - 2, 2 ** n - 1, 2 ** n, 2 ** n + 1);
+    for (let k = 0; k <= MAX_EG_ORDER; k++) {
+      for (const v of values) expect(egLength(v, k), `v ${v}, k ${k}`).toBe(2 * Math.floor(Math.log2(v + 2 ** k)) + 1 - k);
+    }
+  });
+
+  it('counts the bits BitWriter writes for eg(k)', () => {
+    for (const k of [0, 3, 24]) {
+      for (const v of [0, 1, 77, 2 ** 20 + 5, 2 ** 31 - 2 ** 24 - 1]) {
+        const writer = new BitWriter();
+        writer.eg(v, k);
+        expect(writer.position, `v ${v}, k ${k}`).toBe(egLength(v, k));
+      }
+    }
+  });
+});

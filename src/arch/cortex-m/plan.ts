@@ -77,6 +77,7 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
     constants: NO_MAP,
   };
   const plans: TransformPlan[] = [];
+  let previous: { base: RelocationParams; plan: TransformPlan } | undefined;
   for (let round = 0; round < (options.rounds ?? DEFAULT_ROUNDS); round++) {
     const before = blocksFlashMap(blocks, minSegment);
     // From the second round on, a constant map learnt from the first round's alignment joins the prediction.
@@ -85,9 +86,15 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
       if (constants.segments.length > 0) base = { ...base, recognize, constants };
     }
     blocks = matchBlocks(predictWholeImage(at(base, before.map)), target, options.matchOptions);
+    // The same parameters and blocks as the round before make the same plan: that plan again, the same object,
+    // whose programs and compressions creation then reuses (issue 13: the second round of shell and synthesizer).
+    if (previous && previous.base === base && sameBlocks(previous.plan.blocks, blocks)) {
+      plans.push(previous.plan);
+      continue;
+    }
     const { flags, map } = blocksFlashMap(blocks, minSegment);
     const relocation: RelocationPlan = { recognize: base.recognize, minSegment, segmentFlags: flags, ram: base.ram, constants: base.constants };
-    plans.push({
+    const plan: TransformPlan = {
       transform: Transform.cortexM,
       blocks,
       source: relocatingSource(at(base, map)),
@@ -97,7 +104,13 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
         { layout: Layout.sectioned, diffCoding: DiffCoding.sparse },
         ...(blocks.length <= MAX_TABLE_FIRST_ENTRIES ? [{ layout: Layout.tableFirst, diffCoding: DiffCoding.sparse }] : []),
       ],
-    });
+    };
+    plans.push(plan);
+    previous = { base, plan };
   }
   return plans;
+}
+
+function sameBlocks(a: readonly Block[], b: readonly Block[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.oldStart === b[i]!.oldStart && x.copyLen === b[i]!.copyLen && x.extraLen === b[i]!.extraLen);
 }

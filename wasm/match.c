@@ -1,0 +1,144 @@
+/*
+ * The matcher for WebAssembly: src/delta/match.ts's matchBlocks and src/delta/suffix-array.ts's longestMatch,
+ * step for step (read those files for the why), over a suffix array built in the same memory by ./sais.c.
+ * Issue 13: in JavaScript the three matches of a `diff --arch auto` paid their JIT warm-up on every run.
+ * Blocks are written as (oldStart, copyLen, extraLen) triples from `out` upwards, growing memory as needed;
+ * empty copies are merged by the caller.
+ */
+#include <stdint.h>
+
+void *sdAllocate(uint32_t bytes);
+int32_t suffixArray(const uint8_t *text, int32_t n, int32_t *sa, uintptr_t heap);
+
+static inline int32_t min32(int32_t a, int32_t b) { return a < b ? a : b; }
+
+static int32_t commonPrefix(const uint8_t *a, int32_t aLen, int32_t i, const uint8_t *b, int32_t bLen, int32_t j, int32_t max) {
+  int32_t limit = min32(min32(aLen - i, bLen - j), max);
+  int32_t len = 0;
+  while (len < limit && a[i + len] == b[j + len]) len++;
+  return len;
+}
+
+#define UNLIMITED 0x7fffffff
+
+/* longestMatch: the position and length of the longest prefix of target[at..] in text (binary search over sa). */
+static int32_t longestMatch(const uint8_t *text, int32_t textLen, const int32_t *sa, const uint8_t *target, int32_t targetLen,
+                            int32_t at, int32_t goodEnough, int32_t *position) {
+  *position = 0;
+  if (textLen == 0 || at >= targetLen) return 0;
+  int32_t lo = 0, hi = textLen - 1;
+  int32_t loLen = commonPrefix(text, textLen, sa[lo], target, targetLen, at, UNLIMITED);
+  int32_t hiLen = commonPrefix(text, textLen, sa[hi], target, targetLen, at, UNLIMITED);
+  while (hi - lo > 1) {
+    int32_t mid = (int32_t)(((uint32_t)lo + (uint32_t)hi) >> 1);
+    int32_t s = sa[mid];
+    int32_t skip = min32(loLen, hiLen);
+    if (skip >= goodEnough) break;
+    int32_t len = skip + commonPrefix(text, textLen, s + skip, target, targetLen, at + skip, goodEnough - skip);
+    if (len >= goodEnough) {
+      *position = s;
+      return len + commonPrefix(text, textLen, s + len, target, targetLen, at + len, UNLIMITED);
+    }
+    int textEnded = s + len >= textLen;
+    int targetEnded = at + len >= targetLen;
+    if (targetEnded || (!textEnded && text[s + len] > target[at + len])) {
+      hi = mid;
+      hiLen = len;
+    } else {
+      lo = mid;
+      loLen = len;
+    }
+  }
+  if (loLen >= goodEnough || hiLen >= goodEnough) {
+    int32_t p = sa[loLen >= hiLen ? lo : hi];
+    *position = p;
+    return commonPrefix(text, textLen, p, target, targetLen, at, UNLIMITED);
+  }
+  if (loLen >= hiLen) {
+    *position = sa[lo];
+    return loLen;
+  }
+  *position = sa[hi];
+  return hiLen;
+}
+
+static int32_t *out;
+static int32_t outCount;
+
+static void push(int32_t oldStart, int32_t copyLen, int32_t extraLen) {
+  int32_t *slot = sdAllocate(12);
+  slot[0] = oldStart;
+  slot[1] = copyLen;
+  slot[2] = extraLen;
+  outCount++;
+}
+
+#define AGREES(s, t) ((s) >= 0 && (s) < sourceLen && source[s] == target[t])
+
+/*
+ * Builds the suffix array of source at `sa` (scratch from `heap`), then matches target against it. Returns the
+ * number of blocks; they are at the address blocksAt() returns.
+ */
+__attribute__((export_name("matchBlocks"))) int32_t matchBlocks(const uint8_t *source, int32_t sourceLen, const uint8_t *target,
+                                                                 int32_t targetLen, int32_t *sa, uintptr_t heap, int32_t minGain,
+                                                                 int32_t goodEnough) {
+  suffixArray(source, sourceLen, sa, heap);
+  out = sdAllocate(0);
+  outCount = 0;
+  int32_t scan = 0, matchLen = 0, matchPos = 0, lastScan = 0, lastPos = 0, lastOffset = 0;
+  while (scan < targetLen) {
+    int32_t oldScore = 0;
+    int32_t scored = (scan += matchLen);
+    for (; scan < targetLen; scan++) {
+      matchLen = longestMatch(source, sourceLen, sa, target, targetLen, scan, goodEnough, &matchPos);
+      for (; scored < scan + matchLen; scored++) if (AGREES(scored + lastOffset, scored)) oldScore++;
+      if ((matchLen == oldScore && matchLen != 0) || matchLen > oldScore + minGain) break;
+      if (AGREES(scan + lastOffset, scan)) oldScore--;
+    }
+    if (matchLen == oldScore && scan != targetLen) continue;
+
+    int32_t forwardLen = 0;
+    for (int32_t i = 0, same = 0, best = 0; lastScan + i < scan && lastPos + i < sourceLen;) {
+      if (source[lastPos + i] == target[lastScan + i]) same++;
+      i++;
+      if (same * 2 - i > best * 2 - forwardLen) {
+        best = same;
+        forwardLen = i;
+      }
+    }
+    int32_t backwardLen = 0;
+    if (scan < targetLen) {
+      for (int32_t i = 1, same = 0, best = 0; scan >= lastScan + i && matchPos >= i; i++) {
+        if (source[matchPos - i] == target[scan - i]) same++;
+        if (same * 2 - i > best * 2 - backwardLen) {
+          best = same;
+          backwardLen = i;
+        }
+      }
+    }
+    if (lastScan + forwardLen > scan - backwardLen) {
+      int32_t overlap = lastScan + forwardLen - (scan - backwardLen);
+      int32_t score = 0, bestScore = 0, split = 0;
+      for (int32_t i = 0; i < overlap; i++) {
+        int32_t t = lastScan + forwardLen - overlap + i;
+        if (target[t] == source[lastPos + forwardLen - overlap + i]) score++;
+        if (target[t] == source[matchPos - backwardLen + i]) score--;
+        if (score > bestScore) {
+          bestScore = score;
+          split = i + 1;
+        }
+      }
+      forwardLen += split - overlap;
+      backwardLen -= split;
+    }
+
+    int32_t extraLen = scan - backwardLen - (lastScan + forwardLen);
+    if (forwardLen > 0 || extraLen > 0) push(lastPos, forwardLen, extraLen);
+    lastScan = scan - backwardLen;
+    lastPos = matchPos - backwardLen;
+    lastOffset = matchPos - scan;
+  }
+  return outCount;
+}
+
+__attribute__((export_name("blocksAt"))) int32_t *blocksAt(void) { return out; }

@@ -1,0 +1,196 @@
+/*
+ * SA-IS suffix sorting for WebAssembly: the same algorithm, step for step, as src/delta/sais.ts (read that
+ * file's comments for the why). Issue 13: compiled JavaScript pays its JIT warm-up on every run of the CLI
+ * (the first SA-IS in a process costs several times the third), while WebAssembly is compiled once, ahead of
+ * the first call, by V8's baseline compiler. Built by scripts/build-wasm.sh into src/delta/sais-wasm.ts.
+ *
+ * No libc: memory is the module's own linear memory (exported). The caller puts the text at `text` and gets the
+ * suffix array at `sa` (n 32-bit entries); scratch comes from a bump allocator above `heap`, grown on demand.
+ */
+#include <stdint.h>
+
+#define EMPTY (-1)
+#define BLOCK 256
+#define PAGE 65536u
+
+static uintptr_t heapTop;
+static volatile int32_t prefetchSink;
+
+/*
+ * Zeroed scratch of `bytes` (4-byte aligned, so that successive calls are contiguous: ./match.c appends its
+ * blocks this way); released by resetting heapTop to a mark.
+ */
+void *sdAllocate(uint32_t bytes) {
+  uintptr_t at = (heapTop + 3u) & ~(uintptr_t)3u;
+  uintptr_t end = at + bytes;
+  uintptr_t have = (uintptr_t)__builtin_wasm_memory_size(0) * PAGE;
+  if (end > have) {
+    if (__builtin_wasm_memory_grow(0, (end - have + PAGE - 1) / PAGE) == (uintptr_t)-1) __builtin_trap();
+  }
+  heapTop = end;
+  uint8_t *p = (uint8_t *)at;
+  for (uint32_t i = 0; i < bytes; i++) p[i] = 0;
+  return p;
+}
+
+static inline int isLms(const int32_t *lms, int32_t i) { return (lms[(uint32_t)i >> 5] & (1 << (i & 31))) != 0; }
+
+typedef struct {
+  int32_t *next;
+  int32_t *counts;
+  int32_t alphabet;
+} Buckets;
+
+static void toStarts(Buckets *b) {
+  for (int32_t c = 0, sum = 0; c < b->alphabet; c++) {
+    int32_t count = b->counts[c];
+    b->next[c] = sum;
+    sum += count;
+  }
+}
+
+static void toEnds(Buckets *b) {
+  for (int32_t c = 0, sum = 0; c < b->alphabet; c++) {
+    sum += b->counts[c];
+    b->next[c] = sum;
+  }
+}
+
+/* The level functions, once for the byte text and once for a reduced string of 32-bit names. */
+#define LEVEL(T, SUFFIX) \
+  static int32_t *findLms##SUFFIX(const T *s, int32_t n) { \
+    int32_t *lms = sdAllocate((((uint32_t)n + 31u) >> 5) * 4u); \
+    int nextIsS = 0; \
+    for (int32_t i = n - 2; i >= 0; i--) { \
+      T a = s[i], b = s[i + 1]; \
+      int isS = a < b || (a == b && nextIsS); \
+      if (nextIsS && !isS) lms[(uint32_t)(i + 1) >> 5] |= 1 << ((i + 1) & 31); \
+      nextIsS = isS; \
+    } \
+    return lms; \
+  } \
+  static void induce##SUFFIX(const T *s, int32_t n, int32_t *sa, Buckets *b) { \
+    int32_t *next = b->next; \
+    toStarts(b); \
+    int32_t last = n - 1; \
+    sa[next[s[last]]++] = last > 0 && s[last - 1] < s[last] ? ~last : last; \
+    for (int32_t start = 0; start < n; start += BLOCK) { \
+      int32_t end = n < start + BLOCK ? n : start + BLOCK; \
+      int32_t touched = 0; \
+      for (int32_t k = start; k < end; k++) { int32_t i = sa[k]; if (i > 0) touched ^= (int32_t)s[i - 1]; } \
+      prefetchSink ^= touched; \
+      for (int32_t k = start; k < end; k++) { \
+        int32_t i = sa[k]; \
+        if (i <= 0) continue; \
+        int32_t j = i - 1; \
+        T symbol = s[j]; \
+        sa[next[symbol]++] = j > 0 && s[j - 1] < symbol ? ~j : j; \
+      } \
+    } \
+    toEnds(b); \
+    for (int32_t end = n; end > 0; end -= BLOCK) { \
+      int32_t start = end - BLOCK > 0 ? end - BLOCK : 0; \
+      int32_t touched = 0; \
+      for (int32_t k = end - 1; k >= start; k--) { int32_t v = sa[k]; if (v < -1) touched ^= (int32_t)s[~v - 1]; } \
+      prefetchSink ^= touched; \
+      for (int32_t k = end - 1; k >= start; k--) { \
+        int32_t v = sa[k]; \
+        if (v >= 0) continue; \
+        int32_t i = ~v; \
+        sa[k] = i; \
+        if (i == 0) continue; \
+        int32_t j = i - 1; \
+        T symbol = s[j]; \
+        sa[--next[symbol]] = j > 0 && s[j - 1] <= symbol ? ~j : j; \
+      } \
+    } \
+  } \
+  static int sameLms##SUFFIX(const T *s, int32_t n, const int32_t *lms, int32_t a, int32_t b) { \
+    if (s[a] != s[b]) return 0; \
+    for (int32_t d = 1; a + d < n && b + d < n; d++) { \
+      if (s[a + d] != s[b + d]) return 0; \
+      int endA = isLms(lms, a + d); \
+      if (endA != isLms(lms, b + d)) return 0; \
+      if (endA) return 1; \
+    } \
+    return 0; \
+  } \
+  static int32_t name##SUFFIX(const T *s, int32_t n, const int32_t *lms, int32_t *sa, int32_t lmsCount) { \
+    for (int32_t k = lmsCount; k < n; k++) sa[k] = EMPTY; \
+    int32_t name = -1, previous = -1; \
+    for (int32_t k = 0; k < lmsCount; k++) { \
+      int32_t p = sa[k]; \
+      if (previous < 0 || !sameLms##SUFFIX(s, n, lms, previous, p)) name++; \
+      previous = p; \
+      sa[lmsCount + (p >> 1)] = name; \
+    } \
+    int32_t w = n; \
+    for (int32_t k = n - 1; k >= lmsCount; k--) if (sa[k] != EMPTY) sa[--w] = sa[k]; \
+    return name + 1; \
+  }
+
+LEVEL(uint8_t, Bytes)
+LEVEL(int32_t, Names)
+
+static int32_t gatherSortedLms(const int32_t *lms, int32_t *sa, int32_t n) {
+  int32_t count = 0;
+  for (int32_t k = 0; k < n; k++) {
+    int32_t p = sa[k];
+    if (p > 0 && isLms(lms, p)) sa[count++] = p;
+  }
+  return count;
+}
+
+static void sortSuffixes(const void *text, int bytes, int32_t n, int32_t alphabet, int32_t *sa, int32_t *workspace, int32_t room);
+
+#define SORT(T, SUFFIX) \
+  static void sort##SUFFIX(const T *s, int32_t n, int32_t alphabet, int32_t *sa, int32_t *workspace, int32_t room) { \
+    uintptr_t mark = heapTop; \
+    int32_t *lms = findLms##SUFFIX(s, n); \
+    Buckets b; \
+    b.alphabet = alphabet; \
+    b.counts = room >= alphabet ? workspace : sdAllocate((uint32_t)alphabet * 4u); \
+    b.next = room >= 2 * alphabet ? workspace + alphabet : sdAllocate((uint32_t)alphabet * 4u); \
+    for (int32_t c = 0; c < alphabet; c++) b.counts[c] = 0; \
+    for (int32_t i = 0; i < n; i++) b.counts[s[i]]++; \
+    for (int32_t k = 0; k < n; k++) sa[k] = EMPTY; \
+    toEnds(&b); \
+    for (int32_t i = 1; i < n; i++) if (isLms(lms, i)) sa[--b.next[s[i]]] = i; \
+    induce##SUFFIX(s, n, sa, &b); \
+    int32_t lmsCount = gatherSortedLms(lms, sa, n); \
+    int32_t nameCount = name##SUFFIX(s, n, lms, sa, lmsCount); \
+    int32_t *reduced = sa + (n - lmsCount); \
+    int32_t *reducedSa = sa; \
+    if (nameCount < lmsCount) sortSuffixes(reduced, 0, lmsCount, nameCount, reducedSa, sa + lmsCount, n - 2 * lmsCount); \
+    else for (int32_t i = 0; i < lmsCount; i++) reducedSa[reduced[i]] = i; \
+    int32_t w = n - lmsCount; \
+    for (int32_t i = 1; i < n; i++) if (isLms(lms, i)) sa[w++] = i; \
+    for (int32_t k = 0; k < lmsCount; k++) sa[k] = sa[n - lmsCount + sa[k]]; \
+    for (int32_t k = lmsCount; k < n; k++) sa[k] = EMPTY; \
+    toEnds(&b); \
+    for (int32_t k = lmsCount - 1; k >= 0; k--) { \
+      int32_t p = sa[k]; \
+      sa[k] = EMPTY; \
+      sa[--b.next[s[p]]] = p; \
+    } \
+    induce##SUFFIX(s, n, sa, &b); \
+    heapTop = mark; \
+  }
+
+SORT(uint8_t, Bytes)
+SORT(int32_t, Names)
+
+static void sortSuffixes(const void *text, int bytes, int32_t n, int32_t alphabet, int32_t *sa, int32_t *workspace, int32_t room) {
+  if (bytes) sortBytes(text, n, alphabet, sa, workspace, room);
+  else sortNames(text, n, alphabet, sa, workspace, room);
+}
+
+/*
+ * The suffix array of the n bytes at `text`, written as n 32-bit entries at `sa`; scratch above `heap`.
+ * Returns 0 (traps if memory cannot grow).
+ */
+__attribute__((export_name("suffixArray"))) int32_t suffixArray(const uint8_t *text, int32_t n, int32_t *sa, uintptr_t heap) {
+  heapTop = heap;
+  if (n > 0) sortSuffixes(text, 1, n, 256, sa, 0, 0);
+  return 0;
+}
