@@ -29,11 +29,10 @@ typedef struct run {
   int started, stop, err;
   /* The window the unit `done` is in (win_count 0: none), its ranges in the patch, the stash's check. */
   uint32_t win_first, win_count, win_ranges, win_range_count;
-  int in_win; /* the unit `done` is in the window above */
+  int in_win;      /* the unit `done` is in the window above */
+  int stash_ready; /* the scratch holds that window's stash, recorded */
   uint8_t stash_check[CHECK];
 } run;
-
-static int enter(run *r);
 
 static int io_rc(int r) {
   return r ? SD_PATCH_ERR_IO : SD_PATCH_OK;
@@ -62,14 +61,17 @@ static int unit_at(run *r, uint32_t k, uint32_t *unit) {
   return SD_PATCH_ERR_CORRUPT;
 }
 
+static int find_window(run *r, uint32_t k, int check);
+
 /* Where a pass that starts at the k-th unit written stops: after the units
- * that follow it upwards in the slot. */
+ * that follow it upwards in the slot, and before a stash window's start (its
+ * stash is written between passes). Leaves r's window as found for k + 1. */
 static int stretch_end(run *r, uint32_t k, uint32_t *end) {
   uint32_t u, next;
   int rc = unit_at(r, k, &u);
   while (rc == SD_PATCH_OK && k + 1u < r->h->units) {
     rc = unit_at(r, k + 1u, &next);
-    if (rc || next != u + 1u) break;
+    if (rc || next != u + 1u || (rc = find_window(r, k + 1u, 0)) != SD_PATCH_OK || (r->win_count && r->win_first == k + 1u)) break;
     u = next;
     k++;
   }
@@ -236,24 +238,23 @@ static int commit(run *r) {
   }
   rc = save_record(r, r->done + 1u, NULL);
   if (rc == SD_PATCH_OK) r->done++;
-  return rc ? rc : enter(r);
+  return rc ? rc : locate(r);
+}
+
+/* The pending write unit to an area at base + filled. */
+static int flush(run *r, int area, uint32_t base) {
+  int rc = io_rc(r->io->write(r->io->user, area, base + r->filled, r->pending, r->h->write_unit));
+  r->filled += r->h->write_unit;
+  r->pending_len = 0;
+  return rc;
 }
 
 /* The pending write unit to the unit being built: the scratch, or the
  * slot's own unit in a window. */
 static int write_pending(run *r) {
-  uint32_t unit;
-  int rc = SD_PATCH_OK;
-  if (r->in_win) {
-    rc = unit_at(r, r->done, &unit);
-    if (rc == SD_PATCH_OK)
-      rc = io_rc(r->io->write(r->io->user, SD_INPLACE_SLOT, unit * r->h->erase_unit + r->filled, r->pending, r->h->write_unit));
-  } else {
-    rc = io_rc(r->io->write(r->io->user, SD_INPLACE_SCRATCH, r->filled, r->pending, r->h->write_unit));
-  }
-  r->filled += r->h->write_unit;
-  r->pending_len = 0;
-  return rc;
+  uint32_t unit = 0;
+  int rc = r->in_win ? unit_at(r, r->done, &unit) : SD_PATCH_OK;
+  return rc ? rc : flush(r, r->in_win ? SD_INPLACE_SLOT : SD_INPLACE_SCRATCH, unit * r->h->erase_unit);
 }
 
 /* A window's start: its stash into the scratch unit (the ranges one after
@@ -263,7 +264,7 @@ static int enter(run *r) {
   uint32_t at, j, start = 0, len, prev = 0, n;
   uint8_t digest[32];
   int rc = locate(r);
-  if (rc || !r->in_win || r->done != r->win_first) return rc;
+  if (rc || !r->in_win || r->done != r->win_first || r->stash_ready) return rc;
   if (r->io->erase(r->io->user, SD_INPLACE_SCRATCH, 0) != 0) return SD_PATCH_ERR_IO;
   r->filled = 0;
   r->pending_len = 0;
@@ -279,23 +280,21 @@ static int enter(run *r) {
       r->pending_len += n;
       start += n;
       len -= n;
-      if (r->pending_len == r->h->write_unit) {
-        if (r->io->write(r->io->user, SD_INPLACE_SCRATCH, r->filled, r->pending, r->h->write_unit) != 0) return SD_PATCH_ERR_IO;
-        r->filled += r->h->write_unit;
-        r->pending_len = 0;
-      }
+      if (r->pending_len == r->h->write_unit && (rc = flush(r, SD_INPLACE_SCRATCH, 0)) != SD_PATCH_OK) return rc;
     }
   }
   if (r->pending_len > 0) {
     memset(r->pending + r->pending_len, 0xFF, r->h->write_unit - r->pending_len);
-    if (r->io->write(r->io->user, SD_INPLACE_SCRATCH, r->filled, r->pending, r->h->write_unit) != 0) return SD_PATCH_ERR_IO;
+    if ((rc = flush(r, SD_INPLACE_SCRATCH, 0)) != SD_PATCH_OK) return rc;
   }
   r->filled = 0;
   r->pending_len = 0;
   rc = hash_area(r, SD_INPLACE_SCRATCH, r->h->erase_unit, digest);
   if (rc) return rc;
   memcpy(r->stash_check, digest, CHECK);
-  return save_record(r, r->done, r->stash_check);
+  rc = save_record(r, r->done, r->stash_check);
+  r->stash_ready = rc == SD_PATCH_OK;
+  return rc;
 }
 
 static int finish_unit(run *r) {
@@ -305,9 +304,10 @@ static int finish_unit(run *r) {
   r->filled = 0;
   if (r->in_win) { /* written in the slot: done, the stash still valid for the window's next unit */
     same = r->done + 1u < r->win_first + r->win_count;
+    r->stash_ready = same;
     rc = save_record(r, r->done + 1u, same ? r->stash_check : NULL);
     if (rc == SD_PATCH_OK) r->done++;
-    return rc ? rc : enter(r);
+    return rc ? rc : locate(r);
   }
   rc = hash_area(r, SD_INPLACE_SCRATCH, r->h->erase_unit, digest);
   if (rc == SD_PATCH_OK) rc = save_record(r, r->done, digest);
@@ -422,6 +422,7 @@ static int pass(run *r, sd_patch_ctx *c, void *work, size_t work_size, int dry) 
     uint32_t unit;
     rc = unit_at(r, r->done, &unit);
     if (rc == SD_PATCH_OK) rc = stretch_end(r, r->done, &r->to);
+    if (rc == SD_PATCH_OK) rc = locate(r);
     if (rc) return rc;
     r->from = unit * h->erase_unit;
   }
@@ -480,14 +481,18 @@ int sd_patch_apply_in_place(sd_patch_ctx *c, const sd_patch_header *h, void *wor
     if (rc) return rc;
     if (!sd_equal(digest, check, CHECK)) return SD_PATCH_ERR_CORRUPT; /* the scratch is not what was recorded */
     /* In a window the scratch holds its stash; elsewhere the unit built, still to be committed. */
-    if (r.in_win) memcpy(r.stash_check, check, CHECK);
-    else if ((rc = commit(&r)) != SD_PATCH_OK) return rc;
-  } else {
-    if (r.in_win && r.done != r.win_first) return SD_PATCH_ERR_CORRUPT; /* inside a window without its stash */
-    if ((rc = enter(&r)) != SD_PATCH_OK) return rc;
+    if (r.in_win) {
+      memcpy(r.stash_check, check, CHECK);
+      r.stash_ready = 1;
+    } else if ((rc = commit(&r)) != SD_PATCH_OK) {
+      return rc;
+    }
+  } else if (r.in_win && r.done != r.win_first) {
+    return SD_PATCH_ERR_CORRUPT; /* inside a window without its stash */
   }
-  while (r.done < h->units) {
-    rc = pass(&r, c, work, need + pad, 0);
+  while (r.done < h->units) { /* passes end before a window: its stash is written here */
+    rc = enter(&r);
+    if (rc == SD_PATCH_OK) rc = pass(&r, c, work, need + pad, 0);
     if (rc) return rc;
   }
   rc = hash_area(&r, SD_INPLACE_SLOT, h->new_size, digest);

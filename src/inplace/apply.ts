@@ -78,9 +78,11 @@ export async function applyInPlace(
   const inWindow = (k: number): boolean => k < units && windowAt[k]! >= 0;
   const noCheck = new Uint8Array(SCRATCH_CHECK);
   let stashCheck: Uint8Array = noCheck;
-  /** The start of a window: its stash into the scratch unit, recorded with its check. */
+  /** The scratch holds the stash of the window the unit `done` is in, recorded. */
+  let stashReady = false;
+  /** The start of a window (between passes): its stash into the scratch unit, recorded with its check. */
   const enter = (): void => {
-    if (!inWindow(done) || stash[windowAt[done]!]!.first !== done) return;
+    if (!inWindow(done) || stash[windowAt[done]!]!.first !== done || stashReady) return;
     const bytes = stashBytes(flash.slot, stash[windowAt[done]!]!);
     const padded = new Uint8Array(Math.ceil(bytes.length / g.writeUnit) * g.writeUnit).fill(ERASED);
     padded.set(bytes);
@@ -88,6 +90,7 @@ export async function applyInPlace(
     flash.write('scratch', 0, padded);
     stashCheck = sha256(flash.scratch).slice(0, SCRATCH_CHECK);
     journal.save({ done, scratchValid: true, scratchCheck: stashCheck });
+    stashReady = true;
   };
   const commit = (): void => {
     const unit = unitAt(done);
@@ -95,7 +98,6 @@ export async function applyInPlace(
     flash.write('slot', unit * unitSize, flash.scratch.slice());
     journal.save({ done: done + 1, scratchValid: false, scratchCheck: noCheck });
     done++;
-    enter();
   };
   const builder = new UnitBuilder(
     flash,
@@ -108,9 +110,9 @@ export async function applyInPlace(
       }
       // A window's unit, written in the slot: done, the stash still valid for the window's next unit.
       const sameWindow = inWindow(done + 1) && windowAt[done + 1] === windowAt[done];
+      stashReady = sameWindow;
       journal.save({ done: done + 1, scratchValid: sameWindow, scratchCheck: sameWindow ? stashCheck : noCheck });
       done++;
-      enter();
     },
   );
 
@@ -138,10 +140,14 @@ export async function applyInPlace(
           },
         };
 
-  /** Where a pass that starts at the k-th unit written stops: after the units that follow it in the slot. */
+  /**
+   * Where a pass that starts at the k-th unit written stops: after the units that follow it in the slot, and
+   * before a stash window's start (its stash is written between passes).
+   */
   const stretchEnd = (k: number): number => {
     let last = k;
-    while (last + 1 < units && sequence[last + 1] === sequence[last]! + 1) last++;
+    const windowStart = (j: number): boolean => inWindow(j) && stash[windowAt[j]!]!.first === j;
+    while (last + 1 < units && sequence[last + 1] === sequence[last]! + 1 && !windowStart(last + 1)) last++;
     return Math.min((sequence[last]! + 1) * unitSize, header.newSize);
   };
 
@@ -189,15 +195,19 @@ export async function applyInPlace(
       throw new CheckFailedError(`the scratch unit does not match its progress record (${toHex(check)}, recorded ${toHex(saved.scratchCheck)})`);
     }
     // Inside a window the scratch holds its stash; elsewhere the unit built, still to be committed.
-    if (inWindow(done)) stashCheck = saved.scratchCheck.slice();
-    else commit();
-  } else {
-    if (inWindow(done) && stash[windowAt[done]!]!.first !== done) {
-      throw new CheckFailedError(`the progress record says ${done} units are done, inside a stash window, without its stash`);
+    if (inWindow(done)) {
+      stashCheck = saved.scratchCheck.slice();
+      stashReady = true;
+    } else {
+      commit();
     }
-    enter();
+  } else if (inWindow(done) && stash[windowAt[done]!]!.first !== done) {
+    throw new CheckFailedError(`the progress record says ${done} units are done, inside a stash window, without its stash`);
   }
-  while (done < units) await pass();
+  while (done < units) {
+    enter();
+    await pass();
+  }
   const digest = sha256(flash.slot.subarray(0, header.newSize));
   if (!digest.every((b, i) => b === header.newSha256[i])) {
     throw new InvalidInputError(`corrupt patch: the slot's SHA-256 ${toHex(digest)} differs from the expected ${toHex(header.newSha256)}`);
