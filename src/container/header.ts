@@ -186,7 +186,7 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
 }
 
 /** The stash windows, the header's last field (docs/FORMAT.md, "Stash windows"). */
-function encodeStash(windows: readonly StashWindow[]): Uint8Array {
+export function encodeStash(windows: readonly StashWindow[]): Uint8Array {
   const w = new ByteWriter(64);
   w.uvarint(windows.length);
   let windowEnd = 0;
