@@ -80,17 +80,18 @@ static int stretch_end(run *r, uint32_t k, uint32_t *end) {
   return rc;
 }
 
-/* A uvarint of the patch at *at (at most 32 bits: the parser's rule). */
+/* A uvarint of the patch at *at, by the header's rule (docs/FORMAT.md,
+ * "Integers"): at most 5 bytes, minimal, below 2^32. */
 static int patch_uvarint(run *r, uint32_t *at, uint32_t *v) {
   uint8_t b;
-  uint32_t shift = 0;
+  uint32_t shift;
   *v = 0;
-  do {
-    if (shift > 28u || r->io->read_patch(r->io->user, (*at)++, &b, 1) != 0) return SD_PATCH_ERR_IO;
+  for (shift = 0; shift < 35u; shift += 7u) {
+    if (r->io->read_patch(r->io->user, (*at)++, &b, 1) != 0) return SD_PATCH_ERR_IO;
     *v |= (uint32_t)(b & 0x7Fu) << shift;
-    shift += 7u;
-  } while (b & 0x80u);
-  return SD_PATCH_OK;
+    if (b < 0x80u) return (b == 0 && shift > 0) || (shift == 28u && b > 0x0Fu) ? SD_PATCH_ERR_CORRUPT : SD_PATCH_OK;
+  }
+  return SD_PATCH_ERR_CORRUPT;
 }
 
 /* Finds the window of the k-th unit written (win_count 0 when none). With
@@ -461,6 +462,8 @@ int sd_patch_apply_in_place(sd_patch_ctx *c, const sd_patch_header *h, void *wor
   r.h = h;
   r.io = io;
   r.pending = (uint8_t *)work + pad + need;
+  /* The stash windows are checked before anything else, as the TypeScript reader checks them with the header. */
+  if (h->stash_length && (rc = find_window(&r, h->units, 1)) != SD_PATCH_OK) return rc;
   found = load_record(&r, &valid, check);
   if (found < 0) return found;
   if (found && r.done > h->units) return SD_PATCH_ERR_CORRUPT;
@@ -474,7 +477,6 @@ int sd_patch_apply_in_place(sd_patch_ctx *c, const sd_patch_header *h, void *wor
       if (rc) return rc;
     }
   }
-  if (h->stash_length && (rc = find_window(&r, h->units, 1)) != SD_PATCH_OK) return rc;
   if ((rc = locate(&r)) != SD_PATCH_OK) return rc;
   if (found && valid) {
     rc = hash_area(&r, SD_INPLACE_SCRATCH, h->erase_unit, digest);
