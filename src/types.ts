@@ -8,6 +8,7 @@ import type { DiffCoding, Layout } from './delta/program.js';
 import type { SourceView } from './delta/source.js';
 import type { RamMap } from './delta/value-map.js';
 import type { UnitRun } from './inplace/order.js';
+import type { StashWindow } from './inplace/stash.js';
 
 export interface ImageInput {
   data: Uint8Array;
@@ -36,6 +37,8 @@ export interface TransformPlan {
   unitSize?: number;
   /** In-place patches: the order the erase units of the new image are written in (src/inplace/order.ts). */
   unitOrder?: UnitRun[];
+  /** In-place: the stash windows (src/inplace/stash.ts), when the plan has any. */
+  stash?: StashWindow[];
   /** (layout, coding) pairs worth trying. */
   variants: ReadonlyArray<{ layout: Layout; diffCoding: DiffCoding }>;
 }

@@ -8,8 +8,11 @@
  * The patch is read where it is stored (read_patch); the payload is decoded
  * once per pass (docs/DEVICE.md). RAM: an sd_patch_ctx (SD_PATCH_FIXED_STATE),
  * the work buffer sd_patch_work_required(h, 0) + h->write_unit, and at most
- * 544 bytes of stack above sd_patch_feed's (Cortex-M4 -Os, -fstack-usage:
- * apply 144 + pass 120 + write_new 32 + finish_unit 40 + hash_area 208).
+ * 608 bytes of stack above sd_patch_feed's (Cortex-M4 -Os, -fstack-usage:
+ * apply 176 + pass 120 + write_new 40 + finish_unit 40 + commit 48 +
+ * save_record 184; read_old inside a stash window: 32 + 64 + unit_at 56).
+ * Patches with stash windows (docs/FORMAT.md) read them where the patch is
+ * stored: no RAM for them.
  */
 #ifndef SD_INPLACE_H
 #define SD_INPLACE_H

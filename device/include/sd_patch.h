@@ -71,10 +71,13 @@ extern "C" {
 #ifndef SD_PATCH_WITH_INPLACE
 #define SD_PATCH_HEADER_MAX 215u
 #else
-/* In-place patches add the extension byte, the geometry (3 x 5) and the
- * write order (5 + 32 runs x 10): docs/FORMAT.md, "In-place patches". */
-#define SD_PATCH_HEADER_MAX (215u + 1u + 15u + 5u + SD_PATCH_MAX_RUNS * 10u)
+/* In-place patches add the extension byte, the geometry (3 x 5), the
+ * write order (5 + 32 runs x 10) and the stash length (5; the stash windows
+ * themselves end the header but are not parsed here): docs/FORMAT.md,
+ * "In-place patches", "Stash windows". */
+#define SD_PATCH_HEADER_MAX (215u + 1u + 15u + 5u + SD_PATCH_MAX_RUNS * 10u + 5u)
 #define SD_PATCH_MAX_RUNS 32u
+#define SD_PATCH_MAX_STASH (1u << 18) /* bytes of stash windows */
 #endif
 /* A table-first program's entries (docs/FORMAT.md, "Layouts"): at most 32,
  * kept in the work buffer as 3 words each (old start, copy field, extra). */
@@ -136,6 +139,9 @@ typedef struct sd_patch_header {
   uint32_t units;        /* erase units of the new image */
   uint16_t runs_offset;  /* the write order's first run, in the header bytes */
   uint8_t run_count, in_place;
+  /* The stash windows: stash_length bytes at stash_offset, the header's
+   * last bytes (0 without them); checked by sd_patch_apply_in_place. */
+  uint32_t stash_offset, stash_length;
 #endif
 } sd_patch_header;
 

@@ -111,6 +111,11 @@ static int read_in_place(sd_reader *r, sd_patch_header *h, const uint8_t *buf) {
       if (lo[i] <= hi[j] && lo[j] <= hi[i]) return SD_PATCH_ERR_CORRUPT; /* a unit written twice */
     total += count;
   }
+  /* Extension bit 1: the stash windows' length; they end the header. */
+  if (h->in_place & 2u) {
+    h->stash_length = read_limited(r, SD_PATCH_MAX_STASH);
+    if (h->stash_length == 0) return SD_PATCH_ERR_CORRUPT;
+  }
   return r->err || total != h->units ? SD_PATCH_ERR_CORRUPT : SD_PATCH_OK;
 }
 #endif
@@ -138,13 +143,15 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   REQUIRE(sd_read_u8(&r) == 2u, fail);
   f = h->flags = sd_read_u8(&r);
 #else
-  /* Bit 7 of the version byte: an extension byte follows the flags; its only bit is "in place". */
+  /* Bit 7 of the version byte: an extension byte follows the flags: bit 0
+   * "in place", bit 1 "with stash windows" (in_place keeps both). */
   i = sd_read_u8(&r);
   REQUIRE((i & 0x7Fu) == 2u, fail);
   f = h->flags = sd_read_u8(&r);
   if (i & 0x80u) {
-    REQUIRE(sd_read_u8(&r) == 1u, fail);
-    h->in_place = 1;
+    i = sd_read_u8(&r);
+    REQUIRE(i == 1u || i == 3u, fail);
+    h->in_place = (uint8_t)i;
   }
 #endif
   h->codec = (uint8_t)(f >> 6);
@@ -194,6 +201,10 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   if (f & SD_PATCH_FLAG_COUNTER) h->security_counter = read_uvarint(&r);
   if (r.err) return r.err;
   h->header_length = (uint32_t)(r.p - buf);
+#ifdef SD_PATCH_WITH_INPLACE
+  h->stash_offset = h->stash_length ? h->header_length : 0u;
+  h->header_length += h->stash_length;
+#endif
   *header_len = h->header_length;
   return SD_PATCH_OK;
 corrupt:

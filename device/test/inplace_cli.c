@@ -3,7 +3,7 @@
  * -DSD_PATCH_WITH_INPLACE): a flash model with power cuts, as
  * test/inplace/flash-model.ts.
  *
- *   inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES [ERASE WRITE [SLOT CELLS]]]
+ *   inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES [LO:HI | ERASE WRITE [SLOT CELLS]]]
  *
  * Applies the in-place PATCH over OLD in a modelled slot (erase units and
  * write units of the patch's geometry, erased state 0xFF, a scratch unit and
@@ -24,7 +24,10 @@
  * run, unless BOUNDARIES is 0), which leaves the unit, write unit or cell it touched with random
  * bytes; every second time cuts again during the resume; then resumes until
  * the run returns. A run that returns OK must leave exactly NEW in the slot.
- * Prints "ops=<clean run's operations> cuts=<n> second=<n> resumes=<n>".
+ * LO:HI keeps the cuts (random and boundary ones) to the clean run's
+ * operations LO to HI - 1 (a stash window, say: docs/FORMAT.md).
+ * Prints "ops=<clean run's operations> cuts=<n> second=<n> resumes=<n>",
+ * then "erases=<operation of each slot erase of the clean run, in order>".
  * Exit: 0 ok; 65 a run failed otherwise than by the cut; 66 a wrong image
  * passed the final check; 64 usage.
  */
@@ -225,10 +228,11 @@ int main(int argc, char **argv) {
   uint8_t *old, *neu, *patch, *work;
   sd_patch_header h;
   struct flash f;
-  unsigned long total, i, n_cuts, cuts = 0, second = 0, resumes = 0, *points, n_points = 0;
+  unsigned long total, i, n_cuts, cuts = 0, second = 0, resumes = 0, *points, n_points = 0, lo = 0, hi = 0, *erases = NULL, n_erases = 0;
   int rc, status = 0;
-  if (argc != 6 && argc != 7 && argc != 9 && argc != 11) {
-    fprintf(stderr, "usage: inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES [ERASE WRITE [SLOT CELLS]]]\n");
+  char *colon;
+  if (argc < 6 || argc > 11 || argc == 10) {
+    fprintf(stderr, "usage: inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES [LO:HI | ERASE WRITE [SLOT CELLS]]]\n");
     return 64;
   }
   old = read_file(argv[1], &old_len);
@@ -311,16 +315,26 @@ int main(int argc, char **argv) {
     return 65;
   }
   total = f.ops;
+  hi = total;
+  if (argc == 8) {
+    lo = strtoul(argv[7], &colon, 10);
+    if (*colon == ':') hi = strtoul(colon + 1, NULL, 10);
+    if (*colon != ':' || lo >= hi || hi > total) return 64;
+  }
   /* Cut points: random ones, then every erase and the first and last write into each slot unit. */
   points = malloc((n_cuts + total) * sizeof *points);
-  for (i = 0; i < n_cuts; i++) points[n_points++] = rng_next() % total;
-  for (i = 0; i < total && i < f.log_cap && (argc < 7 || strtoul(argv[6], NULL, 10) != 0); i++) {
+  for (i = 0; i < n_cuts; i++) points[n_points++] = lo + rng_next() % (hi - lo);
+  for (i = lo; i < hi && i < f.log_cap && (argc < 7 || strtoul(argv[6], NULL, 10) != 0); i++) {
     int kind = f.log_kind[i];
     uint32_t unit = f.log_unit[i];
     int first = kind == OP_WRITE && (i == 0 || f.log_kind[i - 1] != OP_WRITE || f.log_unit[i - 1] != unit);
     int last = kind == OP_WRITE && (i + 1 >= total || f.log_kind[i + 1] != OP_WRITE || f.log_unit[i + 1] != unit);
     if (kind == OP_ERASE || first || last || (f.two_slot && kind == OP_RECORD)) points[n_points++] = i;
   }
+  /* The clean run's slot erases, one per unit in write order, printed at the end. */
+  erases = malloc((total + 1u) * sizeof *erases);
+  for (i = 0; i < total && i < f.log_cap; i++)
+    if (f.log_kind[i] == OP_ERASE && f.log_unit[i] != 0) erases[n_erases++] = i;
   free(f.log_kind);
   f.log_kind = NULL; /* no more logging */
   for (i = 0; i < n_points; i++) {
@@ -346,8 +360,11 @@ int main(int argc, char **argv) {
     }
     cuts++;
   }
-  printf("ops=%lu cuts=%lu second=%lu resumes=%lu\n", total, cuts, second, resumes);
+  printf("ops=%lu cuts=%lu second=%lu resumes=%lu\nerases=", total, cuts, second, resumes);
+  for (i = 0; i < n_erases; i++) printf(i ? ",%lu" : "%lu", erases[i]);
+  printf("\n");
 done:
+  free(erases);
   free(points);
   free(f.log_kind);
   free(f.log_unit);

@@ -7,7 +7,8 @@ import { InvalidInputError } from '../errors.js';
 import { ByteReader, ByteWriter } from '../delta/varint.js';
 import { DiffCoding, Layout, maxProgramLength } from '../delta/program.js';
 import { lzmaParamsFromBytes, lzmaPropsByte, type LzmaParams } from '../codec/lzma.js';
-import { MAX_WRITE_ORDER_RUNS, orderProblem, type UnitRun } from '../inplace/order.js';
+import { MAX_WRITE_ORDER_RUNS, orderProblem, writeSequence, type UnitRun } from '../inplace/order.js';
+import { MAX_STASH_WINDOWS, stashProblem, type StashWindow } from '../inplace/stash.js';
 import { smallLzParamsByte, smallLzParamsFromByte, type SmallLzParams } from '../codec/lzs.js';
 
 export const MAGIC = new Uint8Array([0x53, 0x44]); // "SD"
@@ -19,7 +20,9 @@ export const FORMAT_VERSION = 2;
  */
 const VERSION_EXTENDED = 0x80;
 const EXT_IN_PLACE = 0x01;
-const EXT_KNOWN = EXT_IN_PLACE;
+/** In-place patches with stash windows (docs/FORMAT.md, "Stash windows"); only with EXT_IN_PLACE. */
+const EXT_STASH = 0x02;
+const EXT_KNOWN = EXT_IN_PLACE | EXT_STASH;
 /** Bytes of SHA-256(old image) the header keeps: the base check (docs/FORMAT.md, "The base check"). */
 export const OLD_CHECK_LENGTH = 8;
 
@@ -66,7 +69,7 @@ export interface PatchHeader {
   versionTo?: string;
   securityCounter?: number;
   /** An in-place patch (docs/FORMAT.md, "In-place patches"): the flash geometry it was planned for. */
-  inPlace?: InPlaceGeometry & { order: UnitRun[] };
+  inPlace?: InPlaceGeometry & { order: UnitRun[]; stash?: StashWindow[] };
 }
 
 /** The flash an in-place patch is applied in: one slot of erase units, and one erase unit of scratch. */
@@ -103,6 +106,7 @@ export function hasTables(h: Pick<PatchHeader, 'layout' | 'transform'>): boolean
 
 export function encodeHeader(h: PatchHeader): Uint8Array {
   const w = new ByteWriter(128);
+  let stashSection: Uint8Array | undefined;
   const hasVersions = h.versionFrom !== undefined || h.versionTo !== undefined;
   const newAddress = h.newLoadAddress !== h.oldLoadAddress;
   const sectioned = h.layout === Layout.sectioned;
@@ -127,7 +131,12 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
     if (problem) throw new RangeError(problem);
     const orderIssue = orderProblem(h.inPlace.order, Math.ceil(h.newSize / h.inPlace.eraseUnit));
     if (orderIssue) throw new RangeError(`write order: ${orderIssue}`);
-    w.byte(EXT_IN_PLACE);
+    if (h.inPlace.stash?.length) {
+      const stashIssue = stashProblem(h.inPlace.stash, writeSequence(h.inPlace.order), h.inPlace.eraseUnit, h.oldSize);
+      if (stashIssue) throw new RangeError(`stash windows: ${stashIssue}`);
+      stashSection = encodeStash(h.inPlace.stash);
+    }
+    w.byte(EXT_IN_PLACE | (h.inPlace.stash?.length ? EXT_STASH : 0));
   }
   w.uvarint(h.oldSize);
   w.uvarint(h.newSize);
@@ -160,6 +169,7 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
       w.uvarint(run.first);
       w.uvarint(run.count * 2 + (run.backward ? 1 : 0));
     }
+    if (stashSection) w.uvarint(stashSection.length);
   }
   if (hasVersions) {
     writeString(w, h.versionFrom ?? '');
@@ -170,6 +180,27 @@ export function encodeHeader(h: PatchHeader): Uint8Array {
       throw new RangeError(`the security counter must fit 32 bits, got ${h.securityCounter}`);
     }
     w.uvarint(h.securityCounter);
+  }
+  if (stashSection) w.bytes(stashSection);
+  return w.view().slice();
+}
+
+/** The stash windows, the header's last field (docs/FORMAT.md, "Stash windows"). */
+export function encodeStash(windows: readonly StashWindow[]): Uint8Array {
+  const w = new ByteWriter(64);
+  w.uvarint(windows.length);
+  let windowEnd = 0;
+  for (const window of windows) {
+    w.uvarint(window.first - windowEnd);
+    w.uvarint(window.count);
+    w.uvarint(window.ranges.length);
+    let rangeEnd = 0;
+    for (const r of window.ranges) {
+      w.uvarint(r.start - rangeEnd);
+      w.uvarint(r.length);
+      rangeEnd = r.start + r.length;
+    }
+    windowEnd = window.first + window.count;
   }
   return w.view().slice();
 }
@@ -194,6 +225,7 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
   const extension = versionByte & VERSION_EXTENDED ? r.byte('extension') : 0;
   if (extension & ~EXT_KNOWN) throw new InvalidInputError(`unknown extension bits 0x${(extension & ~EXT_KNOWN).toString(16)}`);
   if (versionByte & VERSION_EXTENDED && extension === 0) throw new InvalidInputError('an extension byte of 0 (the version byte\'s bit 7 must then be clear)');
+  if (extension & EXT_STASH && !(extension & EXT_IN_PLACE)) throw new InvalidInputError('stash windows (extension bit 1) without an in-place patch (bit 0)');
   const codec = flags >> CODEC_SHIFT;
   if (codec === 3) throw new InvalidInputError('unknown codec id 3');
   const transform = flags & FLAG_CORTEX_M ? Transform.cortexM : Transform.plain;
@@ -230,6 +262,7 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
     header.tablesLength = r.uvarint('tables length');
     if (header.tablesLength > MAX_TABLES_LENGTH) throw new InvalidInputError(`tables of ${header.tablesLength} bytes exceed the limit of ${MAX_TABLES_LENGTH}`);
   }
+  let stashLength = 0;
   if (extension & EXT_IN_PLACE) {
     const geometry = { slotSize: r.uvarint('slot size'), eraseUnit: r.uvarint('erase unit'), writeUnit: r.uvarint('write unit') };
     const problem = geometryProblem(geometry, oldSize, newSize);
@@ -246,6 +279,10 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
     const orderIssue = orderProblem(order, units);
     if (orderIssue) throw new InvalidInputError(`in-place write order: ${orderIssue}`);
     header.inPlace = { ...geometry, order };
+    if (extension & EXT_STASH) {
+      stashLength = r.uvarint('stash length');
+      if (stashLength < 1 || stashLength > MAX_STASH_SECTION) throw new InvalidInputError(`stash windows of ${stashLength} bytes (1 to ${MAX_STASH_SECTION})`);
+    }
   }
   if (flags & FLAG_VERSIONS) {
     header.versionFrom = readString(r, 'version-from');
@@ -253,8 +290,49 @@ export function decodeHeader(data: Uint8Array): { header: PatchHeader; length: n
   }
   // 32 bits like every varint (the reader refuses more), as a bootloader stores it.
   if (flags & FLAG_SECURITY_COUNTER) header.securityCounter = r.uvarint('security counter');
+  if (stashLength > 0) {
+    const start = r.offset;
+    header.inPlace!.stash = readStash(r, header.inPlace!.order, header.inPlace!.eraseUnit, oldSize);
+    if (r.offset - start !== stashLength) throw new InvalidInputError(`stash windows of ${r.offset - start} bytes where the header says ${stashLength}`);
+  }
   return { header, length: r.offset };
 }
+
+/** The stash windows after the write order (docs/FORMAT.md, "Stash windows"). */
+function readStash(r: ByteReader, order: UnitRun[], eraseUnit: number, oldSize: number): StashWindow[] {
+  const sequence = writeSequence(order);
+  const count = r.uvarint('stash window count');
+  if (count < 1 || count > MAX_STASH_WINDOWS) throw new InvalidInputError(`${count} stash windows (1 to ${MAX_STASH_WINDOWS})`);
+  const windows: StashWindow[] = [];
+  let windowEnd = 0;
+  for (let i = 0; i < count; i++) {
+    const first = windowEnd + r.uvarint('stash window start');
+    const units = r.uvarint('stash window units');
+    const rangeCount = r.uvarint('stash range count');
+    if (first > sequence.length || units > sequence.length || rangeCount > MAX_STASH_RANGES_READ) {
+      throw new InvalidInputError(`a stash window of ${units} units and ${rangeCount} ranges from the ${first}-th unit written`);
+    }
+    const ranges = [];
+    let rangeEnd = 0;
+    for (let k = 0; k < rangeCount; k++) {
+      const start = rangeEnd + r.uvarint('stash range start');
+      const length = r.uvarint('stash range length');
+      if (start > oldSize || length > oldSize) throw new InvalidInputError(`a stash range of ${length} bytes at ${start} outside the ${oldSize}-byte old image`);
+      ranges.push({ start, length });
+      rangeEnd = start + length;
+    }
+    windows.push({ first, count: units, ranges });
+    windowEnd = first + units;
+  }
+  const problem = stashProblem(windows, sequence, eraseUnit, oldSize);
+  if (problem) throw new InvalidInputError(`in-place stash: ${problem}`);
+  return windows;
+}
+
+/** Ranges read before the full check: stashProblem then applies the real limit. */
+const MAX_STASH_RANGES_READ = 1 << 16;
+/** The most bytes of stash windows: 32 windows of 1,024 ranges (docs/FORMAT.md). */
+const MAX_STASH_SECTION = 1 << 18;
 
 function checkedSize(size: number, what: string): number {
   if (size > MAX_IMAGE_SIZE) throw new InvalidInputError(`${what} ${size} exceeds the limit of ${MAX_IMAGE_SIZE} bytes`);

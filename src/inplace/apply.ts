@@ -5,17 +5,22 @@
  * then "k + 1 units done" saved. A reset leaves old unit k intact or a complete scratch copy with its check,
  * so a resumed run always has what it needs: it runs the decoder again from the start and discards the
  * output below the first unit not done, without reading the slot for it.
+ *
+ * A stash window (docs/FORMAT.md, "Stash windows") works the other way round: its old ranges are saved in the
+ * scratch unit and recorded with their check before any of its units is erased; then each unit is erased
+ * and written directly, reading the stash, and recorded done with the same check.
  */
 import { CheckFailedError, InvalidInputError } from '../errors.js';
 import { sha256, toHex } from '../crypto/hash.js';
 import type { PatchHeader } from '../container/header.js';
 import type { ParsedPatch } from '../container/patch-file.js';
 import { checkBaseImage, decodePayload, prepareApplier } from '../pipeline/apply.js';
-import { ERASED, type SlotFlash } from './flash.js';
+import { ERASED, type FlashArea, type SlotFlash } from './flash.js';
 import { ProgressJournal, type Progress, type ProgressCells } from './progress.js';
 import type { SourceView } from '../delta/source.js';
 import { writeSequence } from './order.js';
-import { liveSlotSource } from './source.js';
+import { liveSlotSource, overlayStash, stashBytes } from './source.js';
+import { windowAtPosition } from './stash.js';
 
 const SCRATCH_CHECK = 8;
 
@@ -68,22 +73,81 @@ export async function applyInPlace(
   if (saved && saved.done > units) throw new CheckFailedError(`the progress record says ${saved.done} units are done; the patch has ${units}`);
   let done = saved?.done ?? 0;
   const resumedAt = done;
+  const stash = g.stash ?? [];
+  const windowAt = windowAtPosition(stash, units);
+  const inWindow = (k: number): boolean => k < units && windowAt[k]! >= 0;
+  const noCheck = new Uint8Array(SCRATCH_CHECK);
+  let stashCheck: Uint8Array = noCheck;
+  /** The scratch holds the stash of the window the unit `done` is in, recorded. */
+  let stashReady = false;
+  /** The start of a window (between passes): its stash into the scratch unit, recorded with its check. */
+  const enter = (): void => {
+    if (!inWindow(done) || stash[windowAt[done]!]!.first !== done || stashReady) return;
+    const bytes = stashBytes(flash.slot, stash[windowAt[done]!]!);
+    const padded = new Uint8Array(Math.ceil(bytes.length / g.writeUnit) * g.writeUnit).fill(ERASED);
+    padded.set(bytes);
+    flash.erase('scratch', 0);
+    flash.write('scratch', 0, padded);
+    stashCheck = sha256(flash.scratch).slice(0, SCRATCH_CHECK);
+    journal.save({ done, scratchValid: true, scratchCheck: stashCheck });
+    stashReady = true;
+  };
   const commit = (): void => {
     const unit = unitAt(done);
     flash.erase('slot', unit);
     flash.write('slot', unit * unitSize, flash.scratch.slice());
-    journal.save({ done: done + 1, scratchValid: false, scratchCheck: new Uint8Array(SCRATCH_CHECK) });
+    journal.save({ done: done + 1, scratchValid: false, scratchCheck: noCheck });
     done++;
   };
-  const builder = new ScratchBuilder(flash, (check) => {
-    journal.save({ done, scratchValid: true, scratchCheck: check } satisfies Progress);
-    commit();
-  });
+  const builder = new UnitBuilder(
+    flash,
+    () => (inWindow(done) ? { area: 'slot', unit: unitAt(done) } : { area: 'scratch', unit: 0 }),
+    (check) => {
+      if (check) {
+        journal.save({ done, scratchValid: true, scratchCheck: check } satisfies Progress);
+        commit();
+        return;
+      }
+      // A window's unit, written in the slot: done, the stash still valid for the window's next unit.
+      const sameWindow = inWindow(done + 1) && windowAt[done + 1] === windowAt[done];
+      stashReady = sameWindow;
+      journal.save({ done: done + 1, scratchValid: sameWindow, scratchCheck: sameWindow ? stashCheck : noCheck });
+      done++;
+    },
+  );
 
-  /** Where a pass that starts at the k-th unit written stops: after the units that follow it in the slot. */
+  /**
+   * Inside a window the prediction reads a copy of the slot with the stash laid over it, made again whenever
+   * the unit read for changes (the slot changes only between units); elsewhere it reads the slot itself.
+   */
+  const positionOf = new Map(sequence.map((unit, k) => [unit, k]));
+  const image = stash.length > 0 ? new Uint8Array(header.oldSize) : flash.slot.subarray(0, header.oldSize);
+  let imageUnit = -1;
+  const syncImage = (view: SourceView): SourceView =>
+    stash.length === 0
+      ? view
+      : {
+          length: view.length,
+          read(block, offsetInBlock, out) {
+            const unit = Math.floor((block.newStart + offsetInBlock) / unitSize);
+            if (unit !== imageUnit) {
+              imageUnit = unit;
+              image.set(flash.slot.subarray(0, header.oldSize));
+              const w = windowAt[positionOf.get(unit)!]!;
+              if (w >= 0) overlayStash(image, unitSize, unit, stash[w]!, flash.scratch);
+            }
+            view.read(block, offsetInBlock, out);
+          },
+        };
+
+  /**
+   * Where a pass that starts at the k-th unit written stops: after the units that follow it in the slot, and
+   * before a stash window's start (its stash is written between passes).
+   */
   const stretchEnd = (k: number): number => {
     let last = k;
-    while (last + 1 < units && sequence[last + 1] === sequence[last]! + 1) last++;
+    const windowStart = (j: number): boolean => inWindow(j) && stash[windowAt[j]!]!.first === j;
+    while (last + 1 < units && sequence[last + 1] === sequence[last]! + 1 && !windowStart(last + 1)) last++;
     return Math.min((sequence[last]! + 1) * unitSize, header.newSize);
   };
 
@@ -97,8 +161,9 @@ export async function applyInPlace(
     const from = dry ? header.newSize : unitAt(done) * unitSize;
     const to = dry ? header.newSize : stretchEnd(done);
     let position = 0;
+    imageUnit = -1;
     const applier = prepareApplier(
-      flash.slot.subarray(0, header.oldSize),
+      image,
       parsed,
       (chunk) => {
         const start = Math.max(position, from);
@@ -107,7 +172,7 @@ export async function applyInPlace(
         position += chunk.length;
         if (position >= to && to < header.newSize) throw PASS_DONE;
       },
-      (view) => liveSlotSource(observe(view), unitSize, from),
+      (view) => liveSlotSource(observe(syncImage(view)), unitSize, from),
     );
     try {
       await decodePayload(header, parsed.payload, (chunk) => applier.push(chunk));
@@ -129,9 +194,20 @@ export async function applyInPlace(
     if (!check.every((b, i) => b === saved.scratchCheck[i])) {
       throw new CheckFailedError(`the scratch unit does not match its progress record (${toHex(check)}, recorded ${toHex(saved.scratchCheck)})`);
     }
-    commit();
+    // Inside a window the scratch holds its stash; elsewhere the unit built, still to be committed.
+    if (inWindow(done)) {
+      stashCheck = saved.scratchCheck.slice();
+      stashReady = true;
+    } else {
+      commit();
+    }
+  } else if (inWindow(done) && stash[windowAt[done]!]!.first !== done) {
+    throw new CheckFailedError(`the progress record says ${done} units are done, inside a stash window, without its stash`);
   }
-  while (done < units) await pass();
+  while (done < units) {
+    enter();
+    await pass();
+  }
   const digest = sha256(flash.slot.subarray(0, header.newSize));
   if (!digest.every((b, i) => b === header.newSha256[i])) {
     throw new InvalidInputError(`corrupt patch: the slot's SHA-256 ${toHex(digest)} differs from the expected ${toHex(header.newSha256)}`);
@@ -140,17 +216,23 @@ export async function applyInPlace(
 }
 
 /**
- * Fills the scratch unit with the output, one write unit at a time, and hands over the check of each full
- * unit (the last one padded with erased bytes). The scratch is erased before its first write.
+ * Writes the output of one unit at a time, one write unit at a time, to where `target` says when the unit
+ * starts: the scratch unit (then hands over the check of the full unit, the last one padded with erased
+ * bytes) or the slot's unit itself (a stash window's unit; no check: the slot is hashed at the end). The
+ * target unit is erased before its first write.
  */
-class ScratchBuilder {
+class UnitBuilder {
   private readonly unitSize: number;
   private readonly pending: Uint8Array;
   private pendingLength = 0;
   private filled = 0;
-  private started = false;
+  private target: { area: FlashArea; unit: number } | undefined;
 
-  constructor(private readonly flash: SlotFlash, private readonly unitDone: (check: Uint8Array) => void) {
+  constructor(
+    private readonly flash: SlotFlash,
+    private readonly targetOf: () => { area: FlashArea; unit: number },
+    private readonly unitDone: (check: Uint8Array | undefined) => void,
+  ) {
     this.unitSize = flash.geometry.eraseUnit;
     this.pending = new Uint8Array(flash.geometry.writeUnit);
   }
@@ -158,9 +240,9 @@ class ScratchBuilder {
   add(bytes: Uint8Array): void {
     const writeUnit = this.pending.length;
     for (let i = 0; i < bytes.length; ) {
-      if (!this.started) {
-        this.flash.erase('scratch', 0);
-        this.started = true;
+      if (!this.target) {
+        this.target = this.targetOf();
+        this.flash.erase(this.target.area, this.target.unit);
       }
       // At most to the end of this unit; whole write units go to the flash in one write.
       const take = Math.min(bytes.length - i, this.unitSize - this.filled - this.pendingLength);
@@ -175,8 +257,7 @@ class ScratchBuilder {
       }
       const whole = Math.floor((end - at) / writeUnit) * writeUnit;
       if (whole > 0) {
-        this.flash.write('scratch', this.filled, bytes.subarray(at, at + whole));
-        this.filled += whole;
+        this.write(bytes.subarray(at, at + whole));
         at += whole;
       }
       if (at < end) {
@@ -188,9 +269,9 @@ class ScratchBuilder {
     }
   }
 
-  /** After the last output byte: a partly filled last unit is padded and committed. */
+  /** After the last output byte: a partly filled last unit is padded and finished. */
   end(): void {
-    if (!this.started) return;
+    if (!this.target) return;
     if (this.pendingLength > 0) {
       this.pending.fill(ERASED, this.pendingLength);
       this.pendingLength = this.pending.length;
@@ -199,17 +280,22 @@ class ScratchBuilder {
     this.finishUnit();
   }
 
+  private write(bytes: Uint8Array): void {
+    const t = this.target!;
+    this.flash.write(t.area, t.area === 'slot' ? t.unit * this.unitSize + this.filled : this.filled, bytes);
+    this.filled += bytes.length;
+  }
+
   private writePending(): void {
-    this.flash.write('scratch', this.filled, this.pending);
-    this.filled += this.pendingLength;
+    this.write(this.pending);
     this.pendingLength = 0;
   }
 
   private finishUnit(): void {
-    // The check is of what the scratch holds, read back: it verifies the writes too.
-    const check = sha256(this.flash.scratch).slice(0, SCRATCH_CHECK);
-    this.started = false;
+    const area = this.target!.area;
+    this.target = undefined;
     this.filled = 0;
-    this.unitDone(check);
+    // The scratch's check is of what it holds, read back: it verifies the writes too.
+    this.unitDone(area === 'scratch' ? sha256(this.flash.scratch).slice(0, SCRATCH_CHECK) : undefined);
   }
 }

@@ -12,6 +12,7 @@ import { Layout } from '../delta/program.js';
 import type { TransformPlan } from '../types.js';
 import { chooseOrder, writeSequence } from './order.js';
 import { plannedSlotSource } from './source.js';
+import { planStash, windowAtPosition, type StashWindow } from './stash.js';
 
 /** Broken stretches shorter than this stay difference bytes: a control entry would cost more. */
 export const MIN_LITERAL_RUN = 16;
@@ -21,8 +22,9 @@ export function inPlacePlan(plan: TransformPlan, old: Uint8Array, target: Uint8A
   const unitSize = geometry.eraseUnit;
   const unitOrder = chooseOrder(plan.blocks, target.length, unitSize);
   const sequence = writeSequence(unitOrder);
-  const { blocks, flags } = literalizeBrokenCopies(plan.blocks, plan.relocation?.segmentFlags, plan.relocation?.minSegment ?? 0, unitSize, sequence);
-  const source = plannedSlotSource(old, target, unitSize, sequence, plan.sourceOver);
+  const stash = planStash(plan.blocks, unitSize, sequence, old.length);
+  const { blocks, flags } = literalizeBrokenCopies(plan.blocks, plan.relocation?.segmentFlags, plan.relocation?.minSegment ?? 0, unitSize, sequence, stash);
+  const source = plannedSlotSource(old, target, unitSize, sequence, plan.sourceOver, stash);
   return {
     ...plan,
     blocks,
@@ -31,12 +33,13 @@ export function inPlacePlan(plan: TransformPlan, old: Uint8Array, target: Uint8A
     source,
     unitSize,
     unitOrder,
+    ...(stash.length > 0 && { stash }),
   };
 }
 
 /**
- * Splits each block where its copy reads a unit written before the unit it lands in, turning those bytes
- * into literals. The flash map stays the same: a block's first part keeps its segment flag (same old start,
+ * Splits each block where its copy reads a unit written before the unit it lands in (and not saved in the
+ * stash of a window both units are in), turning those bytes into literals. The flash map stays the same: a block's first part keeps its segment flag (same old start,
  * same shift) and its other parts are no segments; a segment block whose first part would be too short to
  * carry a flag is left whole.
  */
@@ -46,11 +49,16 @@ export function literalizeBrokenCopies(
   minSegment: number,
   unitSize: number,
   sequence: readonly number[],
+  stash: readonly StashWindow[] = [],
 ): { blocks: Block[]; flags: boolean[] | undefined } {
   const rank = new Map(sequence.map((unit, i) => [unit, i]));
+  const windowAt = windowAtPosition(stash, sequence.length);
+  // A window's stash holds every old byte its units copy from its units (src/inplace/stash.ts).
   const broken = (n: number, p: number): boolean => {
     const source = rank.get(Math.floor(p / unitSize));
-    return source !== undefined && source < rank.get(Math.floor(n / unitSize))!;
+    const target = rank.get(Math.floor(n / unitSize))!;
+    if (source === undefined || source >= target) return false;
+    return windowAt[source] === -1 || windowAt[source] !== windowAt[target];
   };
   const outBlocks: Block[] = [];
   const outFlags: boolean[] = [];

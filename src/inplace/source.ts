@@ -7,6 +7,7 @@
  * something else, and a resumed run can skip the units before it without reading them.
  */
 import type { SourceView } from '../delta/source.js';
+import { windowAtPosition, type StashWindow } from './stash.js';
 
 /**
  * Reads a piece of a copy block as part of the block's part in the erase unit the piece lands in: a block is
@@ -20,9 +21,34 @@ function readInUnitPart(view: SourceView, unitSize: number, block: { oldStart: n
 }
 
 /**
+ * What a copy reads while a unit of a stash window is built (docs/FORMAT.md, "Stash windows"): the slot as it
+ * is, except that the unit being built reads erased bytes (it is being written) and the window's stash
+ * ranges read the old bytes saved in the scratch unit. `image` holds the slot's bytes; this overlays it.
+ */
+export function overlayStash(image: Uint8Array, unitSize: number, unit: number, window: StashWindow, stashed: Uint8Array): void {
+  image.fill(0xff, unit * unitSize, Math.min((unit + 1) * unitSize, image.length));
+  let at = 0;
+  for (const r of window.ranges) {
+    image.set(stashed.subarray(at, at + r.length), r.start);
+    at += r.length;
+  }
+}
+
+/** A window's stash as the scratch unit holds it: its old ranges one after the other. */
+export function stashBytes(old: Uint8Array, window: StashWindow): Uint8Array {
+  const out = new Uint8Array(window.ranges.reduce((n, r) => n + r.length, 0));
+  let at = 0;
+  for (const r of window.ranges) {
+    out.set(old.subarray(r.start, r.start + r.length), at);
+    at += r.length;
+  }
+  return out;
+}
+
+/**
  * The creator's model of the slot while unit u of the new image is built: the units written before u (in
- * `sequence`, the write order) hold the new image, the others the old. `over` makes the plan's prediction
- * over it.
+ * `sequence`, the write order) hold the new image, the others the old; inside a stash window, the overlay
+ * above. `over` makes the plan's prediction over it.
  */
 export function plannedSlotSource(
   old: Uint8Array,
@@ -30,12 +56,16 @@ export function plannedSlotSource(
   unitSize: number,
   sequence: readonly number[],
   over: (image: Uint8Array) => SourceView,
+  stash: readonly StashWindow[] = [],
 ): SourceView {
   const slot = new Uint8Array(old);
   const view = over(slot);
   const units = Math.ceil(slot.length / unitSize);
   const rank = new Map(sequence.map((unit, i) => [unit, i]));
+  const windowAt = windowAtPosition(stash, sequence.length);
   const holdsNew = new Array<boolean>(units).fill(false);
+  /** Units an overlay changed: rewritten on the next move. */
+  const overlaid = new Set<number>();
   let current = -1;
   const moveTo = (unit: number): void => {
     if (unit === current) return;
@@ -43,7 +73,7 @@ export function plannedSlotSource(
     for (let k = 0; k < units; k++) {
       // Units wholly past the new image are never written: they keep the old bytes.
       const wantNew = rank.has(k) && rank.get(k)! < rank.get(unit)!;
-      if (wantNew === holdsNew[k]) continue;
+      if (wantNew === holdsNew[k] && !overlaid.has(k)) continue;
       const start = k * unitSize;
       const end = Math.min(start + unitSize, slot.length);
       if (wantNew) {
@@ -54,6 +84,13 @@ export function plannedSlotSource(
         slot.set(old.subarray(start, end), start);
       }
       holdsNew[k] = wantNew;
+    }
+    overlaid.clear();
+    const window = stash[windowAt[rank.get(unit)!] ?? -1];
+    if (window) {
+      overlayStash(slot, unitSize, unit, window, stashBytes(old, window));
+      overlaid.add(unit);
+      for (const r of window.ranges) overlaid.add(Math.floor(r.start / unitSize));
     }
   };
   return {

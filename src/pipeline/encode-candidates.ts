@@ -201,7 +201,7 @@ export function assemblePatch(
   if (options.securityCounter !== undefined) header.securityCounter = options.securityCounter;
   if (options.inPlace) {
     if (!plan.unitOrder) throw new RangeError('an in-place patch needs a plan with a write order');
-    header.inPlace = { ...options.inPlace, order: plan.unitOrder };
+    header.inPlace = { ...options.inPlace, order: plan.unitOrder, ...(plan.stash?.length && { stash: plan.stash }) };
   }
   const head = encodeHeader(header);
   const bytes = new Uint8Array(head.length + encoded.tables.length + encoded.payload.length);

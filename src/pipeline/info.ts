@@ -8,17 +8,20 @@ import { toHex } from '../crypto/hash.js';
 import { deviceRam, fastLookupRam, type DeviceRam } from './ram.js';
 import { RECORD_SIZE } from '../inplace/progress.js';
 import { writeSequence, type UnitRun } from '../inplace/order.js';
+import type { StashWindow } from '../inplace/stash.js';
 
 /**
  * What src/inplace/apply.ts runs without a reset: a pass per stretch of units written upwards one after the
- * other (so one per unit of a downward run), and a dry run when the first pass does not reach the last unit.
+ * other (so one per unit of a downward run; a stash window's start starts a pass too), and a dry run when the
+ * first pass does not reach the last unit.
  */
-export function decoderPasses(order: readonly UnitRun[], units: number): number {
+export function decoderPasses(order: readonly UnitRun[], units: number, stash: readonly StashWindow[] = []): number {
   const sequence = writeSequence(order);
+  const windowStarts = new Set(stash.map((w) => w.first));
   let passes = 0;
   let firstEnd = -1;
   sequence.forEach((unit, k) => {
-    if (k === 0 || unit !== sequence[k - 1]! + 1) passes++;
+    if (k === 0 || unit !== sequence[k - 1]! + 1 || windowStarts.has(k)) passes++;
     if (passes === 1) firstEnd = unit;
   });
   return passes + (units > 0 && firstEnd !== units - 1 ? 1 : 0);
@@ -102,7 +105,7 @@ export function patchInfo(bytes: Uint8Array): PatchInfo {
       progressRecord: 2 * RECORD_SIZE,
       units,
       writeOrderRuns: g.order.length,
-      decoderPasses: decoderPasses(g.order, units),
+      decoderPasses: decoderPasses(g.order, units, g.stash),
     };
   }
   if (signature) info.keyId = toHex(signature.keyId);

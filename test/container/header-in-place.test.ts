@@ -50,7 +50,7 @@ describe('in-place header extension', () => {
   it('refuses unknown extension bits, an empty extension, geometry that does not hold the images, and orders that are not one write of each unit', () => {
     const good = encodeHeader(inPlace);
     const withExtension = (byte: number): Uint8Array => Uint8Array.from(good, (b, i) => (i === 4 ? byte : b));
-    rejected(withExtension(0x03), /unknown extension bits 0x2/);
+    rejected(withExtension(0x05), /unknown extension bits 0x4/);
     rejected(withExtension(0x00), /extension byte of 0/);
     const reorder = (order: NonNullable<PatchHeader['inPlace']>['order']): Uint8Array => {
       // Encoded by hand: the encoder refuses such orders itself.
@@ -67,5 +67,41 @@ describe('in-place header extension', () => {
     expect(() => encodeHeader({ ...inPlace, inPlace: { ...inPlace.inPlace!, slotSize: 16384 } })).toThrow(/cannot hold/);
     expect(() => encodeHeader({ ...inPlace, inPlace: { ...inPlace.inPlace!, writeUnit: 3 } })).toThrow(/write unit/);
     expect(() => encodeHeader({ ...inPlace, inPlace: { ...inPlace.inPlace!, order: [] } })).toThrow(/write order/);
+  });
+});
+
+// Units written 8, 7, 6, 5, 4, 0, 1, 2, 3: a window over the 2nd to 4th units written (7, 6, 5).
+const stash = [{ first: 1, count: 3, ranges: [{ start: 5 * 2048 + 10, length: 100 }, { start: 7 * 2048, length: 1000 }] }];
+const withStash: PatchHeader = { ...inPlace, inPlace: { ...inPlace.inPlace!, stash } };
+
+describe('stash windows (docs/FORMAT.md, "Stash windows")', () => {
+  it('round-trip: extension bit 1, a stash length after the runs, the windows at the header\'s end', () => {
+    const bytes = encodeHeader(withStash);
+    expect(bytes[4]).toBe(0x03);
+    const { header, length } = decodeHeader(bytes);
+    expect(length).toBe(bytes.length);
+    expect(header.inPlace?.stash).toEqual(stash);
+    // stash length (1), then count, window start gap, units, range count, 2 x (gap, length) = 1 + 1+1+1+1 + (2+1) + (2+2)
+    expect(bytes.length - encodeHeader(inPlace).length).toBe(1 + 4 + 3 + 4);
+    expect(() => decodeHeader(bytes.subarray(0, bytes.length - 1))).toThrow(InvalidInputError);
+  });
+
+  it('refuses windows that overlap, leave the order, hold more than the scratch unit or stash bytes of other units', () => {
+    const refused = (windows: typeof stash, message: RegExp): void => {
+      expect(() => encodeHeader({ ...inPlace, inPlace: { ...inPlace.inPlace!, stash: windows } })).toThrow(message);
+    };
+    refused([{ ...stash[0]!, count: 1 }], /window of 1 units/);
+    refused([{ ...stash[0]!, first: 7 }], /inside the 9 units/);
+    refused([stash[0]!, { ...stash[0]!, first: 2 }], /windows follow each other/);
+    refused([{ ...stash[0]!, ranges: [{ start: 5 * 2048, length: 2049 }] }], /each inside one unit/);
+    refused([{ ...stash[0]!, ranges: [{ start: 0, length: 16 }] }], /each inside one unit of its window/);
+    refused([{ ...stash[0]!, ranges: [{ start: 5 * 2048, length: 2048 }, { start: 6 * 2048, length: 16 }] }], /stash of 2064 bytes/);
+    refused([{ ...stash[0]!, ranges: [{ start: 7 * 2048, length: 16 }, { start: 6 * 2048, length: 16 }] }], /ranges increase/);
+    // A decoder refuses the same, and a stash flag without the in-place bit.
+    const good = encodeHeader(withStash);
+    expect(() => decodeHeader(Uint8Array.from(good, (b, i) => (i === 4 ? 0x02 : b)))).toThrow(/without an in-place patch/);
+    const badLength = Uint8Array.from(good);
+    badLength[encodeHeader(inPlace).length]! -= 1;
+    expect(() => decodeHeader(badLength)).toThrow(InvalidInputError);
   });
 });

@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePatch } from '../../src/container/patch-file.js';
 import { createPatch } from '../../src/pipeline/create-patch.js';
 import type { ImageInput } from '../../src/types.js';
 import { fixture, fixturePath, PAIRS } from '../pipeline/fixtures.js';
@@ -36,12 +37,16 @@ describe.skipIf(!hostToolchainAvailable)('sd_inplace (C, sanitizers) under power
     tools?.cleanup();
   });
 
-  async function run(name: string, oldFile: string, newFile: string, oldImage: ImageInput, newImage: ImageInput, eraseUnit: number, cuts: number, boundaries: boolean): Promise<string> {
+  async function run(
+    name: string, oldFile: string, newFile: string, oldImage: ImageInput, newImage: ImageInput, eraseUnit: number, cuts: number, boundaries: boolean,
+    range?: (patch: Uint8Array) => string,
+  ): Promise<string> {
     const largest = Math.max(oldImage.data.length, newImage.data.length);
     const inPlace = { slotSize: Math.ceil(largest / eraseUnit) * eraseUnit, eraseUnit, writeUnit: 8 };
     const patchFile = path.join(dir, `${name}.sdp`);
-    writeFileSync(patchFile, (await createPatch(oldImage, newImage, { inPlace })).bytes);
-    const r = spawnSync(driver(), [oldFile, newFile, patchFile, String(cuts), '20141', boundaries ? '1' : '0'], { encoding: 'utf8', timeout: 3_600_000 });
+    const patch = (await createPatch(oldImage, newImage, { inPlace })).bytes;
+    writeFileSync(patchFile, patch);
+    const r = spawnSync(driver(), [oldFile, newFile, patchFile, String(cuts), '20141', boundaries ? '1' : '0', ...(range ? [range(patch)] : [])], { encoding: 'utf8', timeout: 3_600_000 });
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
     const m = /ops=(\d+) cuts=(\d+) second=(\d+) resumes=(\d+)/.exec(r.stdout);
     expect(m).not.toBeNull();
@@ -73,6 +78,24 @@ describe.skipIf(!hostToolchainAvailable)('sd_inplace (C, sanitizers) under power
   it.skipIf(!existsSync(corpus)).each(pairs)(`corpus $name: ${CORPUS_CUTS} random cuts, 16 KiB erase units`, async (p) => {
     const load = (file: string): ImageInput => ({ data: new Uint8Array(readFileSync(path.join(corpus, file))), loadAddress: p.base });
     const out = await run(p.name, path.join(corpus, p.old), path.join(corpus, p.new), load(p.old), load(p.new), 16 * 1024, CORPUS_CUTS, false);
-    console.log(`C in-place ${p.name}: ${out}`);
+    console.log(`C in-place ${p.name}: ${out.split('\n')[0]}`);
+  }, 3_600_000);
+
+  // pybv11 at 2 KiB units has stash windows: every erase and first and last write inside each window (from
+  // the unit before it, whose commit the stash follows, to its last unit) in the full run
+  // (SMARTDELTA_DEVICE_CORPUS_CUTS >= 100), and random cuts there always.
+  it.skipIf(!existsSync(corpus))(`corpus pybv11, 2 KiB erase units: cuts inside every stash window`, async () => {
+    const p = pairs[0]!;
+    const load = (file: string): ImageInput => ({ data: new Uint8Array(readFileSync(path.join(corpus, file))), loadAddress: p.base });
+    const files = [path.join(corpus, p.old), path.join(corpus, p.new)] as const;
+    const clean = await run('pybv11-2k', ...files, load(p.old), load(p.new), 2048, 0, false);
+    const erases = /erases=([\d,]+)/.exec(clean)![1]!.split(',').map(Number);
+    const windows = parsePatch(readFileSync(path.join(dir, 'pybv11-2k.sdp'))).header.inPlace?.stash ?? [];
+    expect(windows.length).toBeGreaterThan(0);
+    for (const [i, w] of windows.entries()) {
+      const range = `${erases[w.first - 1] ?? 0}:${erases[w.first + w.count] ?? erases[erases.length - 1]! + 1}`;
+      const out = await run('pybv11-2k', ...files, load(p.old), load(p.new), 2048, Math.max(2, Math.round(CORPUS_CUTS / (2 * windows.length))), CORPUS_CUTS >= 100, () => range);
+      console.log(`C in-place pybv11 2 KiB, window ${i} (${w.count} units, ops ${range}): ${out.split('\n')[0]}`);
+    }
   }, 3_600_000);
 });

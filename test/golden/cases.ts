@@ -37,6 +37,13 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
     to: 'v2.0.0',
     options: { arch: 'cortex-m', inPlace: { slotSize: 20480, eraseUnit: 2048, writeUnit: 8 } },
   },
+  // In place with a stash window (extension bit 1: units whose copies a window keeps, docs/FORMAT.md).
+  {
+    name: 'v1.2.0-v2.0.0.cortex-m.in-place-2k-stash',
+    from: 'v1.2.0',
+    to: 'v2.0.0',
+    options: { arch: 'cortex-m', inPlace: { slotSize: 20480, eraseUnit: 2048, writeUnit: 8 } },
+  },
 ];
 
 export const patchFile = (c: GoldenCase): string => path.join(GOLDEN_DIR, `${c.name}.sdp`);

@@ -4,7 +4,7 @@
  * refuse invalid ones), readers that turn a real patch into those raw forms (checked to give the same bytes
  * back), and a few helpers to damage inputs.
  */
-import { Codec, decodeHeader, type PatchHeader } from '../../src/container/header.js';
+import { Codec, decodeHeader, encodeStash, type PatchHeader } from '../../src/container/header.js';
 import { parsePatch } from '../../src/container/patch-file.js';
 import { BitReader, BitWriter, unzigzag, zigzag } from '../../src/delta/bits.js';
 import { ByteReader } from '../../src/delta/varint.js';
@@ -44,6 +44,8 @@ export interface RawHeader {
   /** In-place patches (version byte bit 7): the extension byte, then the geometry and write order as bytes. */
   extension?: number;
   inPlaceFields?: number[];
+  /** Stash windows (extension bit 1): the header's last bytes; their length ends inPlaceFields. */
+  stashFields?: number[];
 }
 
 const varint = (v: Varint): number[] => (typeof v === 'number' ? encodeUvarint(v) : v);
@@ -67,6 +69,7 @@ export function writeRawHeader(h: RawHeader): Uint8Array {
   if (h.inPlaceFields) out.push(...h.inPlaceFields);
   if (h.versions) for (const s of h.versions) out.push(...encodeUvarint(s.length), ...s);
   if (h.counter !== undefined) out.push(...varint(h.counter));
+  if (h.stashFields) out.push(...h.stashFields);
   return Uint8Array.from(out);
 }
 
@@ -110,8 +113,12 @@ export function rawPatchOf(patch: Uint8Array): RawPatch {
   if (raw.flags & (FLAG.sectioned | FLAG.cortexM)) raw.tablesLength = header.tablesLength;
   if (header.inPlace) {
     const g = header.inPlace;
-    raw.extension = 1;
+    raw.extension = g.stash?.length ? 3 : 1;
     raw.inPlaceFields = [g.slotSize, g.eraseUnit, g.writeUnit, g.order.length, ...g.order.flatMap((r) => [r.first, r.count * 2 + (r.backward ? 1 : 0)])].flatMap((v) => encodeUvarint(v));
+    if (g.stash?.length) {
+      raw.stashFields = [...encodeStash(g.stash)];
+      raw.inPlaceFields.push(...encodeUvarint(raw.stashFields.length));
+    }
   }
   if (header.versionFrom !== undefined) raw.versions = [new TextEncoder().encode(header.versionFrom), new TextEncoder().encode(header.versionTo ?? '')];
   if (header.securityCounter !== undefined) raw.counter = header.securityCounter;

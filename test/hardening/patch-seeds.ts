@@ -195,6 +195,12 @@ export async function buildPatchSeeds(): Promise<{ seeds: PatchSeed[]; key: Ed25
   const inPlace = await create(v100, v200, { arch: 'cortex-m', inPlace: { slotSize: 20480, eraseUnit: 2048, writeUnit: 8 } });
   add('fixture in-place relocated lzma', inPlace, v100, v200);
   add('fixture in-place relocated none', await uncompressed(inPlace), v100, v200, true);
+  // With a stash window (extension bit 1, the windows at the header's end).
+  const v120 = fixtureBin('v1.2.0');
+  const stashed = await create(v120, v200, { arch: 'cortex-m', inPlace: { slotSize: 20480, eraseUnit: 2048, writeUnit: 8 } });
+  if (!parsePatch(stashed).header.inPlace?.stash?.length) throw new Error('the stash seed has no stash window');
+  add('fixture in-place stash window relocated lzma', stashed, v120, v200);
+  add('fixture in-place stash window relocated none', await uncompressed(stashed), v120, v200, true);
   const smallInPlace = await create(small.old, small.new, { arch: 'none', inPlace: { slotSize: 2048, eraseUnit: 256, writeUnit: 4 } });
   add('small in-place plain none', await uncompressed(smallInPlace), small.old, small.new);
 
@@ -223,7 +229,7 @@ export function patchFields(bytes: Uint8Array): IntField[] {
   r.bytes(2, 'magic');
   const version = byte('version');
   const flags = byte('flags');
-  if (version & 0x80) byte('extension'); // in place (docs/FORMAT.md, "Header")
+  const extension = version & 0x80 ? byte('extension') : 0; // in place (docs/FORMAT.md, "Header")
   for (const name of ['old size', 'new size', 'old load']) varint(name);
   if (flags & 0x04) varint('new load');
   r.bytes(40, 'checks');
@@ -244,12 +250,26 @@ export function patchFields(bytes: Uint8Array): IntField[] {
       varint('run first');
       varint('run count and direction');
     }
+    if (extension & 2) varint('stash length');
   }
   if (flags & 1) {
     r.bytes(varint('version-from length'), 'v');
     r.bytes(varint('version-to length'), 'v');
   }
   if (flags & 2) varint('security counter');
+  if (extension & 2) {
+    // Stash windows (docs/FORMAT.md, "Stash windows"): the header's last field.
+    const windows = varint('stash window count');
+    for (let w = 0; w < windows; w++) {
+      varint('stash window start');
+      varint('stash window units');
+      const ranges = varint('stash range count');
+      for (let i = 0; i < ranges; i++) {
+        varint('stash range gap');
+        varint('stash range length');
+      }
+    }
+  }
   const tablesStart = r.offset;
   const { length } = decodeHeader(bytes);
   if (length !== tablesStart) throw new Error('field walk disagrees with the header decoder');

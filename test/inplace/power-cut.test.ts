@@ -157,6 +157,36 @@ describe('in-place updates survive power cuts (flash model)', () => {
   });
 });
 
+describe('stash windows (docs/FORMAT.md, "Stash windows") survive power cuts', () => {
+  const [oldImage, newImage] = [fixture('v1.2.0'), fixture('v2.0.0')];
+  const g = geometryFor(oldImage, newImage, 2048);
+
+  it('v1.2.0 -> v2.0.0 at 2 KiB has a window, so the fixture cuts above cut its stash and its units', async () => {
+    const parsed = parsePatch((await createPatch(oldImage, newImage, { inPlace: g })).bytes);
+    expect(parsed.header.inPlace?.stash?.length).toBeGreaterThan(0);
+    const clean = await cleanRun(parsed, g, oldImage.data, newImage.data);
+    // The stash: the scratch erased, written once, recorded; then the window's units erased and written in the slot.
+    const stashWrite = clean.log.findIndex((op, i) => op.kind === 'write' && op.area === 'scratch' && clean.log[i + 1]?.kind === 'record' && clean.log[i + 2]?.kind === 'erase' && clean.log[i + 2]?.area === 'slot' && clean.log[i + 3]?.kind === 'write' && clean.log[i + 3]?.area === 'slot');
+    expect(stashWrite).toBeGreaterThan(0);
+    const cuts = boundaryCuts(clean);
+    for (const i of [stashWrite - 1, stashWrite, stashWrite + 1, stashWrite + 2, stashWrite + 3]) expect(cuts).toContain(i);
+  });
+
+  it('a damaged stash that its record calls complete is refused, never read into the slot', async () => {
+    const parsed = parsePatch((await createPatch(oldImage, newImage, { inPlace: g })).bytes);
+    const clean = await cleanRun(parsed, g, oldImage.data, newImage.data);
+    const stashRecord = clean.log.findIndex((op, i) => op.kind === 'record' && clean.log[i - 1]?.area === 'scratch' && clean.log[i + 1]?.kind === 'erase' && clean.log[i + 1]?.area === 'slot' && clean.log[i + 2]?.area === 'slot');
+    expect(stashRecord).toBeGreaterThan(0);
+    const clock = new CutClock(stashRecord + 2, prng(6));
+    const flash = new CutFlash(g, oldImage.data, clock);
+    const cells = new CutCells(clock);
+    await expect(applyInPlace(flash, parsed, cells)).rejects.toBeInstanceOf(PowerCut);
+    const resumed = flash.reboot(new CutClock(NEVER, prng(7)));
+    resumed.scratch[3] = resumed.scratch[3]! ^ 0x40;
+    await expect(applyInPlace(resumed, parsed, cells.reboot(new CutClock(NEVER, prng(8))))).rejects.toThrow(/scratch unit does not match/);
+  });
+});
+
 describe('two-slot updates resume too (flash model: the new image goes to a second slot)', () => {
   it.each([
     ['v1.0.0', 'v2.0.0'],
@@ -192,5 +222,34 @@ describe.skipIf(!existsSync(CORPUS))('in-place power cuts on the corpus (../shar
     const stats = await exercise(load(p.old, p.base), load(p.new, p.base), 16 * 1024, CORPUS_CUTS, false, 0x1401 + p.name.length);
     console.log(`power cuts ${p.name}: ${JSON.stringify(stats)}`);
     expect(stats.resumes).toBeGreaterThanOrEqual(stats.cuts);
+  }, 3_600_000);
+
+  // pybv11 at 2 KiB units has stash windows (units that swap content): cuts inside them, from each window's
+  // stash to its last unit, with a second cut anywhere during every other resume.
+  it(`pybv11: ${CORPUS_CUTS} cuts inside the stash windows, 2 KiB erase units`, async () => {
+    const p = pairs[0]!;
+    const [oldImage, newImage] = [load(p.old, p.base), load(p.new, p.base)];
+    const g = geometryFor(oldImage, newImage, 2048);
+    const parsed = parsePatch((await createPatch(oldImage, newImage, { inPlace: g })).bytes);
+    const windows = parsed.header.inPlace?.stash ?? [];
+    expect(windows.length).toBeGreaterThan(0);
+    const clean = await cleanRun(parsed, g, oldImage.data, newImage.data);
+    // A window's operations: from the scratch erase before its first unit's erase to its last unit's record.
+    const spans: Array<[number, number]> = [];
+    const slotErases = clean.log.flatMap((op, i) => (op.kind === 'erase' && op.area === 'slot' ? [i] : []));
+    for (const w of windows) {
+      const firstErase = slotErases[w.first]!;
+      const afterLast = slotErases[w.first + w.count] ?? clean.ops;
+      spans.push([firstErase - 3, afterLast]);
+    }
+    const inWindows = spans.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k));
+    const random = prng(0x14a);
+    let secondCuts = 0;
+    for (let i = 0; i < CORPUS_CUTS; i++) {
+      const first = inWindows[Math.floor(random() * inWindows.length)]!;
+      const second = i % 2 === 0 ? Math.floor(random() * clean.ops) : NEVER;
+      if ((await cutAndResume(parsed, g, oldImage.data, newImage.data, first, second, 0x14b + i)).secondCut) secondCuts++;
+    }
+    console.log(`power cuts pybv11 2 KiB windows: ${JSON.stringify({ windows: windows.length, cuts: CORPUS_CUTS, secondCuts })}`);
   }, 3_600_000);
 });
