@@ -148,8 +148,8 @@ export function renderSpeed(speed) {
     `Each figure is the median of ${speed.runs} runs of the real CLI, one process per run, node start-up and module loading included, ` +
       `measured with \`${speed.timeTool ?? 'wall clock only'} -f "%e %U %S %M"\`: CPU is user + system of the process (all its threads), the fair ` +
       'figure on a shared machine; wall time depends on what else runs. detools figures are from issue 13 (CPU, median of 3, Python ' +
-      'start-up included, measured on a 2-core machine), not run here: detools needs bitstruct, humanfriendly, zstandard, lz4 and ' +
-      'heatshrink2, which are not installed and cannot be fetched here (PyPI is unreachable).',
+      'start-up included, measured on a 2-core machine); detools is not a dependency, so this bench does not run it: ' +
+      '`bench/detools-speed.js` times both side by side from a scratch build of detools (DETOOLS-SPEED-RESULTS.md).',
     '',
     '| run | CPU (median) | wall (median) | peak RSS | detools `--data-format arm-cortex-m4` † | detools default † |',
     '| --- | --- | --- | --- | --- | --- |',
