@@ -3,9 +3,17 @@
  * apply patches as size_probe.c does and, for a stored patch, to apply or
  * resume it through sd_patch_resume (a two-slot patch; with
  * -DSD_PATCH_WITH_INPLACE an in-place patch too). make cross-resume links it
- * with --gc-sections beside size_probe.c and size_probe_inplace.c.
+ * with --gc-sections beside size_probe.c. With -DPROBE_IN_PLACE_ONLY (and
+ * -DSD_PATCH_WITH_INPLACE) it links sd_patch_apply_in_place instead of
+ * sd_patch_resume: make cross-inplace's figure, in-place without two-slot
+ * resume. Every function of the probe is named probe*, so the Makefile's
+ * count keeps every library function.
  */
+#ifdef PROBE_IN_PLACE_ONLY
+#include "sd_inplace.h"
+#else
 #include "sd_resume.h"
+#endif
 
 static sd_patch_ctx ctx;
 static uint32_t work[1024];
@@ -70,11 +78,18 @@ int probe(void) {
   int rc = sd_patch_parse_header(patch, sizeof patch, &h, &header_len);
   int streaming = patch[0] & 1;
   if (rc == SD_PATCH_OK) rc = sd_patch_check_size(&h, sizeof patch, NULL);
+#ifdef PROBE_IN_PLACE_ONLY
+  if (rc == SD_PATCH_OK && h.in_place) {
+    sd_inplace_io io = {probe_read, probe_erase, probe_write, probe_load, probe_save, probe_read_patch, NULL};
+    return sd_patch_apply_in_place(&ctx, &h, work, sizeof work, &io);
+  }
+#else
   if (rc == SD_PATCH_OK && !streaming) {
     sd_inplace_io io = {probe_read, probe_erase, probe_write, probe_load, probe_save, probe_read_patch, NULL};
     sd_resume_geometry geometry = {256u * 1024u, 2048u, 8u};
     return sd_patch_resume(&ctx, &h, &geometry, work, sizeof work, &io);
   }
+#endif
   if (rc == SD_PATCH_OK && sd_patch_ram_required(&h, streaming) > sizeof work + SD_PATCH_FIXED_STATE) rc = -4;
   if (rc == SD_PATCH_OK) rc = sd_patch_check_base(&h, SD_PATCH_SIZE_UNKNOWN, probe_read_old, NULL);
   if (rc == SD_PATCH_OK) rc = sd_patch_init(&ctx, &h, work, sizeof work, probe_read_old, probe_write_new, NULL, NULL);
