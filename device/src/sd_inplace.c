@@ -17,7 +17,6 @@
 #include "sd_patch_internal.h"
 #include "sd_progress.h"
 
-#define PIECE 64u
 #define CHECK 8u
 
 typedef struct run {
@@ -352,8 +351,6 @@ static int read_patch(void *user, uint32_t offset, uint8_t *buf, size_t len) {
 /* One run of the decoder over the whole payload (dry: keeps nothing). */
 static int pass(run *r, sd_patch_ctx *c, void *work, size_t work_size, int dry) {
   const sd_patch_header *h = r->h;
-  uint8_t piece[PIECE];
-  uint32_t at = h->header_length + h->tables_length, left = h->payload_length;
   int rc;
   r->position = 0;
   r->stop = 0;
@@ -369,13 +366,7 @@ static int pass(run *r, sd_patch_ctx *c, void *work, size_t work_size, int dry) 
     r->from = unit * h->erase_unit;
   }
   rc = sd_patch_init(c, h, work, work_size, read_old, write_new, read_patch, r);
-  while (rc == SD_PATCH_OK && left > 0) {
-    uint32_t n = left < PIECE ? left : PIECE;
-    if (r->io->read_patch(r->io->user, at, piece, n) != 0) return SD_PATCH_ERR_IO;
-    rc = sd_patch_feed(c, piece, n);
-    at += n;
-    left -= n;
-  }
+  if (rc == SD_PATCH_OK) rc = sd_progress_feed(r->io, c, h);
   if (r->stop) return SD_PATCH_OK;
   if (r->err) return r->err;
   if (rc == SD_PATCH_OK) rc = sd_patch_finish(c);

@@ -72,6 +72,20 @@ int sd_progress_load(const sd_inplace_io *io, const uint8_t id[8], uint32_t *seq
   return found;
 }
 
+int sd_progress_feed(const sd_inplace_io *io, sd_patch_ctx *c, const sd_patch_header *h) {
+  uint8_t piece[PIECE];
+  uint32_t at = h->header_length + h->tables_length, left = h->payload_length;
+  int rc = SD_PATCH_OK;
+  while (rc == SD_PATCH_OK && left > 0) {
+    uint32_t n = left < PIECE ? left : PIECE;
+    if (io->read_patch(io->user, at, piece, n) != 0) return SD_PATCH_ERR_IO;
+    rc = sd_patch_feed(c, piece, n);
+    at += n;
+    left -= n;
+  }
+  return rc;
+}
+
 int sd_progress_hash(const sd_inplace_io *io, int area, uint32_t len, uint8_t out[32]) {
   sd_sha256_ctx sha;
   uint8_t piece[PIECE];

@@ -18,6 +18,9 @@ int sd_progress_save(const sd_inplace_io *io, const uint8_t id[8], uint32_t *seq
  * *valid, check set), 0 none (nothing set), or IO. */
 int sd_progress_load(const sd_inplace_io *io, const uint8_t id[8], uint32_t *seq, uint32_t *done,
                      uint8_t *valid, uint8_t check[SD_PROGRESS_CHECK]);
+/* The payload of patch h fed to c (already initialised) from io->read_patch
+ * in small pieces: IO when a read fails, else what sd_patch_feed returned. */
+int sd_progress_feed(const sd_inplace_io *io, sd_patch_ctx *c, const sd_patch_header *h);
 /* SHA-256 of the first len bytes of an area, read through io->read. OK or IO. */
 int sd_progress_hash(const sd_inplace_io *io, int area, uint32_t len, uint8_t out[32]);
 

@@ -14,8 +14,6 @@
 #include "sd_patch_internal.h"
 #include "sd_progress.h"
 
-#define PIECE 64u
-
 typedef struct two_slot {
   const sd_patch_header *h;
   const sd_resume_geometry *g;
@@ -81,16 +79,8 @@ static int new_write(void *user, uint32_t offset, const uint8_t *buf, size_t len
 /* The whole payload through the applier, then the last unit (padded with erased bytes) and its record. */
 static int decode(two_slot *t, sd_patch_ctx *c, void *work, size_t work_size) {
   const sd_patch_header *h = t->h;
-  uint8_t piece[PIECE];
-  uint32_t at = h->header_length + h->tables_length, left = h->payload_length;
   int rc = sd_patch_init(c, h, work, work_size, old_read, new_write, patch_read, t);
-  while (rc == SD_PATCH_OK && left > 0) {
-    uint32_t n = left < PIECE ? left : PIECE;
-    if (t->io->read_patch(t->io->user, at, piece, n) != 0) return SD_PATCH_ERR_IO;
-    rc = sd_patch_feed(c, piece, n);
-    at += n;
-    left -= n;
-  }
+  if (rc == SD_PATCH_OK) rc = sd_progress_feed(t->io, c, h);
   if (t->err) return t->err;
   /* The applier's own hash covers the discarded output too: the old image is intact, so it is exact. */
   if (rc == SD_PATCH_OK) rc = sd_patch_finish(c);
