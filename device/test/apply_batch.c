@@ -32,6 +32,7 @@
 #ifdef SD_PATCH_WITH_INPLACE
 #include "sd_inplace.h"
 #endif
+#include "driver_io.h"
 
 struct io {
   const uint8_t *old;
@@ -43,20 +44,6 @@ struct io {
   sd_sha256_ctx sha;
   int bad;
 };
-
-static uint32_t rng_state;
-
-static uint32_t rng_next(void) { /* xorshift32, as apply_cli */
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 17;
-  rng_state ^= rng_state << 5;
-  return rng_state;
-}
-
-static size_t chunk_size(void) { /* log-uniform, 1 to 4096 bytes */
-  uint32_t bits = rng_next() % 13u;
-  return 1u + rng_next() % (1u << bits);
-}
 
 static int read_old(void *user, uint32_t offset, uint8_t *buf, size_t len) {
   struct io *io = user;
@@ -284,7 +271,7 @@ static int apply(struct io *io, int streaming, int verify, long *ram) {
   at = streaming ? header_len : header_len + h.tables_length;
   end = header_len + h.tables_length + h.payload_length;
   while (rc == SD_PATCH_OK && at < end) {
-    size_t n = rng_state ? chunk_size() : end - at;
+    size_t n = rng_state ? chunk_log_uniform() : end - at;
     if (n > end - at) n = end - at;
     rc = sd_patch_feed(&ctx, io->patch + at, n);
     at += n;
@@ -296,27 +283,6 @@ static int apply(struct io *io, int streaming, int verify, long *ram) {
   }
   free(work);
   return rc;
-}
-
-static uint8_t *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  size_t cap = 0, n = 0, got;
-  if (!f) return NULL;
-  do {
-    if (n == cap) {
-      uint8_t *nb;
-      cap = cap ? cap * 2 : 1u << 20;
-      nb = realloc(buf, cap);
-      if (!nb) { free(buf); fclose(f); return NULL; }
-      buf = nb;
-    }
-    got = fread(buf + n, 1, cap - n, f);
-    n += got;
-  } while (got > 0);
-  fclose(f);
-  *len = n;
-  return buf;
 }
 
 static uint32_t u32_at(const uint8_t *p) {
@@ -337,7 +303,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: apply_batch FILE\n");
     return 64;
   }
-  file = read_all(argv[1], &len);
+  file = read_file(argv[1], &len);
   if (!file) {
     fprintf(stderr, "cannot read %s\n", argv[1]);
     return 64;

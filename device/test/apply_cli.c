@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "sd_patch.h"
+#include "driver_io.h"
 
 struct io {
   const uint8_t *old;
@@ -35,42 +36,6 @@ struct io {
   uint32_t expect_offset;
   int bad; /* a contract violation by the library */
 };
-
-static uint32_t rng_state;
-
-static uint32_t rng_next(void) { /* xorshift32 */
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 17;
-  rng_state ^= rng_state << 5;
-  return rng_state;
-}
-
-/* Log-uniform chunk sizes from 1 to 4096 bytes. */
-static size_t chunk_size(void) {
-  uint32_t bits = rng_next() % 13u;
-  return 1u + rng_next() % (1u << bits);
-}
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  size_t cap = 0, n = 0, got;
-  if (!f) return NULL;
-  do {
-    if (n == cap) {
-      uint8_t *nb;
-      cap = cap ? cap * 2 : 65536;
-      nb = realloc(buf, cap);
-      if (!nb) { free(buf); fclose(f); return NULL; }
-      buf = nb;
-    }
-    got = fread(buf + n, 1, cap - n, f);
-    n += got;
-  } while (got > 0);
-  fclose(f);
-  *len = n;
-  return buf;
-}
 
 static int read_old(void *user, uint32_t offset, uint8_t *buf, size_t len) {
   struct io *io = user;
@@ -171,7 +136,7 @@ static int apply(struct io *io, size_t work_override, int key_mode, int streamin
   at = streaming ? header_len : header_len + h.tables_length;
   end = header_len + h.tables_length + h.payload_length;
   while (rc == SD_PATCH_OK && at < end) {
-    size_t n = rng_state ? chunk_size() : end - at;
+    size_t n = rng_state ? chunk_log_uniform() : end - at;
     if (n > end - at) n = end - at;
     rc = sd_patch_feed(&ctx, io->patch + at, n);
     at += n;

@@ -37,32 +37,7 @@
 
 #include "sd_inplace.h"
 #include "sd_resume.h"
-
-static uint32_t rng_state = 1;
-static uint32_t rng_next(void) { /* xorshift32 */
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 17;
-  rng_state ^= rng_state << 5;
-  return rng_state;
-}
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf;
-  long n;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = malloc((size_t)n + 1u);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
+#include "driver_io.h"
 
 enum { OP_ERASE = 1, OP_WRITE = 2, OP_RECORD = 3 };
 

@@ -21,45 +21,7 @@
 #include <time.h>
 
 #include "sd_lzma.h"
-
-static uint32_t rng_state;
-
-static uint32_t rng_next(void) { /* xorshift32 */
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 17;
-  rng_state ^= rng_state << 5;
-  return rng_state;
-}
-
-static size_t chunk(size_t max) {
-  if (max <= 1) return 1;
-  switch (rng_next() % 4u) { /* favour tiny chunks, sometimes the largest */
-  case 0: return 1;
-  case 1: return max;
-  default: return 1 + rng_next() % max;
-  }
-}
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf = NULL;
-  size_t cap = 0, n = 0, got;
-  if (!f) return NULL;
-  do {
-    if (n == cap) {
-      uint8_t *nb;
-      cap = cap ? cap * 2 : 65536;
-      nb = realloc(buf, cap);
-      if (!nb) { free(buf); fclose(f); return NULL; }
-      buf = nb;
-    }
-    got = fread(buf + n, 1, cap - n, f);
-    n += got;
-  } while (got > 0);
-  fclose(f);
-  *len = n;
-  return buf;
-}
+#include "driver_io.h"
 
 struct params {
   unsigned lc, lp, pb;
@@ -90,8 +52,8 @@ static int decode_all(const struct params *p, const uint8_t *in, size_t in_size,
   }
   for (;;) {
     size_t in_n = in_size - ip, out_n;
-    if (p->seed && in_n > 0) { size_t c = chunk(p->max_in); if (c < in_n) in_n = c; }
-    out_n = p->seed ? chunk(p->max_out) : cap / 2;
+    if (p->seed && in_n > 0) { size_t c = chunk_upto(p->max_in); if (c < in_n) in_n = c; }
+    out_n = p->seed ? chunk_upto(p->max_out) : cap / 2;
     if (cap - op < out_n) {
       uint8_t *nb;
       while (cap - op < out_n) cap *= 2;
