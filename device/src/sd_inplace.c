@@ -379,21 +379,19 @@ int sd_patch_apply_in_place(sd_patch_ctx *c, const sd_patch_header *h, void *wor
                             const sd_inplace_io *io) {
   run r;
   uint8_t valid = 0, check[CHECK], digest[32];
-  size_t need, pad;
+  size_t applier_size;
   uint32_t end;
   int rc, found;
   if (c == NULL || h == NULL || io == NULL || io->read == NULL || io->erase == NULL || io->write == NULL ||
       io->load_cell == NULL || io->save_cell == NULL || io->read_patch == NULL || (work == NULL && work_size > 0))
     return SD_PATCH_ERR_PARAM;
   if (!h->in_place) return SD_PATCH_ERR_UNSUPPORTED;
-  /* The work buffer: the applier's, then one write unit (from a 4-byte aligned start). */
-  need = sd_patch_work_required(h, 0);
-  pad = (size_t)(0u - (uintptr_t)work) & 3u;
-  if (work_size < pad || work_size - pad < need + h->write_unit) return SD_PATCH_ERR_NO_MEMORY;
   memset(&r, 0, sizeof r);
   r.h = h;
   r.io = io;
-  r.pending = (uint8_t *)work + pad + need;
+  r.pending = sd_progress_unit_buffer(h, work, work_size, h->write_unit);
+  if (r.pending == NULL) return SD_PATCH_ERR_NO_MEMORY;
+  applier_size = (size_t)(r.pending - (uint8_t *)work);
   /* The stash windows are checked before anything else, as the TypeScript reader checks them with the header. */
   if (h->stash_length && (rc = find_window(&r, h->units, 1)) != SD_PATCH_OK) return rc;
   found = load_record(&r, &valid, check);
@@ -405,7 +403,7 @@ int sd_patch_apply_in_place(sd_patch_ctx *c, const sd_patch_header *h, void *wor
     /* A first pass that would commit units before the program's end: a dry run checks the payload first. */
     if (h->units > 0) {
       rc = stretch_end(&r, 0, &end);
-      if (rc == SD_PATCH_OK && end < h->new_size) rc = pass(&r, c, work, need + pad, 1);
+      if (rc == SD_PATCH_OK && end < h->new_size) rc = pass(&r, c, work, applier_size, 1);
       if (rc) return rc;
     }
   }
@@ -426,7 +424,7 @@ int sd_patch_apply_in_place(sd_patch_ctx *c, const sd_patch_header *h, void *wor
   }
   while (r.done < h->units) { /* passes end before a window: its stash is written here */
     rc = enter(&r);
-    if (rc == SD_PATCH_OK) rc = pass(&r, c, work, need + pad, 0);
+    if (rc == SD_PATCH_OK) rc = pass(&r, c, work, applier_size, 0);
     if (rc) return rc;
   }
   rc = hash_area(&r, SD_INPLACE_SLOT, h->new_size, digest);

@@ -96,7 +96,7 @@ int sd_patch_apply_two_slot(sd_patch_ctx *c, const sd_patch_header *h, const sd_
                             size_t work_size, const sd_inplace_io *io) {
   two_slot t;
   uint8_t valid = 0, check[SD_PROGRESS_CHECK], digest[32];
-  size_t need, pad;
+  size_t applier_size;
   uint32_t units;
   int rc, found;
   if (c == NULL || h == NULL || g == NULL || io == NULL || io->read == NULL || io->erase == NULL ||
@@ -109,15 +109,13 @@ int sd_patch_apply_two_slot(sd_patch_ctx *c, const sd_patch_header *h, const sd_
 #endif
   units = h->new_size / g->erase_unit + (h->new_size % g->erase_unit != 0);
   if (units > g->slot_size / g->erase_unit) return SD_PATCH_ERR_UNSUPPORTED;
-  /* The work buffer: the applier's, then one write unit (from a 4-byte aligned start). */
-  need = sd_patch_work_required(h, 0);
-  pad = (size_t)(0u - (uintptr_t)work) & 3u;
-  if (work_size < pad || work_size - pad < need + g->write_unit) return SD_PATCH_ERR_NO_MEMORY;
   memset(&t, 0, sizeof t);
   t.h = h;
   t.g = g;
   t.io = io;
-  t.pending = (uint8_t *)work + pad + need;
+  t.pending = sd_progress_unit_buffer(h, work, work_size, g->write_unit);
+  if (t.pending == NULL) return SD_PATCH_ERR_NO_MEMORY;
+  applier_size = (size_t)(t.pending - (uint8_t *)work);
   found = sd_progress_load(io, h->new_sha256, &t.seq, &t.done, &valid, check);
   if (found < 0) return found;
   if (found && (valid || t.done > units)) return SD_PATCH_ERR_CORRUPT; /* not a two-slot record of this patch */
@@ -125,7 +123,7 @@ int sd_patch_apply_two_slot(sd_patch_ctx *c, const sd_patch_header *h, const sd_
   if (rc) return rc;
   if (!found || t.done < units) {
     t.from = t.done * g->erase_unit;
-    rc = decode(&t, c, work, need + pad);
+    rc = decode(&t, c, work, applier_size);
     if (rc) return rc;
   }
   rc = sd_progress_hash(io, SD_INPLACE_SLOT, h->new_size, digest);

@@ -28,6 +28,8 @@
  * operations LO to HI - 1 (a stash window, say: docs/FORMAT.md).
  * Prints "ops=<clean run's operations> cuts=<n> second=<n> resumes=<n>",
  * then "erases=<operation of each slot erase of the clean run, in order>".
+ * The work buffer is exactly the minimum (sd_patch_work_required and one write
+ * unit), or that plus the environment's INPLACE_CLI_SPARE bytes (-1: one short).
  * Exit: 0 ok; 65 a run failed otherwise than by the cut; 66 a wrong image
  * passed the final check; 64 usage.
  */
@@ -200,11 +202,12 @@ static void reset(struct flash *f, const uint8_t *old, size_t old_len) {
 
 int main(int argc, char **argv) {
   size_t old_len, new_len, header_len, work_size;
-  uint8_t *old, *neu, *patch, *work;
+  uint8_t *old, *neu, *patch, *work = NULL;
   sd_patch_header h;
   struct flash f;
-  unsigned long total, i, n_cuts, cuts = 0, second = 0, resumes = 0, *points, n_points = 0, lo = 0, hi = 0, *erases = NULL, n_erases = 0;
+  unsigned long total, i, n_cuts, cuts = 0, second = 0, resumes = 0, *points = NULL, n_points = 0, lo = 0, hi = 0, *erases = NULL, n_erases = 0;
   int rc, status = 0;
+  long spare;
   char *colon;
   if (argc < 6 || argc > 11 || argc == 10) {
     fprintf(stderr, "usage: inplace_cli OLD NEW PATCH CUTS SEED [BOUNDARIES [LO:HI | ERASE WRITE [SLOT CELLS]]]\n");
@@ -221,7 +224,8 @@ int main(int argc, char **argv) {
   rc = sd_patch_parse_header(patch, f.patch_len, &h, &header_len);
   if (rc != SD_PATCH_OK || (!h.in_place && argc < 9) || h.new_size != new_len) {
     printf("result=header %d\n", rc);
-    return 65;
+    status = 65;
+    goto done;
   }
   if (h.in_place) {
     geometry.slot_size = h.slot_size;
@@ -246,7 +250,9 @@ int main(int argc, char **argv) {
     f.initial = malloc(f.slot_size);
     randomize(f.initial, f.slot_size);
   }
-  work_size = sd_patch_work_required(&h, 0) + geometry.write_unit + 3u;
+  /* The applier's minimum and one write unit (malloc aligns it), plus INPLACE_CLI_SPARE bytes (may be -1). */
+  spare = getenv("INPLACE_CLI_SPARE") ? strtol(getenv("INPLACE_CLI_SPARE"), NULL, 10) : 0;
+  work_size = (size_t)((long)(sd_patch_work_required(&h, 0) + geometry.write_unit) + spare);
   work = malloc(work_size);
   if (argc == 11) { /* resume from another applier's slot and cells */
     size_t slot_len, cells_len;
@@ -287,7 +293,8 @@ int main(int argc, char **argv) {
   rc = run_once(&f, &h, work, work_size, (unsigned long)-1);
   if (rc != SD_PATCH_OK || f.bad || memcmp(f.slot, neu, new_len) != 0) {
     printf("result=clean run %d bad=%d\n", rc, f.bad);
-    return 65;
+    status = 65;
+    goto done;
   }
   total = f.ops;
   hi = total;
@@ -319,7 +326,8 @@ int main(int argc, char **argv) {
     for (run = 1; rc != SD_PATCH_OK && run < 4; run++) {
       if (rc != SD_PATCH_ERR_IO || !f.dead || f.bad) {
         printf("result=cut %lu run %d: %d bad=%d\n", points[i], run, rc, f.bad);
-        return 65;
+        status = 65;
+        goto done;
       }
       if (run == 2) second++;
       resumes++;
@@ -327,11 +335,13 @@ int main(int argc, char **argv) {
     }
     if (rc != SD_PATCH_OK || f.bad) {
       printf("result=cut %lu: %d after resumes bad=%d\n", points[i], rc, f.bad);
-      return 65;
+      status = 65;
+      goto done;
     }
     if (memcmp(f.slot, neu, new_len) != 0) {
       printf("result=WRONG IMAGE PASSED at cut %lu\n", points[i]);
-      return 66;
+      status = 66;
+      goto done;
     }
     cuts++;
   }

@@ -61,6 +61,21 @@ describe.skipIf(!hostToolchainAvailable)('sd_inplace (C, sanitizers) under power
     console.log(`C in-place ${from} -> ${to}: ${out}`);
   }, 600_000);
 
+  it('takes its work buffer to the byte: the minimum (the applier\'s and one write unit) is enough, a byte less is refused, spare RAM gives the same image', async () => {
+    const [oldImage, newImage] = [fixture('v1.0.0'), fixture('v2.0.0')];
+    const inPlace = { slotSize: Math.ceil(Math.max(oldImage.data.length, newImage.data.length) / 2048) * 2048, eraseUnit: 2048, writeUnit: 8 };
+    const patchFile = path.join(dir, 'work-buffer.sdp');
+    writeFileSync(patchFile, (await createPatch(oldImage, newImage, { inPlace })).bytes);
+    const withSpare = (spare: number) =>
+      spawnSync(driver(), [fixturePath('v1.0.0', 'bin'), fixturePath('v2.0.0', 'bin'), patchFile, '4', '3', '0'], {
+        encoding: 'utf8', timeout: 600_000, env: { ...process.env, INPLACE_CLI_SPARE: String(spare) },
+      });
+    const short = withSpare(-1);
+    expect(short.status).toBe(65);
+    expect(short.stdout).toMatch(/result=clean run -4 /); // SD_PATCH_ERR_NO_MEMORY
+    for (const spare of [0, 16384]) expect(withSpare(spare).status, `spare ${spare}`).toBe(0);
+  }, 600_000);
+
   it('the default build (without -DSD_PATCH_WITH_INPLACE) refuses an in-place patch as unsupported', async () => {
     const patchFile = path.join(dir, 'refused.sdp');
     const [oldImage, newImage] = [fixture('v1.0.0'), fixture('v1.1.0')];

@@ -77,6 +77,18 @@ describe.skipIf(!hostToolchainAvailable)('sd_patch_resume (C, sanitizers): two-s
     console.log(`C two-slot resume ${from} -> ${to}: ${out}`);
   }, 600_000);
 
+  it('takes its work buffer to the byte: the minimum (the applier\'s and one write unit) is enough, a byte less is refused, spare RAM gives the same image', async () => {
+    const patchFile = await writePatch('work-buffer', fixture('v1.0.0'), fixture('v2.0.0'));
+    const withSpare = (spare: number) =>
+      spawnSync(path.join(dir, 'host-inplace', 'inplace_cli'), [fixturePath('v1.0.0', 'bin'), fixturePath('v2.0.0', 'bin'), patchFile, '4', '3', '0', String(ERASE_UNIT), String(WRITE_UNIT)], {
+        encoding: 'utf8', timeout: 600_000, env: { ...process.env, INPLACE_CLI_SPARE: String(spare) },
+      });
+    const short = withSpare(-1);
+    expect(short.status).toBe(65);
+    expect(short.stdout).toMatch(/result=clean run -4 /); // SD_PATCH_ERR_NO_MEMORY
+    for (const spare of [0, 16384]) expect(withSpare(spare).status, `spare ${spare}`).toBe(0);
+  }, 600_000);
+
   /** A TypeScript two-slot run cut at operation `cut`: the slot and the two cells it leaves (64 bytes). */
   async function cutInTypeScript(from: Version, to: Version, patchFile: string, cut: number, seed: number): Promise<{ slot: Uint8Array; cells: Uint8Array }> {
     const [oldImage, newImage] = [fixture(from), fixture(to)];
