@@ -3,9 +3,20 @@
 
 #include "sd_sha256.h"
 
+/* ARMv7-M (Cortex-M3/M4/M7) with GCC or clang: the compression in Thumb-2
+ * assembly, below; elsewhere (the host, Thumb-1 Cortex-M0) the portable C. */
+#if defined(__GNUC__) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__))
+#define SD_SHA256_ARMV7M 1
+#endif
+
 /* 4.2.2: first 32 bits of the fractional parts of the cube roots of the
  * first 64 primes. */
-static const uint32_t K[64] = {
+#ifdef SD_SHA256_ARMV7M
+#define K_SYMBOL __asm__("sd_sha256_k") __attribute__((used)) /* read by the assembly only */
+#else
+#define K_SYMBOL
+#endif
+static const uint32_t K[64] K_SYMBOL = {
     0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u,
     0xab1c5ed5u, 0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu,
     0x9bdc06a7u, 0xc19bf174u, 0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu,
@@ -21,11 +32,13 @@ static const uint32_t K[64] = {
 static const uint32_t H0[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
                                0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
 
+#ifndef SD_SHA256_ARMV7M
 static uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
 
 static uint32_t load_be32(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
+#endif
 
 static void store_be32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24);
@@ -34,7 +47,114 @@ static void store_be32(uint8_t *p, uint32_t v) {
   p[3] = (uint8_t)v;
 }
 
-#ifdef SD_SHA256_UNROLLED
+#ifdef SD_SHA256_ARMV7M
+#define SD_UNUSED __attribute__((unused)) /* read by the assembly */
+/* 6.2.2 for one 64-byte block at p, 4-byte aligned (word loads; the caller
+ * copies an unaligned block to the context first).
+ *
+ * Registers: a..d in r8-r11, e..h in r4-r7 (ldm/stm order, and e..h low for
+ * the 16-bit ands/eors of Ch); r12 T1; r0/r1 a scratch and the carried b ^ c
+ * of Maj, swapping roles each round; r2 the K pointer, r3 the W pointer, lr
+ * the end of the W window (sp + 64).
+ * Rounds: four per loop iteration, the results written where the consumed
+ * values were (e' = d + T1 into h's register, a' = T1 + T2 into d's), so the
+ * names come back after four rounds without a move.
+ * W: a 16-word window at sp, plus a copy of each scheduled word 64 bytes up,
+ * so that W[t-15], W[t-7] and W[t-2] are at fixed offsets from W[t-16]
+ * (the copies are read only once written). Frame: 10 saved words + 128. */
+__attribute__((naked, noinline)) static void compress(uint32_t h[8] SD_UNUSED, const uint8_t *p SD_UNUSED) {
+  __asm volatile(
+      ".macro SD_SHA_ROUND a, b, c, d, e, f, g, h, s, y\n"
+      "  ldmia r2!, {\\s}\n"                  /* h + K[t] + W[t] into h (read only here) */
+      "  add \\h, \\s\n"
+      "  ldmia r3!, {\\s}\n"
+      "  add \\h, \\s\n"
+      "  eor.w \\s, \\e, \\e, ror #5\n"       /* SIGMA1(e) = ror6(e ^ ror5(e) ^ ror19(e)) */
+      "  eor.w \\s, \\s, \\e, ror #19\n"
+      "  add.w r12, \\h, \\s, ror #6\n"
+      "  eor.w \\s, \\f, \\g\n"               /* Ch(e, f, g) = g ^ (e & (f ^ g)) */
+      "  ands \\s, \\e\n"
+      "  eors \\s, \\g\n"
+      "  add r12, \\s\n"                      /* r12 = T1 */
+      "  add.w \\h, \\d, r12\n"               /* e' = d + T1 */
+      "  eor.w \\s, \\a, \\a, ror #11\n"      /* SIGMA0(a) = ror2(a ^ ror11(a) ^ ror20(a)) */
+      "  eor.w \\s, \\s, \\a, ror #20\n"
+      "  add.w \\d, r12, \\s, ror #2\n"
+      "  eor.w \\s, \\a, \\b\n"               /* Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)) */
+      "  ands \\y, \\s\n"
+      "  eor.w \\y, \\y, \\b\n"
+      "  add \\d, \\y\n"                      /* a' = T1 + T2; s = a ^ b: the next b ^ c */
+      ".endm\n"
+      "  push {r0, r4-r11, lr}\n" /* h at sp + 128 once the window is reserved */
+      "  sub sp, #128\n"
+      "  add lr, sp, #64\n"
+      "  mov r3, sp\n"
+      "1:\n" /* W[0..15]: big-endian words, four per load (e..h's registers are free yet) */
+      "  ldmia r1!, {r0, r2, r4, r5}\n"
+      "  rev r0, r0\n"
+      "  rev r2, r2\n"
+      "  rev r4, r4\n"
+      "  rev r5, r5\n"
+      "  stmia r3!, {r0, r2, r4, r5}\n"
+      "  cmp r3, lr\n"
+      "  bne 1b\n"
+      "  ldr r0, [sp, #128]\n"
+      "  ldm r0!, {r8-r11}\n"
+      "  ldm r0, {r4-r7}\n"
+      "  ldr r2, =sd_sha256_k\n"
+      "3:\n" /* sixteen rounds */
+      "  mov r3, sp\n"
+      "  eor.w r1, r9, r10\n"
+      "4:\n"
+      "  SD_SHA_ROUND r8, r9, r10, r11, r4, r5, r6, r7, r0, r1\n"
+      "  SD_SHA_ROUND r11, r8, r9, r10, r7, r4, r5, r6, r1, r0\n"
+      "  SD_SHA_ROUND r10, r11, r8, r9, r6, r7, r4, r5, r0, r1\n"
+      "  SD_SHA_ROUND r9, r10, r11, r8, r5, r6, r7, r4, r1, r0\n"
+      "  cmp r3, lr\n"
+      "  bne 4b\n"
+      "  ldr r0, =sd_sha256_k + 256\n"
+      "  cmp r2, r0\n"
+      "  beq 6f\n"
+      "  mov r3, sp\n"
+      "5:\n" /* the next sixteen words: W[t] = sigma1(W[t-2]) + W[t-7] + sigma0(W[t-15]) + W[t-16] */
+      "  ldr r0, [r3, #4]\n"
+      "  lsrs r1, r0, #3\n" /* sigma0(x) = ror7(x) ^ ror18(x) ^ (x >> 3) */
+      "  eor.w r1, r1, r0, ror #7\n"
+      "  eor.w r1, r1, r0, ror #18\n"
+      "  ldr r0, [r3, #56]\n"
+      "  lsr.w r12, r0, #10\n" /* sigma1(x) = ror17(x) ^ ror19(x) ^ (x >> 10) */
+      "  eor.w r12, r12, r0, ror #17\n"
+      "  eor.w r12, r12, r0, ror #19\n"
+      "  add r1, r12\n"
+      "  ldr r0, [r3, #36]\n"
+      "  add r1, r0\n"
+      "  ldr r0, [r3]\n"
+      "  add r1, r0\n"
+      "  str r1, [r3, #64]\n"
+      "  stmia r3!, {r1}\n"
+      "  cmp r3, lr\n"
+      "  bne 5b\n"
+      "  b 3b\n"
+      "6:\n" /* h += the working variables */
+      "  ldr r0, [sp, #128]\n"
+      "  ldm r0, {r1-r3, r12}\n"
+      "  add r8, r1\n"
+      "  add r9, r2\n"
+      "  add r10, r3\n"
+      "  add r11, r12\n"
+      "  stmia r0!, {r8-r11}\n"
+      "  ldm r0, {r1-r3, r12}\n"
+      "  add r4, r1\n"
+      "  add r5, r2\n"
+      "  add r6, r3\n"
+      "  add r7, r12\n"
+      "  stm r0, {r4-r7}\n"
+      "  add sp, #132\n"
+      "  pop {r4-r11, pc}\n"
+      ".ltorg\n"
+      ".purgem SD_SHA_ROUND\n");
+}
+#elif defined(SD_SHA256_UNROLLED)
 /* 4.1.2 */
 #define BSIG0(x) (rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22))
 #define BSIG1(x) (rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25))
@@ -144,18 +264,24 @@ static void compress(uint32_t h[8], const uint8_t *block) {
 }
 #endif
 
+#ifdef SD_SHA256_ARMV7M
+#define WORD_ALIGNED(p) (((uintptr_t)(p)&3u) == 0) /* the assembly loads words */
+#else
+#define WORD_ALIGNED(p) 1
+#endif
+
 void sd_sha256_init(sd_sha256_ctx *c) {
   memcpy(c->h, H0, sizeof H0); /* smaller than 8 literal loads */
   c->length = 0;
 }
 
-/* Whole blocks straight from the caller's buffer; only a partial block is
- * copied to c->block. */
+/* Whole blocks straight from the caller's buffer (word-aligned ones on
+ * ARMv7-M); only a partial or unaligned block is copied to c->block. */
 void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len) {
   const uint8_t *p = (const uint8_t *)data;
   while (len > 0) {
     size_t used = (size_t)c->length & 63u, n = 64u - used < len ? 64u - used : len;
-    if (n == 64u) {
+    if (n == 64u && WORD_ALIGNED(p)) {
       compress(c->h, p); /* a whole block, read where it is */
     } else {
       memcpy(c->block + used, p, n);
@@ -167,19 +293,19 @@ void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len) {
   }
 }
 
-/* 5.1.1: append 0x80, zeros up to 56 mod 64 (through update, which
- * compresses full blocks), and the 64-bit big-endian bit length. */
+/* 5.1.1: append 0x80, zeros up to 56 mod 64, and the 64-bit big-endian bit
+ * length, all through update (which compresses each full block). */
 void sd_sha256_final(sd_sha256_ctx *c, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
-  uint32_t high = (uint32_t)(c->length >> 29), low = (uint32_t)c->length << 3;
+  uint8_t bits[8];
   uint8_t pad = 0x80;
   unsigned i;
+  store_be32(bits, (uint32_t)(c->length >> 29));
+  store_be32(bits + 4, (uint32_t)c->length << 3);
   do {
     sd_sha256_update(c, &pad, 1);
     pad = 0;
   } while ((c->length & 63u) != 56u);
-  store_be32(c->block + 56, high);
-  store_be32(c->block + 60, low);
-  compress(c->h, c->block);
+  sd_sha256_update(c, bits, 8);
   for (i = 0; i < 8; i++) store_be32(digest + 4 * i, c->h[i]);
 }
 
