@@ -1,36 +1,44 @@
 /* SHA-256 as specified in FIPS 180-4 (sections cited per function). */
+#include <stddef.h>
 #include <string.h>
 
 #include "sd_sha256.h"
 
-/* ARMv7-M (Cortex-M3/M4/M7) with GCC or clang: the compression in Thumb-2
- * assembly, below; elsewhere (the host, Thumb-1 Cortex-M0) the portable C. */
-#if defined(__GNUC__) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__))
+/* ARMv7-M (Cortex-M3/M4/M7), little-endian, with GCC or clang: the
+ * compression in Thumb-2 assembly, below; elsewhere (the host, the Thumb-1
+ * Cortex-M0) the portable C. */
+#if defined(__GNUC__) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)) && defined(__ARMEL__)
 #define SD_SHA256_ARMV7M 1
 #endif
 
 /* 4.2.2: first 32 bits of the fractional parts of the cube roots of the
- * first 64 primes. */
-#ifdef SD_SHA256_ARMV7M
-#define K_SYMBOL __asm__("sd_sha256_k") __attribute__((used)) /* read by the assembly only */
-#else
-#define K_SYMBOL
-#endif
-static const uint32_t K[64] K_SYMBOL = {
-    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u,
-    0xab1c5ed5u, 0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu,
-    0x9bdc06a7u, 0xc19bf174u, 0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu,
-    0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau, 0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u,
-    0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u, 0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu,
-    0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u, 0xa2bfe8a1u, 0xa81a664bu,
-    0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u, 0x19a4c116u,
-    0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
-    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u,
-    0xc67178f2u};
+ * first 64 primes (listed once, for the C table and the assembly's). */
+#define SD_SHA256_K(X) \
+  X(428a2f98) X(71374491) X(b5c0fbcf) X(e9b5dba5) X(3956c25b) X(59f111f1) \
+  X(923f82a4) X(ab1c5ed5) X(d807aa98) X(12835b01) X(243185be) X(550c7dc3) \
+  X(72be5d74) X(80deb1fe) X(9bdc06a7) X(c19bf174) X(e49b69c1) X(efbe4786) \
+  X(0fc19dc6) X(240ca1cc) X(2de92c6f) X(4a7484aa) X(5cb0a9dc) X(76f988da) \
+  X(983e5152) X(a831c66d) X(b00327c8) X(bf597fc7) X(c6e00bf3) X(d5a79147) \
+  X(06ca6351) X(14292967) X(27b70a85) X(2e1b2138) X(4d2c6dfc) X(53380d13) \
+  X(650a7354) X(766a0abb) X(81c2c92e) X(92722c85) X(a2bfe8a1) X(a81a664b) \
+  X(c24b8b70) X(c76c51a3) X(d192e819) X(d6990624) X(f40e3585) X(106aa070) \
+  X(19a4c116) X(1e376c08) X(2748774c) X(34b0bcb5) X(391c0cb3) X(4ed8aa4a) \
+  X(5b9cca4f) X(682e6ff3) X(748f82ee) X(78a5636f) X(84c87814) X(8cc70208) \
+  X(90befffa) X(a4506ceb) X(bef9a3f7) X(c67178f2)
 
-/* 5.3.3: initial hash value. */
-static const uint32_t H0[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
-                               0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
+#ifndef SD_SHA256_ARMV7M
+#define K_WORD(v) 0x##v##u,
+static const uint32_t K[64] = {SD_SHA256_K(K_WORD)};
+#endif
+
+/* 5.3.3: initial hash value, and the length 0: the context's first 40 bytes. */
+static const struct {
+  uint32_t h[8];
+  uint64_t length;
+} INITIAL = {{0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au, 0x510e527fu, 0x9b05688cu, 0x1f83d9abu,
+              0x5be0cd19u},
+             0};
+typedef char initial_is_the_context_head[offsetof(sd_sha256_ctx, block) == sizeof INITIAL ? 1 : -1];
 
 #ifndef SD_SHA256_ARMV7M
 static uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
@@ -38,7 +46,6 @@ static uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)
 static uint32_t load_be32(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
-#endif
 
 static void store_be32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24);
@@ -46,9 +53,11 @@ static void store_be32(uint8_t *p, uint32_t v) {
   p[2] = (uint8_t)(v >> 8);
   p[3] = (uint8_t)v;
 }
+#endif
 
 #ifdef SD_SHA256_ARMV7M
 #define SD_UNUSED __attribute__((unused)) /* read by the assembly */
+#define K_ASM(v) ".word 0x" #v "\n"
 /* 6.2.2 for one 64-byte block at p, 4-byte aligned (word loads; the caller
  * copies an unaligned block to the context first).
  *
@@ -99,9 +108,9 @@ __attribute__((naked, noinline)) static void compress(uint32_t h[8] SD_UNUSED, c
       "  cmp r3, lr\n"
       "  bne 1b\n"
       "  ldr r0, [sp, #128]\n"
-      "  ldm r0!, {r8-r11}\n"
-      "  ldm r0, {r4-r7}\n"
-      "  ldr r2, =sd_sha256_k\n"
+      "  ldmia r0!, {r8-r11}\n"
+      "  ldmia r0!, {r4-r7}\n"
+      "  adr r2, 7f\n"
       "3:\n" /* sixteen rounds */
       "  mov r3, sp\n"
       "  eor.w r1, r9, r10\n"
@@ -112,19 +121,19 @@ __attribute__((naked, noinline)) static void compress(uint32_t h[8] SD_UNUSED, c
       "  SD_SHA_ROUND r9, r10, r11, r8, r5, r6, r7, r4, r1, r0\n"
       "  cmp r3, lr\n"
       "  bne 4b\n"
-      "  ldr r0, =sd_sha256_k + 256\n"
+      "  adr r0, 8f\n" /* the end of K */
       "  cmp r2, r0\n"
       "  beq 6f\n"
       "  mov r3, sp\n"
       "5:\n" /* the next sixteen words: W[t] = sigma1(W[t-2]) + W[t-7] + sigma0(W[t-15]) + W[t-16] */
-      "  ldr r0, [r3, #4]\n"
-      "  lsrs r1, r0, #3\n" /* sigma0(x) = ror7(x) ^ ror18(x) ^ (x >> 3) */
-      "  eor.w r1, r1, r0, ror #7\n"
-      "  eor.w r1, r1, r0, ror #18\n"
       "  ldr r0, [r3, #56]\n"
-      "  lsr.w r12, r0, #10\n" /* sigma1(x) = ror17(x) ^ ror19(x) ^ (x >> 10) */
-      "  eor.w r12, r12, r0, ror #17\n"
-      "  eor.w r12, r12, r0, ror #19\n"
+      "  lsrs r1, r0, #10\n" /* sigma1(x) = ror17(x) ^ ror19(x) ^ (x >> 10) */
+      "  eor.w r1, r1, r0, ror #17\n"
+      "  eor.w r1, r1, r0, ror #19\n"
+      "  ldr r0, [r3, #4]\n"
+      "  eor.w r12, r0, r0, ror #11\n" /* sigma0(x) = ror7(x ^ ror11(x)) ^ (x >> 3) */
+      "  lsrs r0, r0, #3\n"
+      "  eor.w r12, r0, r12, ror #7\n"
       "  add r1, r12\n"
       "  ldr r0, [r3, #36]\n"
       "  add r1, r0\n"
@@ -148,10 +157,11 @@ __attribute__((naked, noinline)) static void compress(uint32_t h[8] SD_UNUSED, c
       "  add r5, r2\n"
       "  add r6, r3\n"
       "  add r7, r12\n"
-      "  stm r0, {r4-r7}\n"
+      "  stmia r0!, {r4-r7}\n"
       "  add sp, #132\n"
       "  pop {r4-r11, pc}\n"
-      ".ltorg\n"
+      ".p2align 2\n"
+      "7:\n" SD_SHA256_K(K_ASM) "8:\n"
       ".purgem SD_SHA_ROUND\n");
 }
 #elif defined(SD_SHA256_UNROLLED)
@@ -271,8 +281,7 @@ static void compress(uint32_t h[8], const uint8_t *block) {
 #endif
 
 void sd_sha256_init(sd_sha256_ctx *c) {
-  memcpy(c->h, H0, sizeof H0); /* smaller than 8 literal loads */
-  c->length = 0;
+  memcpy(c, &INITIAL, sizeof INITIAL); /* smaller than literal loads and stores */
 }
 
 /* Whole blocks straight from the caller's buffer (word-aligned ones on
@@ -296,17 +305,29 @@ void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len) {
 /* 5.1.1: append 0x80, zeros up to 56 mod 64, and the 64-bit big-endian bit
  * length, all through update (which compresses each full block). */
 void sd_sha256_final(sd_sha256_ctx *c, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
-  uint8_t bits[8];
+  uint32_t high = (uint32_t)(c->length >> 29), low = (uint32_t)c->length << 3;
   uint8_t pad = 0x80;
   unsigned i;
-  store_be32(bits, (uint32_t)(c->length >> 29));
-  store_be32(bits + 4, (uint32_t)c->length << 3);
+#ifdef SD_SHA256_ARMV7M /* little-endian: words byte-swapped in place, then copied */
+  uint32_t bits[2];
+  bits[0] = __builtin_bswap32(high);
+  bits[1] = __builtin_bswap32(low);
+#else
+  uint8_t bits[8];
+  store_be32(bits, high);
+  store_be32(bits + 4, low);
+#endif
   do {
     sd_sha256_update(c, &pad, 1);
     pad = 0;
   } while ((c->length & 63u) != 56u);
   sd_sha256_update(c, bits, 8);
+#ifdef SD_SHA256_ARMV7M
+  for (i = 0; i < 8; i++) c->h[i] = __builtin_bswap32(c->h[i]);
+  memcpy(digest, c->h, SD_SHA256_DIGEST_SIZE);
+#else
   for (i = 0; i < 8; i++) store_be32(digest + 4 * i, c->h[i]);
+#endif
 }
 
 void sd_sha256(const void *data, size_t len, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
