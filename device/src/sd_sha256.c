@@ -288,17 +288,17 @@ void sd_sha256_init(sd_sha256_ctx *c) {
  * ARMv7-M); only a partial or unaligned block is copied to c->block. */
 void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len) {
   const uint8_t *p = (const uint8_t *)data;
-  while (len > 0) {
-    size_t used = (size_t)c->length & 63u, n = 64u - used < len ? 64u - used : len;
+  size_t n;
+  for (; len > 0; p += n, len -= n) {
+    size_t used = (size_t)c->length & 63u;
+    n = 64u - used < len ? 64u - used : len;
+    c->length += n;
     if (n == 64u && WORD_ALIGNED(p)) {
       compress(c->h, p); /* a whole block, read where it is */
     } else {
       memcpy(c->block + used, p, n);
       if (used + n == 64u) compress(c->h, c->block);
     }
-    c->length += n;
-    p += n;
-    len -= n;
   }
 }
 
