@@ -126,21 +126,20 @@ __attribute__((naked, noinline)) static void compress(uint32_t h[8] SD_UNUSED, c
       "  beq 6f\n"
       "  mov r3, sp\n"
       "5:\n" /* the next sixteen words: W[t] = sigma1(W[t-2]) + W[t-7] + sigma0(W[t-15]) + W[t-16] */
-      "  ldr r0, [r3, #56]\n"
-      "  lsrs r1, r0, #10\n" /* sigma1(x) = ror17(x) ^ ror19(x) ^ (x >> 10) */
-      "  eor.w r1, r1, r0, ror #17\n"
-      "  eor.w r1, r1, r0, ror #19\n"
-      "  ldr r0, [r3, #4]\n"
-      "  eor.w r12, r0, r0, ror #11\n" /* sigma0(x) = ror7(x ^ ror11(x)) ^ (x >> 3) */
-      "  lsrs r0, r0, #3\n"
-      "  eor.w r12, r0, r12, ror #7\n"
-      "  add r1, r12\n"
-      "  ldr r0, [r3, #36]\n"
-      "  add r1, r0\n"
-      "  ldr r0, [r3]\n"
-      "  add r1, r0\n"
-      "  str r1, [r3, #64]\n"
-      "  stmia r3!, {r1}\n"
+      "  ldrd r0, r1, [r3]\n"                 /* W[t-16], W[t-15] */
+      "  eor.w r12, r1, r1, ror #11\n"       /* sigma0(x) = ror7(x ^ ror11(x)) ^ (x >> 3) */
+      "  lsrs r1, r1, #3\n"
+      "  eor.w r1, r1, r12, ror #7\n"
+      "  add r0, r1\n"
+      "  ldr r1, [r3, #56]\n"                /* W[t-2] */
+      "  eor.w r12, r1, r1, ror #2\n"        /* sigma1(x) = ror17(x ^ ror2(x)) ^ (x >> 10) */
+      "  lsrs r1, r1, #10\n"
+      "  eor.w r1, r1, r12, ror #17\n"
+      "  add r0, r1\n"
+      "  ldr r1, [r3, #36]\n"                /* W[t-7] */
+      "  add r0, r1\n"
+      "  str r0, [r3, #64]\n"
+      "  stmia r3!, {r0}\n"
       "  cmp r3, lr\n"
       "  bne 5b\n"
       "  b 3b\n"
