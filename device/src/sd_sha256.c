@@ -228,32 +228,45 @@ void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len) {
 }
 
 /* 5.1.1: append 0x80, zeros up to 56 mod 64, and the 64-bit big-endian bit
- * length, all through update (which compresses each full block). */
+ * length. */
+#ifdef SD_SHA256_ARMV7M
+/* All through update (the smallest code; the stack: final, update, compress),
+ * the words byte-swapped in place (little-endian) and the digest copied. */
 void sd_sha256_final(sd_sha256_ctx *c, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
-  uint32_t high = (uint32_t)(c->length >> 29), low = (uint32_t)c->length << 3;
+  uint32_t bits[2];
   uint8_t pad = 0x80;
   unsigned i;
-#ifdef SD_SHA256_ARMV7M /* little-endian: words byte-swapped in place, then copied */
-  uint32_t bits[2];
-  bits[0] = __builtin_bswap32(high);
-  bits[1] = __builtin_bswap32(low);
-#else
-  uint8_t bits[8];
-  store_be32(bits, high);
-  store_be32(bits + 4, low);
-#endif
+  bits[0] = __builtin_bswap32((uint32_t)(c->length >> 29));
+  bits[1] = __builtin_bswap32((uint32_t)c->length << 3);
   do {
     sd_sha256_update(c, &pad, 1);
     pad = 0;
   } while ((c->length & 63u) != 56u);
   sd_sha256_update(c, bits, 8);
-#ifdef SD_SHA256_ARMV7M
   for (i = 0; i < 8; i++) c->h[i] = __builtin_bswap32(c->h[i]);
   memcpy(digest, c->h, SD_SHA256_DIGEST_SIZE);
-#else
-  for (i = 0; i < 8; i++) store_be32(digest + 4 * i, c->h[i]);
-#endif
 }
+#else
+/* Written into c->block here: the stack is final then compress (the portable
+ * compress's frame is larger; the Cortex-M0's signature check needs the room). */
+void sd_sha256_final(sd_sha256_ctx *c, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
+  uint32_t high = (uint32_t)(c->length >> 29), low = (uint32_t)c->length << 3;
+  unsigned used = (unsigned)c->length & 63u, i;
+  c->block[used++] = 0x80;
+  for (;;) {
+    if (used == 64u) {
+      compress(c->h, c->block);
+      used = 0;
+    }
+    if (used == 56u) break;
+    c->block[used++] = 0;
+  }
+  store_be32(c->block + 56, high);
+  store_be32(c->block + 60, low);
+  compress(c->h, c->block);
+  for (i = 0; i < 8; i++) store_be32(digest + 4 * i, c->h[i]);
+}
+#endif
 
 void sd_sha256(const void *data, size_t len, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
   sd_sha256_ctx c;
