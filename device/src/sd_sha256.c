@@ -64,7 +64,7 @@ static void store_be32(uint8_t *p, uint32_t v) {
  * Registers: a..d in r8-r11, e..h in r4-r7 (ldm/stm order, and e..h low for
  * the 16-bit ands/eors of Ch); r12 T1; r0/r1 a scratch and the carried b ^ c
  * of Maj, swapping roles each round; r2 the K pointer, r3 the W pointer, lr
- * the end of the W window (sp + 64).
+ * the end of the W window (sp + 64). K: after the code (adr, no literal).
  * Rounds: four per loop iteration, the results written where the consumed
  * values were (e' = d + T1 into h's register, a' = T1 + T2 into d's), so the
  * names come back after four rounds without a move.
