@@ -1,26 +1,46 @@
 /* SHA-256 as specified in FIPS 180-4 (sections cited per function). */
+#include <stddef.h>
 #include <string.h>
 
 #include "sd_sha256.h"
 
+/* ARMv7-M (Cortex-M3/M4/M7), little-endian, with GCC or clang: the
+ * compression in Thumb-2 assembly, below; elsewhere (the host, the Thumb-1
+ * Cortex-M0) the portable C. */
+#if defined(__GNUC__) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)) && defined(__ARMEL__)
+#define SD_SHA256_ARMV7M 1
+#endif
+
 /* 4.2.2: first 32 bits of the fractional parts of the cube roots of the
- * first 64 primes. */
-static const uint32_t K[64] = {
-    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u,
-    0xab1c5ed5u, 0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu,
-    0x9bdc06a7u, 0xc19bf174u, 0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu,
-    0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau, 0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u,
-    0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u, 0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu,
-    0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u, 0xa2bfe8a1u, 0xa81a664bu,
-    0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u, 0x19a4c116u,
-    0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
-    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u,
-    0xc67178f2u};
+ * first 64 primes (listed once, for the C table and the assembly's). */
+#define SD_SHA256_K(X) \
+  X(428a2f98) X(71374491) X(b5c0fbcf) X(e9b5dba5) X(3956c25b) X(59f111f1) \
+  X(923f82a4) X(ab1c5ed5) X(d807aa98) X(12835b01) X(243185be) X(550c7dc3) \
+  X(72be5d74) X(80deb1fe) X(9bdc06a7) X(c19bf174) X(e49b69c1) X(efbe4786) \
+  X(0fc19dc6) X(240ca1cc) X(2de92c6f) X(4a7484aa) X(5cb0a9dc) X(76f988da) \
+  X(983e5152) X(a831c66d) X(b00327c8) X(bf597fc7) X(c6e00bf3) X(d5a79147) \
+  X(06ca6351) X(14292967) X(27b70a85) X(2e1b2138) X(4d2c6dfc) X(53380d13) \
+  X(650a7354) X(766a0abb) X(81c2c92e) X(92722c85) X(a2bfe8a1) X(a81a664b) \
+  X(c24b8b70) X(c76c51a3) X(d192e819) X(d6990624) X(f40e3585) X(106aa070) \
+  X(19a4c116) X(1e376c08) X(2748774c) X(34b0bcb5) X(391c0cb3) X(4ed8aa4a) \
+  X(5b9cca4f) X(682e6ff3) X(748f82ee) X(78a5636f) X(84c87814) X(8cc70208) \
+  X(90befffa) X(a4506ceb) X(bef9a3f7) X(c67178f2)
 
-/* 5.3.3: initial hash value. */
-static const uint32_t H0[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
-                               0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
+#ifndef SD_SHA256_ARMV7M
+#define K_WORD(v) 0x##v##u,
+static const uint32_t K[64] = {SD_SHA256_K(K_WORD)};
+#endif
 
+/* 5.3.3: initial hash value, and the length 0: the context's first 40 bytes. */
+static const struct {
+  uint32_t h[8];
+  uint64_t length;
+} INITIAL = {{0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au, 0x510e527fu, 0x9b05688cu, 0x1f83d9abu,
+              0x5be0cd19u},
+             0};
+typedef char initial_is_the_context_head[offsetof(sd_sha256_ctx, block) == sizeof INITIAL ? 1 : -1];
+
+#ifndef SD_SHA256_ARMV7M
 static uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
 
 static uint32_t load_be32(const uint8_t *p) {
@@ -33,80 +53,115 @@ static void store_be32(uint8_t *p, uint32_t v) {
   p[2] = (uint8_t)(v >> 8);
   p[3] = (uint8_t)v;
 }
-
-#ifdef SD_SHA256_UNROLLED
-/* 4.1.2 */
-#define BSIG0(x) (rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22))
-#define BSIG1(x) (rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25))
-#define SSIG0(x) (rotr(x, 7) ^ rotr(x, 18) ^ ((x) >> 3))
-#define SSIG1(x) (rotr(x, 17) ^ rotr(x, 19) ^ ((x) >> 10))
-/* Round t + j (6.2.2 step 3) with the working variables renamed instead of
- * moved: d += T1 and h = T1 + T2 (Ch and Maj in forms with fewer operations). */
-#define ROUND(a, b, c, d, e, f, g, h, j, ab, bc)                               \
-  do {                                                                         \
-    uint32_t t1 = h + BSIG1(e) + (g ^ (e & (f ^ g))) + k[j] + p[j];            \
-    d += t1;                                                                   \
-    ab = a ^ b; /* the next round's b ^ c */                                   \
-    h = t1 + BSIG0(a) + (b ^ (ab & bc));                                       \
-  } while (0)
-/* W[t + j] = sigma1(W[t + j - 2]) + W[t + j - 7] + sigma0(W[t + j - 15]) +
- * W[t + j - 16] in the 16-word window, t a multiple of 8: p is W[t..t+7]'s
- * half of it, q the other half (x: the window's word at t + j - 16 + x). */
-#define SCHEDULE(j, w2, w7, w15) p[j] += SSIG1(w2) + w7 + SSIG0(w15)
-
-/* 6.2.2: one 512-bit block, eight rounds per iteration (SD_SHA256_UNROLLED:
- * about twice as fast on a Cortex-M4 for about 550 bytes more flash). */
-static void compress(uint32_t hash[8], const uint8_t *block) {
-  uint32_t w[16], a, b, c, d, e, f, g, h, t, x, y;
-#ifdef __GNUC__
-  if (((uintptr_t)block & 3u) == 0) { /* word loads (the context's block always; see "Alignment") */
-    const uint8_t *aligned = (const uint8_t *)__builtin_assume_aligned(block, 4);
-    for (t = 0; t < 16; t++) {
-      memcpy(&a, aligned + 4 * t, 4);
-      w[t] = __builtin_bswap32(a);
-    }
-  } else
 #endif
-    for (t = 0; t < 16; t++) w[t] = load_be32(block + 4 * t);
-  a = hash[0];
-  b = hash[1];
-  c = hash[2];
-  d = hash[3];
-  e = hash[4];
-  f = hash[5];
-  g = hash[6];
-  h = hash[7];
-  y = b ^ c;
-  for (t = 0; t < 64; t += 8) {
-    uint32_t *p = w + (t & 8u), *q = w + ((t & 8u) ^ 8u);
-    const uint32_t *k = K + t;
-    if (t >= 16) {
-      SCHEDULE(0, q[6], q[1], p[1]);
-      SCHEDULE(1, q[7], q[2], p[2]);
-      SCHEDULE(2, p[0], q[3], p[3]);
-      SCHEDULE(3, p[1], q[4], p[4]);
-      SCHEDULE(4, p[2], q[5], p[5]);
-      SCHEDULE(5, p[3], q[6], p[6]);
-      SCHEDULE(6, p[4], q[7], p[7]);
-      SCHEDULE(7, p[5], p[0], q[0]);
-    }
-    ROUND(a, b, c, d, e, f, g, h, 0, x, y);
-    ROUND(h, a, b, c, d, e, f, g, 1, y, x);
-    ROUND(g, h, a, b, c, d, e, f, 2, x, y);
-    ROUND(f, g, h, a, b, c, d, e, 3, y, x);
-    ROUND(e, f, g, h, a, b, c, d, 4, x, y);
-    ROUND(d, e, f, g, h, a, b, c, 5, y, x);
-    ROUND(c, d, e, f, g, h, a, b, 6, x, y);
-    ROUND(b, c, d, e, f, g, h, a, 7, y, x);
-  }
-  hash[0] += a;
-  hash[1] += b;
-  hash[2] += c;
-  hash[3] += d;
-  hash[4] += e;
-  hash[5] += f;
-  hash[6] += g;
-  hash[7] += h;
+
+#ifdef SD_SHA256_ARMV7M
+#define SD_UNUSED __attribute__((unused)) /* read by the assembly */
+#define K_ASM(v) ".word 0x" #v "\n"
+/* 6.2.2 for one 64-byte block at p, 4-byte aligned (word loads; the caller
+ * copies an unaligned block to the context first).
+ *
+ * Registers: a..d in r8-r11, e..h in r4-r7 (ldm/stm order, and e..h low for
+ * the 16-bit ands/eors of Ch); r12 T1; r0/r1 a scratch and the carried b ^ c
+ * of Maj, swapping roles each round; r2 the K pointer, r3 the W pointer, lr
+ * the end of the W window (sp + 64). K: after the code (adr, no literal).
+ * Rounds: four per loop iteration, the results written where the consumed
+ * values were (e' = d + T1 into h's register, a' = T1 + T2 into d's), so the
+ * names come back after four rounds without a move.
+ * W: a 16-word window at sp, plus a copy of each scheduled word 64 bytes up,
+ * so that W[t-15], W[t-7] and W[t-2] are at fixed offsets from W[t-16]
+ * (the copies are read only once written). Frame: 10 saved words + 128. */
+__attribute__((naked, noinline)) static void compress(uint32_t h[8] SD_UNUSED, const uint8_t *p SD_UNUSED) {
+  __asm volatile(
+      ".macro SD_SHA_ROUND a, b, c, d, e, f, g, h, s, y\n"
+      "  ldmia r2!, {\\s}\n"                  /* h + K[t] + W[t] into h (read only here) */
+      "  add \\h, \\s\n"
+      "  ldmia r3!, {\\s}\n"
+      "  add \\h, \\s\n"
+      "  eor.w \\s, \\e, \\e, ror #5\n"       /* SIGMA1(e) = ror6(e ^ ror5(e) ^ ror19(e)) */
+      "  eor.w \\s, \\s, \\e, ror #19\n"
+      "  add.w r12, \\h, \\s, ror #6\n"
+      "  eor.w \\s, \\f, \\g\n"               /* Ch(e, f, g) = g ^ (e & (f ^ g)) */
+      "  ands \\s, \\e\n"
+      "  eors \\s, \\g\n"
+      "  add r12, \\s\n"                      /* r12 = T1 */
+      "  add.w \\h, \\d, r12\n"               /* e' = d + T1 */
+      "  eor.w \\s, \\a, \\a, ror #11\n"      /* SIGMA0(a) = ror2(a ^ ror11(a) ^ ror20(a)) */
+      "  eor.w \\s, \\s, \\a, ror #20\n"
+      "  add.w \\d, r12, \\s, ror #2\n"
+      "  eor.w \\s, \\a, \\b\n"               /* Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)) */
+      "  ands \\y, \\s\n"
+      "  eor.w \\y, \\y, \\b\n"
+      "  add \\d, \\y\n"                      /* a' = T1 + T2; s = a ^ b: the next b ^ c */
+      ".endm\n"
+      "  push {r0, r4-r11, lr}\n" /* h at sp + 128 once the window is reserved */
+      "  sub sp, #128\n"
+      "  add lr, sp, #64\n"
+      "  mov r3, sp\n"
+      "1:\n" /* W[0..15]: big-endian words, four per load (e..h's registers are free yet) */
+      "  ldmia r1!, {r0, r2, r4, r5}\n"
+      "  rev r0, r0\n"
+      "  rev r2, r2\n"
+      "  rev r4, r4\n"
+      "  rev r5, r5\n"
+      "  stmia r3!, {r0, r2, r4, r5}\n"
+      "  cmp r3, lr\n"
+      "  bne 1b\n"
+      "  ldr r0, [sp, #128]\n"
+      "  ldmia r0!, {r8-r11}\n"
+      "  ldmia r0!, {r4-r7}\n"
+      "  adr r2, 7f\n"
+      "3:\n" /* sixteen rounds */
+      "  mov r3, sp\n"
+      "  eor.w r1, r9, r10\n"
+      "4:\n"
+      "  SD_SHA_ROUND r8, r9, r10, r11, r4, r5, r6, r7, r0, r1\n"
+      "  SD_SHA_ROUND r11, r8, r9, r10, r7, r4, r5, r6, r1, r0\n"
+      "  SD_SHA_ROUND r10, r11, r8, r9, r6, r7, r4, r5, r0, r1\n"
+      "  SD_SHA_ROUND r9, r10, r11, r8, r5, r6, r7, r4, r1, r0\n"
+      "  cmp r3, lr\n"
+      "  bne 4b\n"
+      "  adr r0, 8f\n" /* the end of K */
+      "  cmp r2, r0\n"
+      "  beq 6f\n"
+      "  mov r3, sp\n"
+      "5:\n" /* the next sixteen words: W[t] = sigma1(W[t-2]) + W[t-7] + sigma0(W[t-15]) + W[t-16] */
+      "  ldrd r0, r1, [r3]\n"                 /* W[t-16], W[t-15] */
+      "  eor.w r12, r1, r1, ror #11\n"       /* sigma0(x) = ror7(x ^ ror11(x)) ^ (x >> 3) */
+      "  lsrs r1, r1, #3\n"
+      "  eor.w r1, r1, r12, ror #7\n"
+      "  add r0, r1\n"
+      "  ldr r1, [r3, #56]\n"                /* W[t-2] */
+      "  eor.w r12, r1, r1, ror #2\n"        /* sigma1(x) = ror17(x ^ ror2(x)) ^ (x >> 10) */
+      "  lsrs r1, r1, #10\n"
+      "  eor.w r1, r1, r12, ror #17\n"
+      "  add r0, r1\n"
+      "  ldr r1, [r3, #36]\n"                /* W[t-7] */
+      "  add r0, r1\n"
+      "  str r0, [r3, #64]\n"
+      "  stmia r3!, {r0}\n"
+      "  cmp r3, lr\n"
+      "  bne 5b\n"
+      "  b 3b\n"
+      "6:\n" /* h += the working variables */
+      "  ldr r0, [sp, #128]\n"
+      "  ldm r0, {r1-r3, r12}\n"
+      "  add r8, r1\n"
+      "  add r9, r2\n"
+      "  add r10, r3\n"
+      "  add r11, r12\n"
+      "  stmia r0!, {r8-r11}\n"
+      "  ldm r0, {r1-r3, r12}\n"
+      "  add r4, r1\n"
+      "  add r5, r2\n"
+      "  add r6, r3\n"
+      "  add r7, r12\n"
+      "  stmia r0!, {r4-r7}\n"
+      "  add sp, #132\n"
+      "  pop {r4-r11, pc}\n"
+      ".p2align 2\n"
+      "7:\n" SD_SHA256_K(K_ASM) "8:\n"
+      ".purgem SD_SHA_ROUND\n");
 }
 #else
 /* 6.2.2: one 512-bit block. The message schedule is kept as a rolling window
@@ -144,44 +199,74 @@ static void compress(uint32_t h[8], const uint8_t *block) {
 }
 #endif
 
+#ifdef SD_SHA256_ARMV7M
+#define WORD_ALIGNED(p) (((uintptr_t)(p)&3u) == 0) /* the assembly loads words */
+#else
+#define WORD_ALIGNED(p) 1
+#endif
+
 void sd_sha256_init(sd_sha256_ctx *c) {
-  memcpy(c->h, H0, sizeof H0); /* smaller than 8 literal loads */
-  c->length = 0;
+  memcpy(c, &INITIAL, sizeof INITIAL); /* smaller than literal loads and stores */
 }
 
-/* Whole blocks straight from the caller's buffer; only a partial block is
- * copied to c->block. */
+/* Whole blocks straight from the caller's buffer (word-aligned ones on
+ * ARMv7-M); only a partial or unaligned block is copied to c->block. */
 void sd_sha256_update(sd_sha256_ctx *c, const void *data, size_t len) {
   const uint8_t *p = (const uint8_t *)data;
-  while (len > 0) {
-    size_t used = (size_t)c->length & 63u, n = 64u - used < len ? 64u - used : len;
-    if (n == 64u) {
+  size_t n;
+  for (; len > 0; p += n, len -= n) {
+    size_t used = (size_t)c->length & 63u;
+    n = 64u - used < len ? 64u - used : len;
+    c->length += n;
+    if (n == 64u && WORD_ALIGNED(p)) {
       compress(c->h, p); /* a whole block, read where it is */
     } else {
       memcpy(c->block + used, p, n);
       if (used + n == 64u) compress(c->h, c->block);
     }
-    c->length += n;
-    p += n;
-    len -= n;
   }
 }
 
-/* 5.1.1: append 0x80, zeros up to 56 mod 64 (through update, which
- * compresses full blocks), and the 64-bit big-endian bit length. */
+/* 5.1.1: append 0x80, zeros up to 56 mod 64, and the 64-bit big-endian bit
+ * length. */
+#ifdef SD_SHA256_ARMV7M
+/* All through update (the smallest code; the stack: final, update, compress),
+ * the words byte-swapped in place (little-endian) and the digest copied. */
 void sd_sha256_final(sd_sha256_ctx *c, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
-  uint32_t high = (uint32_t)(c->length >> 29), low = (uint32_t)c->length << 3;
+  uint32_t bits[2];
   uint8_t pad = 0x80;
   unsigned i;
+  bits[0] = __builtin_bswap32((uint32_t)(c->length >> 29));
+  bits[1] = __builtin_bswap32((uint32_t)c->length << 3);
   do {
     sd_sha256_update(c, &pad, 1);
     pad = 0;
   } while ((c->length & 63u) != 56u);
+  sd_sha256_update(c, bits, 8);
+  for (i = 0; i < 8; i++) c->h[i] = __builtin_bswap32(c->h[i]);
+  memcpy(digest, c->h, SD_SHA256_DIGEST_SIZE);
+}
+#else
+/* Written into c->block here: the stack is final then compress (the portable
+ * compress's frame is larger; the Cortex-M0's signature check needs the room). */
+void sd_sha256_final(sd_sha256_ctx *c, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
+  uint32_t high = (uint32_t)(c->length >> 29), low = (uint32_t)c->length << 3;
+  unsigned used = (unsigned)c->length & 63u, i;
+  c->block[used++] = 0x80;
+  for (;;) {
+    if (used == 64u) {
+      compress(c->h, c->block);
+      used = 0;
+    }
+    if (used == 56u) break;
+    c->block[used++] = 0;
+  }
   store_be32(c->block + 56, high);
   store_be32(c->block + 60, low);
   compress(c->h, c->block);
   for (i = 0; i < 8; i++) store_be32(digest + 4 * i, c->h[i]);
 }
+#endif
 
 void sd_sha256(const void *data, size_t len, uint8_t digest[SD_SHA256_DIGEST_SIZE]) {
   sd_sha256_ctx c;

@@ -13,7 +13,9 @@
  *          interrupts every PROFILE_TICKS ticks record the interrupted pc and
  *          lr, written to OUT.prof (pairs of 32-bit words); the counts are then
  *          not instruction counts; f<n> (last) a work buffer n bytes larger than
- *          required, for the fast lookups (docs/DEVICE.md, "Fast lookups")
+ *          required, for the fast lookups (docs/DEVICE.md, "Fast lookups");
+ *          h SHA-256 only (no patch applied, PATCH and OUT unused): digests of
+ *          OLD's bytes as sha_* lines, checked by the host (sha_checks below)
  * The old image and the patch are loaded into RAM when they fit (read_old is
  * then a memcpy, as from flash), and the new image is collected there when it
  * fits; else every read and write goes through semihosting (the counts then
@@ -31,6 +33,7 @@
 #include <string.h>
 
 #include "sd_patch.h"
+#include "sd_sha256.h"
 #include "target.h"
 
 #ifndef TARGET_PS_PER_TICK
@@ -268,13 +271,73 @@ static __attribute__((noinline)) void known_loop(uint32_t n) {
   __asm volatile(".syntax unified\n1: subs %0, %0, #1\n bne 1b\n" : "+l"(n) : : "cc");
 }
 
+/* ---- SHA-256 on the target (flag h) ---- */
+
+static void print_hex(const char *key, const uint8_t *d, uint32_t n) {
+  char line[96];
+  char *p = put_str(put_str(line, key), "=");
+  uint32_t i;
+  for (i = 0; i < n && i < 32u; i++) {
+    *p++ = "0123456789abcdef"[d[i] >> 4];
+    *p++ = "0123456789abcdef"[d[i] & 15u];
+  }
+  *p++ = '\n';
+  *p = 0;
+  semi_puts(line);
+}
+
+/* The library's SHA-256 on OLD's bytes, which the host recomputes:
+ * sha_small  SHA-256 of the 804 digests of OLD[a .. a + n) for a = 0..3,
+ *            n = 0..200 (one call each), concatenated in that order
+ * sha_large<a>  OLD[a .. length - 3 + a) for a = 0..3, in one call
+ * sha_chunked  OLD[1 .. length) fed in chunk sizes from SEED (chunk_size)
+ * insn_sha_large, stack_sha: instructions and stack of sha_large0's call. */
+static int sha_checks(void) {
+  static const char *const large[4] = {"sha_large0", "sha_large1", "sha_large2", "sha_large3"};
+  sd_sha256_ctx all, part;
+  uint8_t d[SD_SHA256_DIGEST_SIZE];
+  const uint8_t *data = old_file.ram;
+  uint32_t a, n, at, sp = current_sp();
+  if (data == 0 || old_file.length < 204u) return 64;
+  sd_sha256_init(&all);
+  for (a = 0; a < 4u; a++) {
+    for (n = 0; n <= 200u; n++) {
+      sd_sha256(data + a, n, d);
+      sd_sha256_update(&all, d, sizeof d);
+    }
+  }
+  sd_sha256_final(&all, d);
+  print_hex("sha_small", d, sizeof d);
+  for (a = 0; a < 4u; a++) {
+    if (a == 0) {
+      paint_stack(sp);
+      ticks_start();
+    }
+    sd_sha256(data + a, old_file.length - 3u, d);
+    if (a == 0) {
+      print_kv("insn_sha_large", ticks_instructions());
+      print_kv("stack_sha", stack_used(sp));
+    }
+    print_hex(large[a], d, sizeof d);
+  }
+  sd_sha256_init(&part);
+  for (at = 1; at < old_file.length; at += n) {
+    n = chunk_size();
+    if (n > old_file.length - at) n = old_file.length - at;
+    sd_sha256_update(&part, data + at, n);
+  }
+  sd_sha256_final(&part, d);
+  print_hex("sha_chunked", d, sizeof d);
+  return 0;
+}
+
 int main(void) {
   static char cmdline[CMDLINE_MAX];
   char *argv[8]; /* argv[0]: the program's name */
   uint32_t args[2] = {(uint32_t)(uintptr_t)cmdline, sizeof cmdline - 1u};
   uint32_t argc = 0, sp, i, at, end, n, insn;
   uint32_t stack_max = 0, flags_key = 0, spare = 0;
-  int flags_stream = 0, flags_profile = 0;
+  int flags_stream = 0, flags_profile = 0, flags_sha = 0;
   uint8_t header_bytes[SD_PATCH_HEADER_MAX], *arena = (uint8_t *)_heap_start, *work;
   size_t header_len, need = 0;
   int guarded = 0;
@@ -302,6 +365,7 @@ int main(void) {
     if (*f == 't') SCB_CCR |= 8u; /* UNALIGN_TRP (read-only, always set, on ARMv6-M) */
     if (*f == 'k') flags_key = 1;
     if (*f == 'p') flags_profile = 1;
+    if (*f == 'h') flags_sha = 1;
     if (*f == 'f') {
       while (f[1] >= '0' && f[1] <= '9') spare = spare * 10u + (uint32_t)(*++f - '0');
     }
@@ -320,6 +384,13 @@ int main(void) {
   known_loop(1000000u);
   print_kv("calibration", ticks_instructions()); /* 2,000,000 and a few */
 
+  if (flags_sha) {
+    if (open_input(&old_file, argv[1])) return 64;
+    load_if_fits(&old_file, &arena, (uint8_t *)_heap_end);
+    rc = sha_checks();
+    print_kv("bad", bad);
+    return rc;
+  }
   if (open_input(&old_file, argv[1]) || open_input(&patch_file, argv[2])) {
     semi_puts("cannot open the inputs\n");
     return 64;
