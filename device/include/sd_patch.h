@@ -285,14 +285,12 @@ int sd_patch_feed(sd_patch_ctx *c, const uint8_t *data, size_t len);
  * means the written image may be used. */
 int sd_patch_finish(sd_patch_ctx *c);
 
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
 /* Fast lookups (docs/DEVICE.md, "Fast lookups"): a work buffer larger than
  * sd_patch_work_required (rounded up to 4) by 8 bytes per flash segment and
  * map record (`smartdelta info`: "fast lookups") lets the tables check keep
  * them there, and the lookups answer from RAM by bisection. 1 when they do
  * (once the tables are checked), else 0. */
 int sd_patch_fast_lookups(const sd_patch_ctx *c);
-#endif
 
 /* Signature verification (docs/FORMAT.md, "Signature trailer"). Streaming:
  * init, then update with the patch file's bytes from offset 0 in any

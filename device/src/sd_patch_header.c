@@ -6,6 +6,16 @@
 
 #include "sd_patch_internal.h"
 
+/* The parse reads old_check and new_sha256 at once, and indexes the version fields (from, to). */
+typedef char sd_patch_header_layout[offsetof(sd_patch_header, new_sha256) ==
+                                            offsetof(sd_patch_header, old_check) + SD_PATCH_OLD_CHECK_SIZE &&
+                                        offsetof(sd_patch_header, version_to_offset) ==
+                                            offsetof(sd_patch_header, version_from_offset) + 1u &&
+                                        offsetof(sd_patch_header, version_to_length) ==
+                                            offsetof(sd_patch_header, version_from_length) + 1u
+                                    ? 1
+                                    : -1];
+
 int sd_equal(const uint8_t *a, const uint8_t *b, size_t n) {
   uint8_t diff = 0;
   while (n-- > 0) diff |= (uint8_t)(*a++ ^ *b++);
@@ -163,8 +173,7 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   /* An implied new address has the same limit. */
   h->new_address = (f & SD_PATCH_FLAG_NEW_ADDRESS) ? read_uvarint(&r) : h->old_address;
   REQUIRE(h->new_address <= address_limit(h->new_size), corrupt);
-  read_bytes(&r, h->old_check, SD_PATCH_OLD_CHECK_SIZE);
-  read_bytes(&r, h->new_sha256, 32);
+  read_bytes(&r, (uint8_t *)h + offsetof(sd_patch_header, old_check), SD_PATCH_OLD_CHECK_SIZE + 32u); /* and new_sha256 */
   if (h->codec == SD_PATCH_CODEC_LZMA1) {
     props = sd_read_u8(&r);
     h->window_log2 = sd_read_u8(&r);
@@ -195,8 +204,8 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
     r.p += n;
     REQUIRE(utf8_valid(s, n), corrupt);
     /* Offsets fit: the header is at most SD_PATCH_HEADER_MAX bytes. */
-    *(i ? &h->version_to_offset : &h->version_from_offset) = (uint8_t)(s - buf);
-    *(i ? &h->version_to_length : &h->version_from_length) = (uint8_t)n;
+    ((uint8_t *)h + offsetof(sd_patch_header, version_from_offset))[i] = (uint8_t)(s - buf); /* then _to_ */
+    ((uint8_t *)h + offsetof(sd_patch_header, version_from_length))[i] = (uint8_t)n;
   }
   if (f & SD_PATCH_FLAG_COUNTER) h->security_counter = read_uvarint(&r);
   if (r.err) return r.err;

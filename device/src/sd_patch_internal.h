@@ -56,6 +56,13 @@ void sd_reloc_scan(sd_patch_ctx *c, uint32_t end);
 #else
 #define SD_INLINE inline
 #endif
+/* Keeps a small function called from two places out of line where inlining it was measured to
+ * cost flash. */
+#ifdef __GNUC__
+#define SD_NOINLINE __attribute__((noinline))
+#else
+#define SD_NOINLINE
+#endif
 
 /* Modes (sd_patch_ctx.mode). */
 #define SD_MODE_SECTIONED 0x01u

@@ -13,10 +13,7 @@
 
 /* Every check of the tables fails the same way (sticky, first error wins):
  * one out-of-line call per check site instead of loading the code at each. */
-#ifdef __GNUC__
-__attribute__((noinline))
-#endif
-static void corrupt(sd_patch_ctx *c) {
+SD_NOINLINE static void corrupt(sd_patch_ctx *c) {
   sd_fail(c, CORRUPT);
 }
 
@@ -115,49 +112,63 @@ static void check_end(sd_patch_ctx *c, uint32_t bit, uint32_t end) {
  * checkpoint 0 is all zeros. The control table (k = 5) and the value maps
  * (k = 2) share the search. */
 typedef struct sd_cps {
-  uint32_t bits, n, k, w;
+  uint32_t bits, n, k, w, g;
 } sd_cps;
+
+/* The checkpoints of the control table (m NULL: k = 5) or of value map m (k = 2). */
+static void cps_of(const sd_patch_ctx *c, const sd_patch_vmap *m, sd_cps *s) {
+  if (m == NULL) {
+    s->bits = c->tab.sec.bits_start;
+    s->n = c->tab.sec.cp_count;
+    s->k = 5u;
+    s->w = c->cp_width;
+    s->g = c->group_log2;
+  } else {
+    s->bits = m->bits;
+    s->n = (uint32_t)(m->count - 1u) >> m->group_log2;
+    s->k = 2u;
+    s->w = m->cp_width;
+    s->g = m->group_log2;
+  }
+}
 
 /* Field f of checkpoint j >= 1. */
 static uint32_t cp_get(sd_patch_ctx *c, const sd_cps *s, uint32_t j, uint32_t f) {
   return read_le(c, (s->bits >> 3) - ((s->n - j + 1u) * s->k - f) * s->w, s->w);
 }
 
-/* The last checkpoint whose field kf is at most key (fields that do not
+/* The last checkpoint of m (cps_of) whose field kf is at most key (fields that do not
  * decrease): its fields in out[0..k), and its index. */
-static uint32_t cp_find(sd_patch_ctx *c, const sd_cps *s, uint32_t kf, uint32_t key, uint32_t *out) {
-  uint32_t lo = 0, hi = s->n, mid, f;
+static uint32_t cp_find(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t kf, uint32_t key, uint32_t *out) {
+  sd_cps s;
+  uint32_t lo = 0, hi, mid, f;
+  cps_of(c, m, &s);
+  hi = s.n;
   while (lo < hi) {
     mid = lo + (hi - lo + 1u) / 2u;
-    if (cp_get(c, s, mid, kf) <= key) lo = mid;
+    if (cp_get(c, &s, mid, kf) <= key) lo = mid;
     else hi = mid - 1u;
   }
-  for (f = 0; f < s->k; f++) out[f] = lo > 0 ? cp_get(c, s, lo, f) : 0u;
+  for (f = 0; f < s.k; f++) out[f] = lo > 0 ? cp_get(c, &s, lo, f) : 0u;
   return lo;
 }
 
-/* At record i of a group of 2^g: checks checkpoint i / G against want[0..k). */
-static void cp_check(sd_patch_ctx *c, const sd_cps *s, uint32_t i, uint32_t g, const uint32_t *want) {
+/* At record i of m (cps_of): checks checkpoint i / G against want[0..k). */
+static void cp_check(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t i, const uint32_t *want) {
+  sd_cps s;
   uint32_t f;
-  if (s->n == 0 || i == 0 || (i & ((1u << g) - 1u)) != 0) return; /* none (plain sectioned: G = 1) */
-  for (f = 0; f < s->k; f++)
-    if (cp_get(c, s, i >> g, f) != want[f]) corrupt(c);
+  cps_of(c, m, &s);
+  if (s.n == 0 || i == 0 || (i & ((1u << s.g) - 1u)) != 0) return; /* none (plain sectioned: G = 1) */
+  for (f = 0; f < s.k; f++)
+    if (cp_get(c, &s, i >> s.g, f) != want[f]) corrupt(c);
 }
 
-static void control_cps(const sd_patch_ctx *c, sd_cps *s) {
-  s->bits = c->tab.sec.bits_start;
-  s->n = c->tab.sec.cp_count;
-  s->k = 5u;
-  s->w = c->cp_width;
-}
-
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
 /* A map record or a segment for the fast lookups, when they have room. */
-static void put_pair(sd_patch_ctx *c, uint32_t start, uint32_t shift) {
-  uint32_t n = c->lk.pairs.n++;
+SD_NOINLINE static void put_pair(sd_patch_ctx *c, uint32_t start, uint32_t shift) {
+  uint32_t n = c->lk.pairs.n++, *p = c->lk.pairs.at + 2u * n;
   if (n < c->fs_shift) {
-    c->lk.pairs.at[2u * n] = start;
-    c->lk.pairs.at[2u * n + 1u] = shift;
+    p[0] = start;
+    p[1] = shift;
   }
 }
 
@@ -174,16 +185,6 @@ static uint32_t find_pair(const uint32_t *p, uint32_t n, uint32_t key) {
 }
 int sd_patch_fast_lookups(const sd_patch_ctx *c) {
   return (c->recognizers & SD_REC_PAIRS) != 0;
-}
-#else
-#define put_pair(c, start, shift) ((void)(shift))
-#endif
-
-static void map_cps(const sd_patch_vmap *m, sd_cps *s) {
-  s->bits = m->bits;
-  s->n = (uint32_t)(m->count - 1u) >> m->group_log2;
-  s->k = 2u;
-  s->w = m->cp_width;
 }
 
 void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z) {
@@ -236,22 +237,28 @@ static void open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_
   *end = *pos * 8u;
 }
 
-/* A one-byte field at *pos, lo to hi (CORRUPT otherwise). */
-static uint8_t read_field(sd_patch_ctx *c, uint32_t *pos, uint32_t lo, uint32_t hi) {
-  uint32_t v = tables_byte(c, (*pos)++);
-  if (v - lo > hi - lo) corrupt(c);
-  return (uint8_t)v;
-}
+/* The tables' one-byte fields, as (lo, hi - lo): the recognizers (0 to 63),
+ * three exp-Golomb orders (0 to 24), a group log2 (2 to 16) and a checkpoint
+ * width (1 to 4). The control table reads the orders from FIELDS_ORDERS and
+ * the group from FIELDS_GROUP; a value map its two orders and its group from
+ * FIELDS_MAP (the struct fields are in that order). */
+static const uint8_t field_limits[12] = {0, SD_REC_ALL, 0, 24, 0, 24, 0, 24, 2, 14, 1, 3};
+/* Which fields: their first limits' index in field_limits, times 8, plus their count. */
+#define FIELDS_RECOGNIZERS (0u * 8u + 1u)
+#define FIELDS_ORDERS (2u * 8u + 3u)
+#define FIELDS_MAP (6u * 8u + 4u)
+#define FIELDS_GROUP (8u * 8u + 2u)
 
-/* Group log2 (2 to 16) and checkpoint width (1 to 4). */
-static SD_INLINE void read_group(sd_patch_ctx *c, uint32_t *pos, uint8_t *g, uint8_t *w) {
-  *g = read_field(c, pos, 2, 16);
-  *w = read_field(c, pos, 1, 4);
-}
-
-/* Two (or three) exp-Golomb orders, each at most 24. */
-static SD_INLINE void read_orders(sd_patch_ctx *c, uint32_t *pos, uint8_t *order, uint32_t n) {
-  while (n-- > 0) *order++ = read_field(c, pos, 0, 24);
+/* The fields which (FIELDS_*) at *pos into out, each checked against its
+ * limits (CORRUPT otherwise). */
+static void read_fields(sd_patch_ctx *c, uint32_t *pos, uint8_t *out, uint32_t which) {
+  const uint8_t *lim = field_limits + (which >> 3);
+  uint8_t *stop = out + (which & 7u);
+  for (; out < stop; lim += 2) {
+    uint32_t v = tables_byte(c, (*pos)++);
+    if (v - lim[0] > lim[1]) corrupt(c);
+    *out++ = (uint8_t)v;
+  }
 }
 
 /* A value map (docs/FORMAT.md, "RAM map and constant map"): its fields, then
@@ -259,19 +266,16 @@ static SD_INLINE void read_orders(sd_patch_ctx *c, uint32_t *pos, uint8_t *order
  * span, the checkpoints, the bit stream's end. */
 static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t limit) {
   uint32_t count = read_varint(c, pos), span, i, d, start = 0, bit, want[2];
-  sd_cps cps;
   if (count > limit) corrupt(c);
   if (count == 0 || c->status) return;
   m->base = read_varint(c, pos);
   span = read_varint(c, pos);
-  if (span == 0 || span - 1u > 0xFFFFFFFFu - m->base) corrupt(c);
   m->last = m->base + (span - 1u);
-  read_orders(c, pos, m->order, 2);
-  read_group(c, pos, &m->group_log2, &m->cp_width);
+  if (span == 0 || m->last < m->base) corrupt(c); /* base + span - 1 below 2^32 */
+  read_fields(c, pos, m->order, FIELDS_MAP); /* order[2], group_log2, cp_width */
   if (c->status) return;
   m->count = (uint16_t)count;
   open_bits(c, pos, ((count - 1u) >> m->group_log2) * 2u * m->cp_width, &m->bits, &m->end);
-  map_cps(m, &cps);
   bit = m->bits;
   for (i = 0; i < count && !c->status; i++) {
     want[0] = bit - m->bits; /* a checkpoint: the record's bit position and start */
@@ -280,7 +284,7 @@ static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t 
     want[1] = start += d;
     d = read_eg(c, &bit, m->end, m->order[1]); /* any shift: its zigzag is below 2^32 */
     put_pair(c, start, (d >> 1) ^ (0u - (d & 1u)));
-    cp_check(c, &cps, i, m->group_log2, want);
+    cp_check(c, m, i, want);
   }
   check_end(c, bit, m->end);
 }
@@ -290,15 +294,15 @@ static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t 
 static SD_INLINE uint32_t open_tables(sd_patch_ctx *c) {
   uint32_t pos = 0, n = 0;
   if (c->mode & SD_MODE_RELOC) {
-    c->recognizers = read_field(c, &pos, 0, SD_REC_ALL);
+    read_fields(c, &pos, &c->recognizers, FIELDS_RECOGNIZERS);
   }
   if (c->mode & SD_MODE_SECTIONED) {
     n = read_varint(c, &pos);
-    read_orders(c, &pos, c->order, 3);
+    read_fields(c, &pos, c->order, FIELDS_ORDERS);
     if (n > SD_PATCH_MAX_ENTRIES) corrupt(c);
     if (c->mode & SD_MODE_RELOC) {
       c->tab.sec.min_segment = read_varint(c, &pos);
-      read_group(c, &pos, &c->group_log2, &c->cp_width);
+      read_fields(c, &pos, &c->group_log2, FIELDS_GROUP); /* group_log2, cp_width */
       if (n > 0 && !c->status) c->tab.sec.cp_count = (n - 1u) >> c->group_log2; /* ceil(N / G) - 1 */
     }
     /* checkpoint bytes: below 2^23 */
@@ -312,9 +316,8 @@ static SD_INLINE uint32_t open_tables(sd_patch_ctx *c) {
 
 void sd_tables_check(sd_patch_ctx *c) {
   sd_patch_cursor k;
-  sd_cps cps;
-  uint32_t want[5] = {0, 0, 0, 0, 0}, i, n = open_tables(c);
-  control_cps(c, &cps);
+  uint32_t want[5], i, n = open_tables(c);
+  want[3] = want[4] = 0; /* no segment yet (the others are set before each entry) */
   k.bit = c->tab.sec.bits_start;
   k.old_pos = k.new_pos = 0;
   /* One pass over the entries: each against the images (sd_entry_step), the
@@ -324,7 +327,7 @@ void sd_tables_check(sd_patch_ctx *c) {
     want[0] = k.bit - c->tab.sec.bits_start;
     want[1] = k.old_pos;
     want[2] = k.new_pos;
-    cp_check(c, &cps, i, c->group_log2, want);
+    cp_check(c, NULL, i, want);
     if (sd_tables_entry(c, &k)) {
       if (k.start < want[3]) corrupt(c); /* old starts strictly increase */
       want[3] = k.start + 1u;
@@ -338,17 +341,14 @@ void sd_tables_check(sd_patch_ctx *c) {
     if (k.new_pos != c->new_size) corrupt(c);
     c->seq.bit = c->tab.sec.bits_start;
   }
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
   /* Every pair stored: the lookups use them; else the one-segment cache, empty. */
   if (c->lk.pairs.n <= c->fs_shift) c->recognizers |= SD_REC_PAIRS;
   else c->lk.one.lo = c->lk.one.hi = 0;
-#endif
 }
 
 uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   sd_patch_cursor k;
-  sd_cps cps;
-  uint32_t cp[5], key = 0, seg_new, left, shift;
+  uint32_t cp[5], key = 0, seg_new, shift;
   if (c->mode & SD_MODE_TABLE_FIRST) {
     /* The entries in RAM: the last flagged one with start <= o (starts increase). */
     uint32_t *e = c->tab.tf.entries, *stop = e + 3u * c->tab.tf.count;
@@ -358,14 +358,11 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
     }
     return shift;
   }
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
   if (c->recognizers & SD_REC_PAIRS) /* the segments follow the maps' records */
     return find_pair(c->lk.pairs.at + 2u * (c->ram.count + c->consts.count), c->lk.pairs.n - c->ram.count - c->consts.count, o);
-#endif
   if (o - c->lk.one.lo < c->lk.one.hi - c->lk.one.lo) return c->fs_shift; /* the same segment as last time */
   /* The last checkpoint whose segment key is at most o + 1 (keys do not decrease). */
-  control_cps(c, &cps);
-  (void)cp_find(c, &cps, 3, o + 1u, cp);
+  (void)cp_find(c, NULL, 3, o + 1u, cp);
   k.bit = c->tab.sec.bits_start + cp[0];
   k.old_pos = cp[1];
   k.new_pos = cp[2];
@@ -375,8 +372,9 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   c->lk.one.lo = key > 0 ? key - 1u : 0u;
   c->lk.one.hi = 0xFFFFFFFFu;
   shift = key > 0 ? seg_new - (key - 1u) : 0u;
-  /* The rest of the group: at most G entries; the last entry of all ends the new image. */
-  for (left = 1u << c->group_log2; left > 0 && k.new_pos < c->new_size && !c->status; left--) {
+  /* The rest of the group (the next checkpoint's key is above o + 1: a segment of the group
+   * starts after o); the last entry of all ends the new image. */
+  while (k.new_pos < c->new_size && !c->status) {
     if (!sd_tables_entry(c, &k)) continue;
     if (k.start > o) {
       c->lk.one.hi = k.start;
@@ -391,23 +389,19 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
 }
 
 int sd_map_value(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t v, uint32_t *word) {
-  sd_cps cps;
   uint32_t d = v - m->base, cp[2], bit, start, shift = 0, left, i, delta;
   if (m->count == 0 || v < m->base || v > m->last) return 0;
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
   if (c->recognizers & SD_REC_PAIRS) { /* the constant map's records follow the RAM map's */
-    *word = v + find_pair(c->lk.pairs.at + (m == &c->ram ? 0u : 2u * c->ram.count), m->count, d);
+    *word = v + find_pair(c->lk.pairs.at + (m != &c->ram) * 2u * c->ram.count, m->count, d);
     return 1;
   }
-#endif
   /* The last checkpoint whose start is at most v - base. */
-  map_cps(m, &cps);
-  i = cp_find(c, &cps, 1, d, cp);
+  i = cp_find(c, m, 1, d, cp);
   bit = m->bits + cp[0];
   start = cp[1];
-  /* At most G records, none past the last; the group's first takes its start from the checkpoint. */
+  /* None past the last; the group's first takes its start from the checkpoint. The next group's
+   * checkpoint has a start above d: the loop ends within the group. */
   left = m->count - (i << m->group_log2);
-  if (left > (1u << m->group_log2)) left = 1u << m->group_log2;
   for (i = 0; i < left && !c->status; i++) {
     delta = read_eg(c, &bit, m->end, m->order[0]);
     if (i > 0) start += delta;
