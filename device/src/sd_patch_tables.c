@@ -27,12 +27,11 @@ static uint32_t tables_byte(sd_patch_ctx *c, uint32_t off) {
   if (c->read_patch == NULL) return c->tables.copy[off];
   if (off - c->cache_offset >= SD_PATCH_TCACHE) { /* a miss, or an empty cache */
     n = c->tables_length - off < SD_PATCH_TCACHE ? c->tables_length - off : SD_PATCH_TCACHE;
-    c->cache_offset = c->tables_length;
+    c->cache_offset = off; /* (after a failed read the sticky error keeps the cache unused) */
     if (c->read_patch(c->user, c->tables.offset + off, c->cache, n) != 0) {
       sd_fail(c, SD_PATCH_ERR_IO);
       return 0;
     }
-    c->cache_offset = off;
   }
   return c->cache[off - c->cache_offset];
 }
@@ -224,17 +223,17 @@ uint32_t sd_tables_entry(sd_patch_ctx *c, sd_patch_cursor *k) {
 }
 
 /* The bytes of a bit stream after its checkpoints (cp_bytes of them), from
- * *pos: sets [*bits, *end) and moves *pos past it. */
-static void open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_t *bits, uint32_t *end) {
+ * *pos: sets *bits, returns its end (0 after an error), moves *pos past it. */
+static uint32_t open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_t *bits) {
   uint32_t n = read_varint(c, pos), left = c->tables_length - *pos;
   if (c->status || cp_bytes > left || n > left - cp_bytes) {
     corrupt(c);
-    return;
+    return 0;
   }
   *pos += cp_bytes;
   *bits = *pos * 8u; /* below 2^27: the tables are at most 2^24 bytes */
   *pos += n;
-  *end = *pos * 8u;
+  return *pos * 8u;
 }
 
 /* The tables' one-byte fields, as (lo, hi - lo): the recognizers (0 to 63),
@@ -246,8 +245,13 @@ static const uint8_t field_limits[12] = {0, SD_REC_ALL, 0, 24, 0, 24, 0, 24, 2, 
 /* Which fields: their first limits' index in field_limits, times 8, plus their count. */
 #define FIELDS_RECOGNIZERS (0u * 8u + 1u)
 #define FIELDS_ORDERS (2u * 8u + 3u)
-#define FIELDS_MAP (6u * 8u + 4u)
+#define FIELDS_MAP (4u * 8u + 4u)
 #define FIELDS_GROUP (8u * 8u + 2u)
+#define FIELDS_FIT(which) ((which >> 3) + 2u * (which & 7u) <= sizeof field_limits)
+typedef char sd_fields_fit[FIELDS_FIT(FIELDS_RECOGNIZERS) && FIELDS_FIT(FIELDS_ORDERS) && FIELDS_FIT(FIELDS_MAP) &&
+                                   FIELDS_FIT(FIELDS_GROUP)
+                               ? 1
+                               : -1];
 
 /* The fields which (FIELDS_*) at *pos into out, each checked against its
  * limits (CORRUPT otherwise). */
@@ -275,7 +279,7 @@ static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t 
   read_fields(c, pos, m->order, FIELDS_MAP); /* order[2], group_log2, cp_width */
   if (c->status) return;
   m->count = (uint16_t)count;
-  open_bits(c, pos, ((count - 1u) >> m->group_log2) * 2u * m->cp_width, &m->bits, &m->end);
+  m->end = open_bits(c, pos, ((count - 1u) >> m->group_log2) * 2u * m->cp_width, &m->bits);
   bit = m->bits;
   for (i = 0; i < count && !c->status; i++) {
     want[0] = bit - m->bits; /* a checkpoint: the record's bit position and start */
@@ -306,7 +310,7 @@ static SD_INLINE uint32_t open_tables(sd_patch_ctx *c) {
       if (n > 0 && !c->status) c->tab.sec.cp_count = (n - 1u) >> c->group_log2; /* ceil(N / G) - 1 */
     }
     /* checkpoint bytes: below 2^23 */
-    open_bits(c, &pos, c->tab.sec.cp_count * 5u * c->cp_width, &c->tab.sec.bits_start, &c->tab.sec.bits_end);
+    c->tab.sec.bits_end = open_bits(c, &pos, c->tab.sec.cp_count * 5u * c->cp_width, &c->tab.sec.bits_start);
   }
   if (c->recognizers & SD_REC_RAM) open_map(c, &c->ram, &pos, SD_PATCH_MAX_RAM_SEGMENTS);
   if (c->recognizers & SD_REC_CONST) open_map(c, &c->consts, &pos, SD_PATCH_MAX_CONST_SEGMENTS);
