@@ -13,9 +13,9 @@
 typedef char sd_patch_ctx_fits_fixed_state[sizeof(sd_patch_ctx) <= SD_PATCH_FIXED_STATE ? 1 : -1];
 #endif
 
-/* sd_patch_init copies five header words at once. */
-typedef char sd_patch_header_words_match[offsetof(sd_patch_ctx, payload_left) - offsetof(sd_patch_ctx, old_size) ==
-                                                 offsetof(sd_patch_header, payload_length) - offsetof(sd_patch_header, old_size)
+/* sd_patch_init copies six header words at once (old_size to tables_length, in the same order). */
+typedef char sd_patch_header_words_match[offsetof(sd_patch_ctx, tables_length) - offsetof(sd_patch_ctx, old_size) ==
+                                                 offsetof(sd_patch_header, tables_length) - offsetof(sd_patch_header, old_size)
                                              ? 1
                                              : -1];
 
@@ -53,9 +53,9 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
   c->write_new = write_new;
   c->read_patch = read_patch;
   c->user = user;
-  /* old_size, new_size, old_address, new_address, payload_length: the same order in both structs */
-  memcpy(&c->old_size, &h->old_size, 5u * sizeof(uint32_t));
-  c->tables_length = c->cache_offset = h->tables_length; /* the cache is empty */
+  /* old_size, new_size, old_address, new_address, payload_length, tables_length: the same order in both */
+  memcpy(&c->old_size, &h->old_size, 6u * sizeof(uint32_t));
+  c->cache_offset = h->tables_length; /* the cache is empty */
   c->tables.offset = h->header_length;
   memcpy(c->new_sha256, h->new_sha256, 32);
 #ifdef SD_PATCH_WITH_INPLACE

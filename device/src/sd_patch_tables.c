@@ -188,21 +188,15 @@ int sd_patch_fast_lookups(const sd_patch_ctx *c) {
 
 void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z) {
   /* seek: zigzag, so z odd moves back (z + 1) / 2, z even forward z / 2 */
-  uint32_t half = z >> 1, start, room;
-  if (z & 1u) {
-    if (half >= k->old_pos) corrupt(c);
-    start = k->old_pos - half - 1u;
-  } else {
-    if (half > c->old_size - k->old_pos) corrupt(c);
-    start = k->old_pos + half;
-  }
-  /* The copy inside the old image, the entry not empty, the new image not
-   * passed. In 32 bits: a cursor never passes either image (old_pos <=
-   * old_size, new_pos <= new_size: every step is checked here, and the
-   * checkpoints a lookup starts from were checked against such steps), so
-   * room is what is left of the new image. */
+  uint32_t half = z >> 1, start = z & 1u ? k->old_pos - half - 1u : k->old_pos + half, room;
+  /* The seek inside the old image, the copy too, the entry not empty, the new
+   * image not passed. In 32 bits: a cursor never passes either image (old_pos
+   * <= old_size, new_pos <= new_size: every step is checked here, and the
+   * checkpoints a lookup starts from were checked against such steps), so a
+   * seek before 0 wraps above the old size (below 2^26; half below 2^31),
+   * and room is what is left of the new image. */
   room = c->new_size - k->new_pos;
-  if (c->status || k->copy > c->old_size - start || (k->copy | k->extra) == 0 || k->copy > room ||
+  if (c->status || start > c->old_size || k->copy > c->old_size - start || (k->copy | k->extra) == 0 || k->copy > room ||
       k->extra > room - k->copy) {
     corrupt(c);
     return;
@@ -352,7 +346,7 @@ void sd_tables_check(sd_patch_ctx *c) {
 
 uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   sd_patch_cursor k;
-  uint32_t cp[5], key = 0, seg_new, shift;
+  uint32_t cp[5], key = 0, lo, hi, shift;
   if (c->mode & SD_MODE_TABLE_FIRST) {
     /* The entries in RAM: the last flagged one with start <= o (starts increase). */
     uint32_t *e = c->tab.tf.entries, *stop = e + 3u * c->tab.tf.count;
@@ -371,23 +365,23 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   k.old_pos = cp[1];
   k.new_pos = cp[2];
   key = cp[3];
-  seg_new = cp[4];
-  /* [fs_lo, fs_hi): where the last segment with start <= o stays the last. */
-  c->lk.one.lo = key > 0 ? key - 1u : 0u;
-  c->lk.one.hi = 0xFFFFFFFFu;
-  shift = key > 0 ? seg_new - (key - 1u) : 0u;
+  /* [lo, hi): where the last segment with start <= o stays the last. */
+  lo = key > 0 ? key - 1u : 0u;
+  hi = 0xFFFFFFFFu;
+  shift = key > 0 ? cp[4] - lo : 0u;
   /* The rest of the group (the next checkpoint's key is above o + 1: a segment of the group
    * starts after o); the last entry of all ends the new image. */
   while (k.new_pos < c->new_size && !c->status) {
     if (!sd_tables_entry(c, &k)) continue;
     if (k.start > o) {
-      c->lk.one.hi = k.start;
+      hi = k.start;
       break;
     }
-    c->lk.one.lo = k.start;
+    lo = k.start;
     shift = k.new_start - k.start; /* modulo 2^32 */
   }
-  if (c->status) c->lk.one.hi = c->lk.one.lo; /* cache nothing after an error */
+  c->lk.one.lo = lo;
+  c->lk.one.hi = c->status ? lo : hi; /* cache nothing after an error */
   c->fs_shift = shift;
   return shift;
 }
