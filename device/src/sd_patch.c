@@ -187,11 +187,9 @@ int sd_patch_finish(sd_patch_ctx *c) {
 #endif
   ) {
     sd_sha256_final(&c->sha, digest);
-    if (sd_equal(digest, c->new_sha256, 32)) {
-      c->status = STATUS_FINISHED;
-      return SD_PATCH_OK;
-    }
-    rc = SD_PATCH_ERR_RESULT_HASH;
+    rc = sd_equal(digest, c->new_sha256, 32) ? SD_PATCH_OK : SD_PATCH_ERR_RESULT_HASH;
   }
-  return sd_fail(c, rc);
+  /* (the status was 0) the first error, or finished */
+  c->status = rc ? (uint8_t)-rc : STATUS_FINISHED;
+  return rc;
 }

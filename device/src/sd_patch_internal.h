@@ -89,6 +89,6 @@ void sd_reloc_scan(sd_patch_ctx *c, uint32_t end);
 #define SD_REC_CONST 0x20u
 #define SD_REC_ALL 0x3Fu
 /* Not in a patch: set in c->recognizers when the lookups answer from c->lk.pairs. */
-#define SD_REC_PAIRS 0x80u
+#define SD_REC_PAIRS 0x80u /* (the top bit: sd_patch_fast_lookups shifts it down) */
 
 #endif /* SD_PATCH_INTERNAL_H */

@@ -29,7 +29,7 @@ static uint32_t tables_byte(sd_patch_ctx *c, uint32_t off) {
     n = c->tables_length - off < SD_PATCH_TCACHE ? c->tables_length - off : SD_PATCH_TCACHE;
     c->cache_offset = off; /* (after a failed read the sticky error keeps the cache unused) */
     if (c->read_patch(c->user, c->tables.offset + off, c->cache, n) != 0) {
-      sd_fail(c, SD_PATCH_ERR_IO);
+      c->status = (uint8_t)-SD_PATCH_ERR_IO; /* the first error: there was none (above) */
       return 0;
     }
   }
@@ -183,7 +183,7 @@ static uint32_t find_pair(const uint32_t *p, uint32_t n, uint32_t key) {
   return lo > 0 ? p[2u * lo - 1u] : 0u;
 }
 int sd_patch_fast_lookups(const sd_patch_ctx *c) {
-  return (c->recognizers & SD_REC_PAIRS) != 0;
+  return c->recognizers >> 7; /* SD_REC_PAIRS */
 }
 
 void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z) {
