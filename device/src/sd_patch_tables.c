@@ -368,7 +368,7 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   /* [lo, hi): where the last segment with start <= o stays the last. */
   lo = key > 0 ? key - 1u : 0u;
   hi = 0xFFFFFFFFu;
-  shift = key > 0 ? cp[4] - lo : 0u;
+  shift = cp[4] - lo; /* (no segment yet: key and new start 0, checked against the entries) */
   /* The rest of the group (the next checkpoint's key is above o + 1: a segment of the group
    * starts after o); the last entry of all ends the new image. */
   while (k.new_pos < c->new_size && !c->status) {

@@ -13,7 +13,7 @@ export const targetToolsAvailable = onPath('qemu-system-arm') && onPath('arm-non
 
 /**
  * m4: newlib's memcpy; m4-trap: alignment-safe memcpy/memset, for runs with the unaligned trap on; m4-fast: the
- * speed build (device/Makefile FAST_FLAGS: fast lookups, unrolled SHA-256).
+ * speed build (device/Makefile FAST_FLAGS: unrolled SHA-256, the value maps' range check; the fast lookups are in every build).
  */
 export type TargetElf = 'm4' | 'm4-trap' | 'm4-fast' | 'm0';
 const MACHINE: Record<TargetElf, string> = { m4: 'mps2-an386', 'm4-trap': 'mps2-an386', 'm4-fast': 'mps2-an386', m0: 'microbit' };
