@@ -188,8 +188,8 @@ typedef struct sd_patch_ctx {
   /* predicted old bytes: buf holds old[buf_pos, buf_pos + buf_len) */
   uint32_t buf_pos, scan, pending;
   uint32_t old_size, new_size, old_address, new_address;
-  uint32_t payload_left, tables_left;
-  uint32_t tables_length;
+  uint32_t payload_left, tables_length; /* (the header's order: sd_patch_init copies them) */
+  uint32_t tables_left;
   union {
     /* sectioned: the control table in the tables section */
     struct { uint32_t min_segment, cp_count, bits_start, bits_end; } sec;
@@ -207,6 +207,7 @@ typedef struct sd_patch_ctx {
     struct { uint32_t lo, hi; } one;
     struct { uint32_t *at; uint32_t n; } pairs;
   } lk;
+  uint32_t fs_shift; /* (beside lk, below offset 128: 16-bit loads) */
   /* cache = tables[cache_offset, + SD_PATCH_TCACHE) clipped to the tables;
    * tables_length when it holds nothing */
   uint32_t cache_offset;
@@ -217,7 +218,6 @@ typedef struct sd_patch_ctx {
   void *user;
   sd_patch_read_fn read_old, read_patch;
   sd_patch_write_fn write_new;
-  uint32_t fs_shift;
 #ifdef SD_PATCH_WITH_INPLACE
   /* In-place patches: the erase unit; a copy block is predicted in parts cut
    * at the new image's unit boundaries (docs/FORMAT.md, "In-place patches"). */
@@ -285,14 +285,12 @@ int sd_patch_feed(sd_patch_ctx *c, const uint8_t *data, size_t len);
  * means the written image may be used. */
 int sd_patch_finish(sd_patch_ctx *c);
 
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
 /* Fast lookups (docs/DEVICE.md, "Fast lookups"): a work buffer larger than
  * sd_patch_work_required (rounded up to 4) by 8 bytes per flash segment and
  * map record (`smartdelta info`: "fast lookups") lets the tables check keep
  * them there, and the lookups answer from RAM by bisection. 1 when they do
  * (once the tables are checked), else 0. */
 int sd_patch_fast_lookups(const sd_patch_ctx *c);
-#endif
 
 /* Signature verification (docs/FORMAT.md, "Signature trailer"). Streaming:
  * init, then update with the patch file's bytes from offset 0 in any

@@ -13,7 +13,15 @@
 typedef char sd_patch_ctx_fits_fixed_state[sizeof(sd_patch_ctx) <= SD_PATCH_FIXED_STATE ? 1 : -1];
 #endif
 
-#define STATUS_FINISHED 0x80u
+/* sd_patch_init copies six header words at once (old_size to tables_length, in the same order). */
+typedef char sd_patch_header_words_match[offsetof(sd_patch_ctx, tables_length) - offsetof(sd_patch_ctx, old_size) ==
+                                                 offsetof(sd_patch_header, tables_length) - offsetof(sd_patch_header, old_size)
+                                             ? 1
+                                             : -1];
+
+/* After a successful finish the context answers every call with PARAM (a call out of order): the
+ * status then holds that code, as an error would. */
+#define STATUS_FINISHED ((uint8_t)-SD_PATCH_ERR_PARAM)
 
 int sd_fail(sd_patch_ctx *c, int rc) {
   if (rc < 0 && c->status == 0) c->status = (uint8_t)-rc;
@@ -31,26 +39,23 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
                   sd_patch_read_fn read_patch, void *user) {
   size_t need, pad;
   uint8_t *w = (uint8_t *)work;
-  int streaming = read_patch == NULL;
+  int streaming = read_patch == NULL, rc = SD_PATCH_ERR_PARAM;
   if (c == NULL) return SD_PATCH_ERR_PARAM;
   memset(c, 0, sizeof *c);
-  /* Every failure below sticks (sd_fail): feed and finish repeat it. */
-  if (h == NULL || read_old == NULL || write_new == NULL || (work == NULL && work_size > 0))
-    return sd_fail(c, SD_PATCH_ERR_PARAM);
+  /* Every failure below sticks (fail: the context's first error): feed and finish repeat it. */
+  if (h == NULL || read_old == NULL || write_new == NULL || (work_size > 0 && work == NULL)) goto fail;
   need = sd_patch_work_required(h, streaming);
   pad = (size_t)(0u - (uintptr_t)work) & 3u;
-  if (work_size < pad || work_size - pad < need) return sd_fail(c, SD_PATCH_ERR_NO_MEMORY);
+  rc = SD_PATCH_ERR_NO_MEMORY;
+  if (work_size < pad || work_size - pad < need) goto fail;
   w += pad;
   c->read_old = read_old;
   c->write_new = write_new;
   c->read_patch = read_patch;
   c->user = user;
-  c->old_size = h->old_size;
-  c->new_size = h->new_size;
-  c->old_address = h->old_address;
-  c->new_address = h->new_address;
-  c->payload_left = h->payload_length;
-  c->tables_length = c->cache_offset = h->tables_length; /* the cache is empty */
+  /* old_size, new_size, old_address, new_address, payload_length, tables_length: the same order in both */
+  memcpy(&c->old_size, &h->old_size, 6u * sizeof(uint32_t));
+  c->cache_offset = h->tables_length; /* the cache is empty */
   c->tables.offset = h->header_length;
   memcpy(c->new_sha256, h->new_sha256, 32);
 #ifdef SD_PATCH_WITH_INPLACE
@@ -76,9 +81,10 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
     uint32_t window = (uint32_t)1u << h->window_log2;
     size_t probs = SD_LZMA_PROBS_COUNT(h->lc, h->lp);
     /* The program's end, not a size, ends the stream: the end marker is mandatory. */
+    rc = SD_PATCH_ERR_PARAM;
     if (sd_lzma_init(&c->dec.lzma, h->lc, h->lp, h->pb, (uint16_t *)(void *)w, probs, w + 2u * probs, window,
                      SD_LZMA_SIZE_UNKNOWN) != SD_LZMA_OK)
-      return sd_fail(c, SD_PATCH_ERR_PARAM);
+      goto fail;
     w += 2u * probs + window;
     c->mode |= SD_MODE_CODEC;
   }
@@ -86,22 +92,21 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
 #ifdef SD_PATCH_WITH_LZS
   if (h->codec == SD_PATCH_CODEC_LZS) {
     size_t n = SD_LZS_WORK_SIZE(h->lzs_params, h->program_length);
+    rc = SD_PATCH_ERR_PARAM;
     if (sd_lzs_init(&c->dec.lzs, h->lzs_params, h->program_length, (uint16_t *)(void *)w, n) != SD_LZS_OK)
-      return sd_fail(c, SD_PATCH_ERR_PARAM);
+      goto fail;
     w += n;
     c->mode |= SD_MODE_CODEC | SD_MODE_LZS;
   }
 #endif
-  if (h->codec != SD_PATCH_CODEC_NONE && !(c->mode & SD_MODE_CODEC))
-    return sd_fail(c, SD_PATCH_ERR_UNSUPPORTED); /* a codec this build does not link */
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
+  rc = SD_PATCH_ERR_UNSUPPORTED; /* a codec this build does not link */
+  if (h->codec != SD_PATCH_CODEC_NONE && !(c->mode & SD_MODE_CODEC)) goto fail;
   /* Spare work RAM after the required bytes (4-byte aligned): room for the lookups' pairs. */
   need = (need + 3u) & ~(size_t)3u;
   if (work_size - pad >= need) {
     c->lk.pairs.at = (uint32_t *)(void *)((uint8_t *)work + pad + need);
     c->fs_shift = (uint32_t)((work_size - pad - need) / 8u);
   }
-#endif
   if (streaming) {
     c->tables.copy = w;
     c->tables_left = h->tables_length;
@@ -109,10 +114,9 @@ int sd_patch_init(sd_patch_ctx *c, const sd_patch_header *h, void *work, size_t 
     if (c->tables_left > 0) return SD_PATCH_OK;
   }
   return start(c);
-}
-
-static SD_INLINE int status_code(const sd_patch_ctx *c) {
-  return c->status == STATUS_FINISHED ? SD_PATCH_ERR_PARAM : -(int)c->status;
+fail:
+  c->status = (uint8_t)-rc; /* the context was zeroed: the first error */
+  return rc;
 }
 
 /* Codec dispatch: the build's decoders (sd_lzma and sd_lzs share their result
@@ -149,14 +153,14 @@ static int feed_codec(sd_patch_ctx *c, const uint8_t *data, size_t len) {
 
 int sd_patch_feed(sd_patch_ctx *c, const uint8_t *data, size_t len) {
   if (c == NULL || (data == NULL && len > 0)) return SD_PATCH_ERR_PARAM;
-  if (c->status) return status_code(c);
+  if (c->status) return -(int)c->status;
   if (c->tables_left > 0) { /* streaming: the tables section comes first */
     size_t n = len < c->tables_left ? len : c->tables_left;
     memcpy(c->tables.copy + (c->tables_length - c->tables_left), data, n);
     c->tables_left -= (uint32_t)n;
     data += n;
     len -= n;
-    if (c->tables_left == 0 && start(c) != SD_PATCH_OK) return status_code(c);
+    if (c->tables_left == 0 && start(c) != SD_PATCH_OK) return -(int)c->status;
   }
   if (len > c->payload_left) return sd_fail(c, SD_PATCH_ERR_PARAM);
   c->payload_left -= (uint32_t)len;
@@ -169,7 +173,7 @@ int sd_patch_finish(sd_patch_ctx *c) {
   uint8_t digest[32];
   int rc = SD_PATCH_ERR_CORRUPT;
   if (c == NULL) return SD_PATCH_ERR_PARAM;
-  if (c->status) return status_code(c);
+  if (c->status) return -(int)c->status;
   /* Not truncated (tables, payload, codec stream or program), and (docs/FORMAT.md, "Codec 1") no program
    * longer than an LZMA window below 4 KiB, which the host's decoder cannot tell from distances. The context
    * starts zeroed: without a codec the window size is 0 and the program length 0. */
@@ -183,11 +187,9 @@ int sd_patch_finish(sd_patch_ctx *c) {
 #endif
   ) {
     sd_sha256_final(&c->sha, digest);
-    if (sd_equal(digest, c->new_sha256, 32)) {
-      c->status = STATUS_FINISHED;
-      return SD_PATCH_OK;
-    }
-    rc = SD_PATCH_ERR_RESULT_HASH;
+    rc = sd_equal(digest, c->new_sha256, 32) ? SD_PATCH_OK : SD_PATCH_ERR_RESULT_HASH;
   }
-  return sd_fail(c, rc);
+  /* (the status was 0) the first error, or finished */
+  c->status = rc ? (uint8_t)-rc : STATUS_FINISHED;
+  return rc;
 }

@@ -6,6 +6,16 @@
 
 #include "sd_patch_internal.h"
 
+/* The parse reads old_check and new_sha256 at once, and indexes the version fields (from, to). */
+typedef char sd_patch_header_layout[offsetof(sd_patch_header, new_sha256) ==
+                                            offsetof(sd_patch_header, old_check) + SD_PATCH_OLD_CHECK_SIZE &&
+                                        offsetof(sd_patch_header, version_to_offset) ==
+                                            offsetof(sd_patch_header, version_from_offset) + 1u &&
+                                        offsetof(sd_patch_header, version_to_length) ==
+                                            offsetof(sd_patch_header, version_from_length) + 1u
+                                    ? 1
+                                    : -1];
+
 int sd_equal(const uint8_t *a, const uint8_t *b, size_t n) {
   uint8_t diff = 0;
   while (n-- > 0) diff |= (uint8_t)(*a++ ^ *b++);
@@ -25,51 +35,47 @@ uint8_t sd_read_u8(sd_reader *r) {
 }
 
 /* A uvarint (docs/FORMAT.md, "Integers"): at most 5 bytes, minimal, below
- * 2^32 (the 5th byte carries 4 bits). 32-bit arithmetic only. */
-static uint32_t read_uvarint(sd_reader *r) {
+ * 2^32 (the 5th byte carries 4 bits), not above limit (CORRUPT otherwise; its
+ * value is returned all the same). 32-bit arithmetic only. */
+static uint32_t read_limited(sd_reader *r, uint32_t limit) {
   uint32_t v = 0, b, shift;
   for (shift = 0; shift < 35u; shift += 7u) {
     b = sd_read_u8(r); /* 0 when short: ends the loop */
     v |= (b & 0x7Fu) << shift;
     if (b < 0x80u) {
       if ((b == 0 && shift > 0) || (shift == 28u && b > 0x0Fu)) break;
+      if (v > limit) reader_fail(r, SD_PATCH_ERR_CORRUPT);
       return v;
     }
   }
   reader_fail(r, SD_PATCH_ERR_CORRUPT);
   return 0;
 }
+#define read_uvarint(r) read_limited(r, 0xFFFFFFFFu)
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, at most U+10FFFF.
  * A sequence of 1 + more bytes must code at least 2^(5 * more + 1): 0x800 and
  * 0x10000 for 3 and 4 bytes (2 bytes: the lead byte 0xC2 or more does it). */
 static int utf8_valid(const uint8_t *s, uint32_t n) {
-  uint32_t i = 0;
-  while (i < n) {
-    uint32_t b = s[i++], cp, more, k;
-    if (b < 0x80u) continue;
-    more = 1u + (b >= 0xE0u) + (b >= 0xF0u);
-    if (b < 0xC2u || b > 0xF4u || n - i < more) return 0;
-    cp = b & (0x3Fu >> more);
-    for (k = 0; k < more; k++) {
-      b = s[i++];
+  uint32_t more = 0, cp = 0, least = 0, b;
+  while (n-- > 0) {
+    b = *s++;
+    if (more > 0) { /* a continuation byte */
       if ((b & 0xC0u) != 0x80u) return 0;
       cp = (cp << 6) | (b & 0x3Fu);
+      if (--more == 0 && (cp < least || cp > 0x10FFFFu || cp - 0xD800u < 0x800u)) return 0;
+    } else if (b >= 0x80u) {
+      more = 1u + (b >= 0xE0u) + (b >= 0xF0u);
+      if (b < 0xC2u || b > 0xF4u) return 0;
+      cp = b & (0x3Fu >> more);
+      least = 1u << (5u * more + 1u);
     }
-    if (cp < (1u << (5u * more + 1u)) || cp > 0x10FFFFu || (cp >= 0xD800u && cp <= 0xDFFFu)) return 0;
   }
-  return 1;
+  return more == 0;
 }
 
 static void read_bytes(sd_reader *r, uint8_t *out, unsigned n) {
   while (n-- > 0) *out++ = sd_read_u8(r);
-}
-
-/* A uvarint that must not exceed limit (CORRUPT otherwise). */
-static uint32_t read_limited(sd_reader *r, uint32_t limit) {
-  uint32_t v = read_uvarint(r);
-  if (v > limit) reader_fail(r, SD_PATCH_ERR_CORRUPT);
-  return v;
 }
 
 /* The largest load address of an image of size bytes: address + size must
@@ -163,8 +169,7 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
   /* An implied new address has the same limit. */
   h->new_address = (f & SD_PATCH_FLAG_NEW_ADDRESS) ? read_uvarint(&r) : h->old_address;
   REQUIRE(h->new_address <= address_limit(h->new_size), corrupt);
-  read_bytes(&r, h->old_check, SD_PATCH_OLD_CHECK_SIZE);
-  read_bytes(&r, h->new_sha256, 32);
+  read_bytes(&r, (uint8_t *)h + offsetof(sd_patch_header, old_check), SD_PATCH_OLD_CHECK_SIZE + 32u); /* and new_sha256 */
   if (h->codec == SD_PATCH_CODEC_LZMA1) {
     props = sd_read_u8(&r);
     h->window_log2 = sd_read_u8(&r);
@@ -195,8 +200,8 @@ int sd_patch_parse_header(const uint8_t *buf, size_t len, sd_patch_header *h, si
     r.p += n;
     REQUIRE(utf8_valid(s, n), corrupt);
     /* Offsets fit: the header is at most SD_PATCH_HEADER_MAX bytes. */
-    *(i ? &h->version_to_offset : &h->version_from_offset) = (uint8_t)(s - buf);
-    *(i ? &h->version_to_length : &h->version_from_length) = (uint8_t)n;
+    ((uint8_t *)h + offsetof(sd_patch_header, version_from_offset))[i] = (uint8_t)(s - buf); /* then _to_ */
+    ((uint8_t *)h + offsetof(sd_patch_header, version_from_length))[i] = (uint8_t)n;
   }
   if (f & SD_PATCH_FLAG_COUNTER) h->security_counter = read_uvarint(&r);
   if (r.err) return r.err;

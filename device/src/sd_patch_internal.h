@@ -56,6 +56,13 @@ void sd_reloc_scan(sd_patch_ctx *c, uint32_t end);
 #else
 #define SD_INLINE inline
 #endif
+/* Keeps a small function called from two places out of line where inlining it was measured to
+ * cost flash. */
+#ifdef __GNUC__
+#define SD_NOINLINE __attribute__((noinline))
+#else
+#define SD_NOINLINE
+#endif
 
 /* Modes (sd_patch_ctx.mode). */
 #define SD_MODE_SECTIONED 0x01u
@@ -82,6 +89,6 @@ void sd_reloc_scan(sd_patch_ctx *c, uint32_t end);
 #define SD_REC_CONST 0x20u
 #define SD_REC_ALL 0x3Fu
 /* Not in a patch: set in c->recognizers when the lookups answer from c->lk.pairs. */
-#define SD_REC_PAIRS 0x80u
+#define SD_REC_PAIRS 0x80u /* (the top bit: sd_patch_fast_lookups shifts it down) */
 
 #endif /* SD_PATCH_INTERNAL_H */

@@ -13,10 +13,7 @@
 
 /* Every check of the tables fails the same way (sticky, first error wins):
  * one out-of-line call per check site instead of loading the code at each. */
-#ifdef __GNUC__
-__attribute__((noinline))
-#endif
-static void corrupt(sd_patch_ctx *c) {
+SD_NOINLINE static void corrupt(sd_patch_ctx *c) {
   sd_fail(c, CORRUPT);
 }
 
@@ -30,12 +27,11 @@ static uint32_t tables_byte(sd_patch_ctx *c, uint32_t off) {
   if (c->read_patch == NULL) return c->tables.copy[off];
   if (off - c->cache_offset >= SD_PATCH_TCACHE) { /* a miss, or an empty cache */
     n = c->tables_length - off < SD_PATCH_TCACHE ? c->tables_length - off : SD_PATCH_TCACHE;
-    c->cache_offset = c->tables_length;
+    c->cache_offset = off; /* (after a failed read the sticky error keeps the cache unused) */
     if (c->read_patch(c->user, c->tables.offset + off, c->cache, n) != 0) {
-      sd_fail(c, SD_PATCH_ERR_IO);
+      c->status = (uint8_t)-SD_PATCH_ERR_IO; /* the first error: there was none (above) */
       return 0;
     }
-    c->cache_offset = off;
   }
   return c->cache[off - c->cache_offset];
 }
@@ -115,49 +111,63 @@ static void check_end(sd_patch_ctx *c, uint32_t bit, uint32_t end) {
  * checkpoint 0 is all zeros. The control table (k = 5) and the value maps
  * (k = 2) share the search. */
 typedef struct sd_cps {
-  uint32_t bits, n, k, w;
+  uint32_t bits, n, k, w, g;
 } sd_cps;
+
+/* The checkpoints of the control table (m NULL: k = 5) or of value map m (k = 2). */
+static void cps_of(const sd_patch_ctx *c, const sd_patch_vmap *m, sd_cps *s) {
+  if (m == NULL) {
+    s->bits = c->tab.sec.bits_start;
+    s->n = c->tab.sec.cp_count;
+    s->k = 5u;
+    s->w = c->cp_width;
+    s->g = c->group_log2;
+  } else {
+    s->bits = m->bits;
+    s->n = (uint32_t)(m->count - 1u) >> m->group_log2;
+    s->k = 2u;
+    s->w = m->cp_width;
+    s->g = m->group_log2;
+  }
+}
 
 /* Field f of checkpoint j >= 1. */
 static uint32_t cp_get(sd_patch_ctx *c, const sd_cps *s, uint32_t j, uint32_t f) {
   return read_le(c, (s->bits >> 3) - ((s->n - j + 1u) * s->k - f) * s->w, s->w);
 }
 
-/* The last checkpoint whose field kf is at most key (fields that do not
+/* The last checkpoint of m (cps_of) whose field kf is at most key (fields that do not
  * decrease): its fields in out[0..k), and its index. */
-static uint32_t cp_find(sd_patch_ctx *c, const sd_cps *s, uint32_t kf, uint32_t key, uint32_t *out) {
-  uint32_t lo = 0, hi = s->n, mid, f;
+static uint32_t cp_find(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t kf, uint32_t key, uint32_t *out) {
+  sd_cps s;
+  uint32_t lo = 0, hi, mid, f;
+  cps_of(c, m, &s);
+  hi = s.n;
   while (lo < hi) {
     mid = lo + (hi - lo + 1u) / 2u;
-    if (cp_get(c, s, mid, kf) <= key) lo = mid;
+    if (cp_get(c, &s, mid, kf) <= key) lo = mid;
     else hi = mid - 1u;
   }
-  for (f = 0; f < s->k; f++) out[f] = lo > 0 ? cp_get(c, s, lo, f) : 0u;
+  for (f = 0; f < s.k; f++) out[f] = lo > 0 ? cp_get(c, &s, lo, f) : 0u;
   return lo;
 }
 
-/* At record i of a group of 2^g: checks checkpoint i / G against want[0..k). */
-static void cp_check(sd_patch_ctx *c, const sd_cps *s, uint32_t i, uint32_t g, const uint32_t *want) {
+/* At record i of m (cps_of): checks checkpoint i / G against want[0..k). */
+static void cp_check(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t i, const uint32_t *want) {
+  sd_cps s;
   uint32_t f;
-  if (s->n == 0 || i == 0 || (i & ((1u << g) - 1u)) != 0) return; /* none (plain sectioned: G = 1) */
-  for (f = 0; f < s->k; f++)
-    if (cp_get(c, s, i >> g, f) != want[f]) corrupt(c);
+  cps_of(c, m, &s);
+  if (s.n == 0 || i == 0 || (i & ((1u << s.g) - 1u)) != 0) return; /* none (plain sectioned: G = 1) */
+  for (f = 0; f < s.k; f++)
+    if (cp_get(c, &s, i >> s.g, f) != want[f]) corrupt(c);
 }
 
-static void control_cps(const sd_patch_ctx *c, sd_cps *s) {
-  s->bits = c->tab.sec.bits_start;
-  s->n = c->tab.sec.cp_count;
-  s->k = 5u;
-  s->w = c->cp_width;
-}
-
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
 /* A map record or a segment for the fast lookups, when they have room. */
-static void put_pair(sd_patch_ctx *c, uint32_t start, uint32_t shift) {
-  uint32_t n = c->lk.pairs.n++;
+SD_NOINLINE static void put_pair(sd_patch_ctx *c, uint32_t start, uint32_t shift) {
+  uint32_t n = c->lk.pairs.n++, *p = c->lk.pairs.at + 2u * n;
   if (n < c->fs_shift) {
-    c->lk.pairs.at[2u * n] = start;
-    c->lk.pairs.at[2u * n + 1u] = shift;
+    p[0] = start;
+    p[1] = shift;
   }
 }
 
@@ -173,36 +183,20 @@ static uint32_t find_pair(const uint32_t *p, uint32_t n, uint32_t key) {
   return lo > 0 ? p[2u * lo - 1u] : 0u;
 }
 int sd_patch_fast_lookups(const sd_patch_ctx *c) {
-  return (c->recognizers & SD_REC_PAIRS) != 0;
-}
-#else
-#define put_pair(c, start, shift) ((void)(shift))
-#endif
-
-static void map_cps(const sd_patch_vmap *m, sd_cps *s) {
-  s->bits = m->bits;
-  s->n = (uint32_t)(m->count - 1u) >> m->group_log2;
-  s->k = 2u;
-  s->w = m->cp_width;
+  return c->recognizers >> 7; /* SD_REC_PAIRS */
 }
 
 void sd_entry_step(sd_patch_ctx *c, sd_patch_cursor *k, uint32_t z) {
   /* seek: zigzag, so z odd moves back (z + 1) / 2, z even forward z / 2 */
-  uint32_t half = z >> 1, start, room;
-  if (z & 1u) {
-    if (half >= k->old_pos) corrupt(c);
-    start = k->old_pos - half - 1u;
-  } else {
-    if (half > c->old_size - k->old_pos) corrupt(c);
-    start = k->old_pos + half;
-  }
-  /* The copy inside the old image, the entry not empty, the new image not
-   * passed. In 32 bits: a cursor never passes either image (old_pos <=
-   * old_size, new_pos <= new_size: every step is checked here, and the
-   * checkpoints a lookup starts from were checked against such steps), so
-   * room is what is left of the new image. */
+  uint32_t half = z >> 1, start = z & 1u ? k->old_pos - half - 1u : k->old_pos + half, room;
+  /* The seek inside the old image, the copy too, the entry not empty, the new
+   * image not passed. In 32 bits: a cursor never passes either image (old_pos
+   * <= old_size, new_pos <= new_size: every step is checked here, and the
+   * checkpoints a lookup starts from were checked against such steps), so a
+   * seek before 0 wraps above the old size (below 2^26; half below 2^31),
+   * and room is what is left of the new image. */
   room = c->new_size - k->new_pos;
-  if (c->status || k->copy > c->old_size - start || (k->copy | k->extra) == 0 || k->copy > room ||
+  if (c->status || start > c->old_size || k->copy > c->old_size - start || (k->copy | k->extra) == 0 || k->copy > room ||
       k->extra > room - k->copy) {
     corrupt(c);
     return;
@@ -223,35 +217,46 @@ uint32_t sd_tables_entry(sd_patch_ctx *c, sd_patch_cursor *k) {
 }
 
 /* The bytes of a bit stream after its checkpoints (cp_bytes of them), from
- * *pos: sets [*bits, *end) and moves *pos past it. */
-static void open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_t *bits, uint32_t *end) {
+ * *pos: sets *bits, returns its end (0 after an error), moves *pos past it. */
+static uint32_t open_bits(sd_patch_ctx *c, uint32_t *pos, uint32_t cp_bytes, uint32_t *bits) {
   uint32_t n = read_varint(c, pos), left = c->tables_length - *pos;
   if (c->status || cp_bytes > left || n > left - cp_bytes) {
     corrupt(c);
-    return;
+    return 0;
   }
   *pos += cp_bytes;
   *bits = *pos * 8u; /* below 2^27: the tables are at most 2^24 bytes */
   *pos += n;
-  *end = *pos * 8u;
+  return *pos * 8u;
 }
 
-/* A one-byte field at *pos, lo to hi (CORRUPT otherwise). */
-static uint8_t read_field(sd_patch_ctx *c, uint32_t *pos, uint32_t lo, uint32_t hi) {
-  uint32_t v = tables_byte(c, (*pos)++);
-  if (v - lo > hi - lo) corrupt(c);
-  return (uint8_t)v;
-}
+/* The tables' one-byte fields, as (lo, hi - lo): the recognizers (0 to 63),
+ * three exp-Golomb orders (0 to 24), a group log2 (2 to 16) and a checkpoint
+ * width (1 to 4). The control table reads the orders from FIELDS_ORDERS and
+ * the group from FIELDS_GROUP; a value map its two orders and its group from
+ * FIELDS_MAP (the struct fields are in that order). */
+static const uint8_t field_limits[12] = {0, SD_REC_ALL, 0, 24, 0, 24, 0, 24, 2, 14, 1, 3};
+/* Which fields: their first limits' index in field_limits, times 8, plus their count. */
+#define FIELDS_RECOGNIZERS (0u * 8u + 1u)
+#define FIELDS_ORDERS (2u * 8u + 3u)
+#define FIELDS_MAP (4u * 8u + 4u)
+#define FIELDS_GROUP (8u * 8u + 2u)
+#define FIELDS_FIT(which) ((which >> 3) + 2u * (which & 7u) <= sizeof field_limits)
+typedef char sd_fields_fit[FIELDS_FIT(FIELDS_RECOGNIZERS) && FIELDS_FIT(FIELDS_ORDERS) && FIELDS_FIT(FIELDS_MAP) &&
+                                   FIELDS_FIT(FIELDS_GROUP)
+                               ? 1
+                               : -1];
 
-/* Group log2 (2 to 16) and checkpoint width (1 to 4). */
-static SD_INLINE void read_group(sd_patch_ctx *c, uint32_t *pos, uint8_t *g, uint8_t *w) {
-  *g = read_field(c, pos, 2, 16);
-  *w = read_field(c, pos, 1, 4);
-}
-
-/* Two (or three) exp-Golomb orders, each at most 24. */
-static SD_INLINE void read_orders(sd_patch_ctx *c, uint32_t *pos, uint8_t *order, uint32_t n) {
-  while (n-- > 0) *order++ = read_field(c, pos, 0, 24);
+/* The fields which (FIELDS_*) at *pos into out, each checked against its
+ * limits (CORRUPT otherwise). */
+static void read_fields(sd_patch_ctx *c, uint32_t *pos, uint8_t *out, uint32_t which) {
+  const uint8_t *lim = field_limits + (which >> 3);
+  uint8_t *stop = out + (which & 7u);
+  for (; out < stop; lim += 2) {
+    uint32_t v = tables_byte(c, (*pos)++);
+    if (v - lim[0] > lim[1]) corrupt(c);
+    *out++ = (uint8_t)v;
+  }
 }
 
 /* A value map (docs/FORMAT.md, "RAM map and constant map"): its fields, then
@@ -259,19 +264,16 @@ static SD_INLINE void read_orders(sd_patch_ctx *c, uint32_t *pos, uint8_t *order
  * span, the checkpoints, the bit stream's end. */
 static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t limit) {
   uint32_t count = read_varint(c, pos), span, i, d, start = 0, bit, want[2];
-  sd_cps cps;
   if (count > limit) corrupt(c);
   if (count == 0 || c->status) return;
   m->base = read_varint(c, pos);
   span = read_varint(c, pos);
-  if (span == 0 || span - 1u > 0xFFFFFFFFu - m->base) corrupt(c);
   m->last = m->base + (span - 1u);
-  read_orders(c, pos, m->order, 2);
-  read_group(c, pos, &m->group_log2, &m->cp_width);
+  if (span == 0 || m->last < m->base) corrupt(c); /* base + span - 1 below 2^32 */
+  read_fields(c, pos, m->order, FIELDS_MAP); /* order[2], group_log2, cp_width */
   if (c->status) return;
   m->count = (uint16_t)count;
-  open_bits(c, pos, ((count - 1u) >> m->group_log2) * 2u * m->cp_width, &m->bits, &m->end);
-  map_cps(m, &cps);
+  m->end = open_bits(c, pos, ((count - 1u) >> m->group_log2) * 2u * m->cp_width, &m->bits);
   bit = m->bits;
   for (i = 0; i < count && !c->status; i++) {
     want[0] = bit - m->bits; /* a checkpoint: the record's bit position and start */
@@ -280,7 +282,7 @@ static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t 
     want[1] = start += d;
     d = read_eg(c, &bit, m->end, m->order[1]); /* any shift: its zigzag is below 2^32 */
     put_pair(c, start, (d >> 1) ^ (0u - (d & 1u)));
-    cp_check(c, &cps, i, m->group_log2, want);
+    cp_check(c, m, i, want);
   }
   check_end(c, bit, m->end);
 }
@@ -290,19 +292,19 @@ static void open_map(sd_patch_ctx *c, sd_patch_vmap *m, uint32_t *pos, uint32_t 
 static SD_INLINE uint32_t open_tables(sd_patch_ctx *c) {
   uint32_t pos = 0, n = 0;
   if (c->mode & SD_MODE_RELOC) {
-    c->recognizers = read_field(c, &pos, 0, SD_REC_ALL);
+    read_fields(c, &pos, &c->recognizers, FIELDS_RECOGNIZERS);
   }
   if (c->mode & SD_MODE_SECTIONED) {
     n = read_varint(c, &pos);
-    read_orders(c, &pos, c->order, 3);
+    read_fields(c, &pos, c->order, FIELDS_ORDERS);
     if (n > SD_PATCH_MAX_ENTRIES) corrupt(c);
     if (c->mode & SD_MODE_RELOC) {
       c->tab.sec.min_segment = read_varint(c, &pos);
-      read_group(c, &pos, &c->group_log2, &c->cp_width);
+      read_fields(c, &pos, &c->group_log2, FIELDS_GROUP); /* group_log2, cp_width */
       if (n > 0 && !c->status) c->tab.sec.cp_count = (n - 1u) >> c->group_log2; /* ceil(N / G) - 1 */
     }
     /* checkpoint bytes: below 2^23 */
-    open_bits(c, &pos, c->tab.sec.cp_count * 5u * c->cp_width, &c->tab.sec.bits_start, &c->tab.sec.bits_end);
+    c->tab.sec.bits_end = open_bits(c, &pos, c->tab.sec.cp_count * 5u * c->cp_width, &c->tab.sec.bits_start);
   }
   if (c->recognizers & SD_REC_RAM) open_map(c, &c->ram, &pos, SD_PATCH_MAX_RAM_SEGMENTS);
   if (c->recognizers & SD_REC_CONST) open_map(c, &c->consts, &pos, SD_PATCH_MAX_CONST_SEGMENTS);
@@ -312,9 +314,8 @@ static SD_INLINE uint32_t open_tables(sd_patch_ctx *c) {
 
 void sd_tables_check(sd_patch_ctx *c) {
   sd_patch_cursor k;
-  sd_cps cps;
-  uint32_t want[5] = {0, 0, 0, 0, 0}, i, n = open_tables(c);
-  control_cps(c, &cps);
+  uint32_t want[5], i, n = open_tables(c);
+  want[3] = want[4] = 0; /* no segment yet (the others are set before each entry) */
   k.bit = c->tab.sec.bits_start;
   k.old_pos = k.new_pos = 0;
   /* One pass over the entries: each against the images (sd_entry_step), the
@@ -324,7 +325,7 @@ void sd_tables_check(sd_patch_ctx *c) {
     want[0] = k.bit - c->tab.sec.bits_start;
     want[1] = k.old_pos;
     want[2] = k.new_pos;
-    cp_check(c, &cps, i, c->group_log2, want);
+    cp_check(c, NULL, i, want);
     if (sd_tables_entry(c, &k)) {
       if (k.start < want[3]) corrupt(c); /* old starts strictly increase */
       want[3] = k.start + 1u;
@@ -338,17 +339,14 @@ void sd_tables_check(sd_patch_ctx *c) {
     if (k.new_pos != c->new_size) corrupt(c);
     c->seq.bit = c->tab.sec.bits_start;
   }
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
   /* Every pair stored: the lookups use them; else the one-segment cache, empty. */
   if (c->lk.pairs.n <= c->fs_shift) c->recognizers |= SD_REC_PAIRS;
   else c->lk.one.lo = c->lk.one.hi = 0;
-#endif
 }
 
 uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
   sd_patch_cursor k;
-  sd_cps cps;
-  uint32_t cp[5], key = 0, seg_new, left, shift;
+  uint32_t cp[5], key = 0, lo, hi, shift;
   if (c->mode & SD_MODE_TABLE_FIRST) {
     /* The entries in RAM: the last flagged one with start <= o (starts increase). */
     uint32_t *e = c->tab.tf.entries, *stop = e + 3u * c->tab.tf.count;
@@ -358,56 +356,50 @@ uint32_t sd_flash_shift(sd_patch_ctx *c, uint32_t o) {
     }
     return shift;
   }
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
   if (c->recognizers & SD_REC_PAIRS) /* the segments follow the maps' records */
     return find_pair(c->lk.pairs.at + 2u * (c->ram.count + c->consts.count), c->lk.pairs.n - c->ram.count - c->consts.count, o);
-#endif
   if (o - c->lk.one.lo < c->lk.one.hi - c->lk.one.lo) return c->fs_shift; /* the same segment as last time */
   /* The last checkpoint whose segment key is at most o + 1 (keys do not decrease). */
-  control_cps(c, &cps);
-  (void)cp_find(c, &cps, 3, o + 1u, cp);
+  (void)cp_find(c, NULL, 3, o + 1u, cp);
   k.bit = c->tab.sec.bits_start + cp[0];
   k.old_pos = cp[1];
   k.new_pos = cp[2];
   key = cp[3];
-  seg_new = cp[4];
-  /* [fs_lo, fs_hi): where the last segment with start <= o stays the last. */
-  c->lk.one.lo = key > 0 ? key - 1u : 0u;
-  c->lk.one.hi = 0xFFFFFFFFu;
-  shift = key > 0 ? seg_new - (key - 1u) : 0u;
-  /* The rest of the group: at most G entries; the last entry of all ends the new image. */
-  for (left = 1u << c->group_log2; left > 0 && k.new_pos < c->new_size && !c->status; left--) {
+  /* [lo, hi): where the last segment with start <= o stays the last. */
+  lo = key > 0 ? key - 1u : 0u;
+  hi = 0xFFFFFFFFu;
+  shift = cp[4] - lo; /* (no segment yet: key and new start 0, checked against the entries) */
+  /* The rest of the group (the next checkpoint's key is above o + 1: a segment of the group
+   * starts after o); the last entry of all ends the new image. */
+  while (k.new_pos < c->new_size && !c->status) {
     if (!sd_tables_entry(c, &k)) continue;
     if (k.start > o) {
-      c->lk.one.hi = k.start;
+      hi = k.start;
       break;
     }
-    c->lk.one.lo = k.start;
+    lo = k.start;
     shift = k.new_start - k.start; /* modulo 2^32 */
   }
-  if (c->status) c->lk.one.hi = c->lk.one.lo; /* cache nothing after an error */
+  c->lk.one.lo = lo;
+  c->lk.one.hi = c->status ? lo : hi; /* cache nothing after an error */
   c->fs_shift = shift;
   return shift;
 }
 
 int sd_map_value(sd_patch_ctx *c, const sd_patch_vmap *m, uint32_t v, uint32_t *word) {
-  sd_cps cps;
   uint32_t d = v - m->base, cp[2], bit, start, shift = 0, left, i, delta;
   if (m->count == 0 || v < m->base || v > m->last) return 0;
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
   if (c->recognizers & SD_REC_PAIRS) { /* the constant map's records follow the RAM map's */
-    *word = v + find_pair(c->lk.pairs.at + (m == &c->ram ? 0u : 2u * c->ram.count), m->count, d);
+    *word = v + find_pair(c->lk.pairs.at + (m != &c->ram) * 2u * c->ram.count, m->count, d);
     return 1;
   }
-#endif
   /* The last checkpoint whose start is at most v - base. */
-  map_cps(m, &cps);
-  i = cp_find(c, &cps, 1, d, cp);
+  i = cp_find(c, m, 1, d, cp);
   bit = m->bits + cp[0];
   start = cp[1];
-  /* At most G records, none past the last; the group's first takes its start from the checkpoint. */
+  /* None past the last; the group's first takes its start from the checkpoint. The next group's
+   * checkpoint has a start above d: the loop ends within the group. */
   left = m->count - (i << m->group_log2);
-  if (left > (1u << m->group_log2)) left = 1u << m->group_log2;
   for (i = 0; i < left && !c->status; i++) {
     delta = read_eg(c, &bit, m->end, m->order[0]);
     if (i > 0) start += delta;

@@ -469,9 +469,7 @@ int main(void) {
   insn = ticks_instructions();
   SYST_CSR = 0;
   print_kv("insn_apply", insn);
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
   print_kv("fast_lookups", (uint32_t)sd_patch_fast_lookups(&ctx));
-#endif
   print_kv("stack_apply", n = stack_used(sp));
   stack_max = n > stack_max ? n : stack_max;
 

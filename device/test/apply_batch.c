@@ -225,7 +225,7 @@ static int apply_in_place(struct io *io, const sd_patch_header *h) {
 /* The default build with the fast lookups (docs/DEVICE.md, "Fast lookups and the speed build"): odd seeds
  * give the work buffer this much spare RAM, so the fuzz also runs the lookups from pairs; the in-place
  * build keeps the exact size. */
-#if defined(SD_PATCH_WITH_FAST_LOOKUP) && !defined(SD_PATCH_WITH_INPLACE)
+#ifndef SD_PATCH_WITH_INPLACE
 #define FAST_SPARE 16384u
 #else
 #define FAST_SPARE 0u

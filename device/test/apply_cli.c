@@ -142,9 +142,7 @@ static int apply(struct io *io, size_t work_override, int key_mode, int streamin
     at += n;
   }
   if (rc == SD_PATCH_OK) rc = sd_patch_finish(&ctx);
-#ifdef SD_PATCH_WITH_FAST_LOOKUP
   if (rc == SD_PATCH_OK) printf("lookups=%s\n", sd_patch_fast_lookups(&ctx) ? "pairs" : "tables");
-#endif
   /* Errors are sticky: another call must give the same code. */
   if (rc != SD_PATCH_OK && rc != SD_PATCH_ERR_NO_MEMORY && sd_patch_finish(&ctx) != rc) {
     fprintf(stderr, "error %d is not sticky\n", rc);

@@ -29,12 +29,12 @@ export interface DeviceRam {
   /** Tables kept in RAM when the patch is applied as it arrives instead of from storage. */
   streamingTables: number;
   streamingTotal: number;
-  /** Relocated two-slot patches: the RAM with which the device's speed build answers every lookup from RAM (fastLookupRam). */
+  /** Relocated two-slot patches: the RAM with which the device applier answers every lookup from RAM (fastLookupRam). */
   fastLookups?: FastLookupRam;
 }
 
 /**
- * The C applier built with -DSD_PATCH_WITH_FAST_LOOKUP (docs/DEVICE.md, "Fast lookups") keeps every flash
+ * The C applier (every build: docs/DEVICE.md, "Fast lookups") keeps every flash
  * segment and RAM and constant map record as an 8-byte pair in the work buffer's spare RAM, after the
  * required bytes rounded up to 4, when all of them fit; otherwise it reads the tables as with the minimum.
  */

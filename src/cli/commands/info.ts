@@ -43,7 +43,7 @@ function printInfo(i: PatchInfo): void {
   if (ram.fastLookups) {
     const l = ram.fastLookups;
     lines.push(
-      `fast lookups     ${formatBytes(l.pairs)} map records and segments: from RAM in a speed build given ${formatBytes(l.total)} bytes ` +
+      `fast lookups     ${formatBytes(l.pairs)} map records and segments: from RAM given ${formatBytes(l.total)} bytes ` +
         `(${formatBytes(l.streamingTotal)} as it arrives; docs/DEVICE.md, "Fast lookups")`,
     );
   }
