@@ -58,6 +58,7 @@ typedef struct sd_lzma_dec {
   /* configuration */
   uint8_t lc, lp_mask, pb_mask;
   uint8_t size_known;
+  uint8_t matched;    /* SD_PATCH_WITH_FAST_LOOPS: a literal's bits so far agree with match_byte's */
   uint16_t len_probs; /* offset of the current length coder */
 
   /* range decoder */
@@ -70,7 +71,7 @@ typedef struct sd_lzma_dec {
   uint32_t tree_rev; /* reverse-order result */
 
   uint32_t rep[4];
-  uint32_t dist;
+  uint32_t dist; /* SD_PATCH_WITH_FAST_LOOPS: in ST_COPY, the bytes back to copy from (0: a parked literal) */
   uint32_t len;
   uint32_t copy_left;
 
