@@ -68,7 +68,7 @@ typedef struct sd_lzma_dec {
   uint32_t tree_base;
   uint32_t tree_sym;
   uint32_t tree_limit;
-  uint32_t tree_rev; /* reverse-order result */
+  uint32_t tree_rev; /* reverse-order result (SD_PATCH_WITH_FAST_LOOPS: unused, reversed from tree_sym) */
 
   uint32_t rep[4];
   uint32_t dist; /* SD_PATCH_WITH_FAST_LOOPS: in ST_COPY, the bytes back to copy from (0: a parked literal) */

@@ -16,7 +16,8 @@
  * the steps are the same but bit trees are decoded in a loop with the range
  * coder in registers (every adaptive bit goes through it, a single bit as a
  * 1-bit tree), a literal is parked in the window and emitted as a 1-byte copy,
- * and copies run in a local loop: about 1.6 times as fast for more flash.
+ * and copies run in a local loop, for about 100 bytes more flash (pybv11
+ * pointer-aware on the M4: about 11.4 M instructions down to 8.3 M).
  */
 #include "sd_lzma.h"
 
@@ -296,7 +297,7 @@ static uint8_t window_back(const sd_lzma_dec *d, uint32_t back) {
 /* ST_COPY: as many of the copy_left bytes as the output takes, from dist
  * bytes behind the write position (0: the literal parked there); 1 when all
  * are out. A local loop: no modulo and no 64-bit count per byte. */
-NOINLINE static int copy_bytes(sd_lzma_dec *d) {
+NOINLINE static int copy_out(sd_lzma_dec *d) {
   uint32_t n = d->copy_left, pos = d->win_pos, size = d->window_size;
   uint32_t src = pos >= d->dist ? pos - d->dist : pos + (size - d->dist);
   uint8_t *out = d->out, *w = d->window;
@@ -521,7 +522,7 @@ static int run_steps(sd_lzma_dec *d) {
       break;
 
     case ST_COPY:
-      if (!copy_bytes(d)) return NEED_MORE;
+      if (!copy_out(d)) return NEED_MORE;
       d->step = ST_SYMBOL;
       break;
 

@@ -12,8 +12,8 @@
  * With SD_PATCH_WITH_FAST_LOOPS (the speed build, device/Makefile FAST_FLAGS)
  * a leaf function walks the halfwords with everything in registers and stops
  * only where an item can be (most halfwords start none), and the branch
- * fields are moved with direct bit operations: about 3 times as fast, for
- * about 210 bytes more flash.
+ * fields are moved with direct bit operations, for about 210 bytes more
+ * flash (pybv11 pointer-aware on the M4: about 10.3 M instructions down to 6.9 M).
  */
 #include "sd_patch_internal.h"
 
