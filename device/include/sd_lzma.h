@@ -58,6 +58,7 @@ typedef struct sd_lzma_dec {
   /* configuration */
   uint8_t lc, lp_mask, pb_mask;
   uint8_t size_known;
+  uint8_t matched;    /* a literal's bits so far agree with match_byte's */
   uint16_t len_probs; /* offset of the current length coder */
 
   /* range decoder */
@@ -67,10 +68,9 @@ typedef struct sd_lzma_dec {
   uint32_t tree_base;
   uint32_t tree_sym;
   uint32_t tree_limit;
-  uint32_t tree_rev; /* reverse-order result */
 
   uint32_t rep[4];
-  uint32_t dist;
+  uint32_t dist; /* in ST_COPY, the bytes back to copy from (speed build: 0 for a parked literal) */
   uint32_t len;
   uint32_t copy_left;
 
@@ -93,9 +93,19 @@ typedef struct sd_lzma_dec {
 /* Number of uint16_t probabilities needed for lc/lp (0 when out of range). */
 size_t sd_lzma_probs_count(unsigned lc, unsigned lp);
 
-/* Splits an LZMA properties byte ((pb * 5 + lp) * 9 + lc) into lc/lp/pb.
- * Returns SD_LZMA_OK or SD_LZMA_ERR_PARAM. */
-int sd_lzma_props_decode(uint8_t props, unsigned *lc, unsigned *lp, unsigned *pb);
+/* Splits an LZMA properties byte ((pb * 5 + lp) * 9 + lc, "LZMA properties")
+ * into lc/lp/pb. Returns SD_LZMA_OK or SD_LZMA_ERR_PARAM. Inline: the patch
+ * applier reads the header's byte itself, so only a caller of the decoder on
+ * its own pays for this. */
+static inline int sd_lzma_props_decode(uint8_t props, unsigned *lc, unsigned *lp, unsigned *pb) {
+  unsigned v = props;
+  if (v >= 9u * 5u * 5u) return SD_LZMA_ERR_PARAM;
+  *lc = v % 9u;
+  v /= 9u;
+  *lp = v % 5u;
+  *pb = v / 5u;
+  return SD_LZMA_OK;
+}
 
 /* Prepares a decoder. probs must hold probs_count >= sd_lzma_probs_count(lc, lp)
  * entries; window must hold window_size >= 1 bytes and should be at least the

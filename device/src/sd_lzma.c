@@ -11,6 +11,14 @@
  * lookahead buffer is needed and results are exact for any input chunking.
  * Output is blocked only where a byte is emitted, so the end marker is found
  * even with no output space left.
+ *
+ * Bit trees are decoded in one loop with the range coder in registers (every
+ * adaptive bit goes through it, a single bit as a 1-bit tree): pybv11
+ * pointer-aware on the M4 about 11.4 M instructions down to 8.0 M for 56
+ * bytes of flash. With SD_PATCH_WITH_FAST_LOOPS (the speed build,
+ * device/Makefile FAST_FLAGS) a literal is also parked in the window and
+ * emitted as a 1-byte copy, and copies run in a local loop (no modulo or
+ * 64-bit count per byte), for about 50 bytes more.
  */
 #include "sd_lzma.h"
 
@@ -50,7 +58,7 @@
 
 enum step {
   ST_INIT,        /* reading the 5 range coder init bytes */
-  /* One adaptive bit each (run_step decodes it before the switch): */
+  /* One adaptive bit each (run_step decodes it as a 1-bit tree, then comes back): */
   ST_SYMBOL,      /* IsMatch bit: literal or match */
   ST_IS_REP,
   ST_REP_G0,
@@ -59,15 +67,14 @@ enum step {
   ST_REP_G2,
   ST_LEN_CHOICE,
   ST_LEN_CHOICE2,
-  ST_LIT_MATCHED, /* a literal's bits while they agree with the match byte */
-  ST_TREE,        /* a bit tree's next bit, then next_step */
   /* The rest: */
-  ST_LIT_DONE,    /* emit the literal */
+  ST_TREE,        /* a bit tree's bits, then next_step */
+  ST_LIT_DONE,    /* emit the literal (speed build: park it in the window, then copy it) */
   ST_LEN_DONE,
   ST_SLOT_DONE,
   ST_DIRECT,      /* direct bits of a long distance */
   ST_DIST_DONE,
-  ST_COPY,        /* copy copy_left bytes from distance rep[0] */
+  ST_COPY,        /* copy copy_left bytes from dist bytes back (0: the parked literal) */
   ST_FINISH,      /* after the end marker: code must be 0 */
   ST_DONE,
   ST_ERROR,
@@ -84,17 +91,6 @@ static const uint16_t bit_probs[6] = {P_IS_MATCH, P_IS_REP, P_IS_REP_G0, P_IS_RE
 size_t sd_lzma_probs_count(unsigned lc, unsigned lp) {
   if (lc > SD_LZMA_LC_MAX || lp > SD_LZMA_LP_MAX) return 0;
   return SD_LZMA_PROBS_COUNT(lc, lp);
-}
-
-/* "LZMA properties": d = (pb * 5 + lp) * 9 + lc. */
-int sd_lzma_props_decode(uint8_t props, unsigned *lc, unsigned *lp, unsigned *pb) {
-  unsigned v = props;
-  if (v >= 9u * 5u * 5u) return SD_LZMA_ERR_PARAM;
-  *lc = v % 9u;
-  v /= 9u;
-  *lp = v % 5u;
-  *pb = v / 5u;
-  return SD_LZMA_OK;
 }
 
 int sd_lzma_init(sd_lzma_dec *d, unsigned lc, unsigned lp, unsigned pb, uint16_t *probs,
@@ -137,22 +133,6 @@ static int rc_normalize(sd_lzma_dec *d) {
   return 1;
 }
 
-/* DecodeBit with an adaptive probability; -1 when blocked on input. */
-static int rc_bit(sd_lzma_dec *d, uint32_t prob_index) {
-  uint16_t *p = &d->probs[prob_index];
-  uint32_t bound;
-  if (!rc_normalize(d)) return -1;
-  bound = (d->range >> PROB_BITS) * *p;
-  if (d->code < bound) {
-    d->range = bound;
-    *p = (uint16_t)(*p + (((1u << PROB_BITS) - *p) >> MOVE_BITS));
-    return 0;
-  }
-  d->range -= bound;
-  d->code -= bound;
-  *p = (uint16_t)(*p - (*p >> MOVE_BITS));
-  return 1;
-}
 
 /* DecodeDirectBits, one bit; -1 blocked, -2 corrupt (Code == Range). */
 static int rc_direct_bit(sd_lzma_dec *d) {
@@ -163,38 +143,7 @@ static int rc_direct_bit(sd_lzma_dec *d) {
   return d->code == d->range ? -2 : 1;
 }
 
-/* ---- dictionary window ("The output window") ---- */
-
-/* Byte at zero-based distance dist behind the write position; dist < win_fill. */
-static uint8_t window_get(const sd_lzma_dec *d, uint32_t dist) {
-  uint32_t back = dist + 1u;
-  uint32_t i = d->win_pos >= back ? d->win_pos - back : d->win_pos + (d->window_size - back);
-  return d->window[i];
-}
-
-static void window_put(sd_lzma_dec *d, uint8_t b) {
-  d->window[d->win_pos] = b;
-  if (++d->win_pos == d->window_size) d->win_pos = 0;
-  if (d->win_fill < d->window_size) d->win_fill++;
-  d->total_pos++;
-  d->remaining--; /* from SD_LZMA_SIZE_UNKNOWN (2^64 - 1) it never reaches 0 */
-  *d->out++ = b;
-}
-
-/* ---- symbol helpers ---- */
-
-#ifdef __GNUC__
-__attribute__((noinline))
-#endif
-static void tree_start(sd_lzma_dec *d, uint32_t base, unsigned bits, uint8_t next) {
-  d->tree_base = base;
-  d->tree_sym = 1;
-  d->tree_limit = 1u << bits;
-  d->tree_rev = 0;
-  d->tree_bit_index = 0;
-  d->next_step = next;
-  d->step = ST_TREE;
-}
+/* ---- symbol helpers (both builds) ---- */
 
 /* "The match/literal states" (UpdateState_*): 4 transitions. */
 static uint8_t state_after_literal(uint8_t s) {
@@ -203,25 +152,6 @@ static uint8_t state_after_literal(uint8_t s) {
 
 static uint8_t state_after(uint8_t s, uint8_t if_literal_before, uint8_t otherwise) {
   return s < LIT_STATES ? if_literal_before : otherwise;
-}
-
-static void literal_start(sd_lzma_dec *d) {
-  uint32_t prev = d->win_fill ? window_get(d, 0) : 0u;
-  uint32_t coder = ((d->total_pos & d->lp_mask) << d->lc) + (prev >> (8u - d->lc));
-  tree_start(d, P_LITERAL + 0x300u * coder, 8, ST_LIT_DONE);
-  if (d->lzma_state >= LIT_STATES) {
-    d->match_byte = window_get(d, d->rep[0]);
-    d->step = ST_LIT_MATCHED;
-  }
-}
-
-/* Checks a decoded match against the window and the declared size: SD_LZMA_OK or SD_LZMA_ERR_DATA. */
-static int copy_start(sd_lzma_dec *d, uint32_t len) {
-  if (d->rep[0] >= d->win_fill) return SD_LZMA_ERR_DATA; /* beyond decoded data or the window */
-  if (d->remaining < len) return SD_LZMA_ERR_DATA;       /* an unknown size never has fewer than 2^63 left */
-  d->copy_left = len;
-  d->step = ST_COPY;
-  return SD_LZMA_OK;
 }
 
 /* rep[k] (k = 1 to 3) becomes rep[0], the distances before it move up one.
@@ -241,197 +171,344 @@ static void rep_len_start(sd_lzma_dec *d) {
   d->step = ST_LEN_CHOICE;
 }
 
-/* One step of the state machine: SD_LZMA_OK to continue, NEED_MORE when
- * blocked, SD_LZMA_DONE or SD_LZMA_ERR_DATA. */
-static int run_step(sd_lzma_dec *d) {
-  int bit = 0;
-  uint32_t pos_state = d->total_pos & d->pb_mask, i = d->step - (uint32_t)ST_SYMBOL, prob;
+/* ---- the speed build's loops ---- */
 
-  /* The one-bit states share their decode: the probability, then the bit. */
-next_bit:
-  if (i <= ST_TREE - ST_SYMBOL) {
-    if (i == 0 && d->remaining == 0) { /* a known size reached */
-      /* "The end of stream": finished without marker when code == 0. */
-      if (!rc_normalize(d)) return NEED_MORE;
-      if (d->code == 0) return SD_LZMA_DONE;
+#ifdef __GNUC__
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+
+/* The bits of the tree in progress ("Bit tree decoder"; "The literal decoder"
+ * with its match byte), with the coder in registers: 1 when the tree is
+ * complete, 0 when the input ran out (all saved: the next call resumes at the
+ * same bit). Most of the decoding time is spent here. A matched literal's
+ * probabilities are 0x100 further on while its bits agree with the match
+ * byte's, 0x200 when that bit is 1: offs is 0x100 until they differ, then 0. */
+NOINLINE static int tree_bits(sd_lzma_dec *d) {
+  uint32_t range = d->range, code = d->code, sym = d->tree_sym, match = d->match_byte;
+  uint32_t offs = (uint32_t)d->matched << 8, limit = d->tree_limit, base = d->tree_base, bit, bound;
+  uint16_t *p;
+  const uint8_t *in = d->in;
+  int done = 0;
+  for (;;) {
+    if (sym >= limit) {
+      done = 1;
+      break;
     }
-    if (i >= ST_LIT_MATCHED - ST_SYMBOL) {
-      prob = d->tree_base + d->tree_sym; /* a matched literal: 0x100 more, 0x200 when the match bit is 1 */
-      if (i == ST_LIT_MATCHED - ST_SYMBOL) prob += 0x100u + ((d->match_byte >> 7) & 1u) * 0x100u;
-    } else if (i >= ST_LEN_CHOICE - ST_SYMBOL)
-      prob = d->len_probs + (i - (ST_LEN_CHOICE - ST_SYMBOL)); /* LEN_CHOICE 0, LEN_CHOICE2 1 */
-    else prob = bit_probs[i] + (i == 0 || i == ST_REP0_LONG - ST_SYMBOL ? ((uint32_t)d->lzma_state << 4) + pos_state
-                                                                          : d->lzma_state);
-    bit = rc_bit(d, prob);
-    if (bit < 0) return NEED_MORE;
+    if (range < RC_TOP) {
+      if (in == d->in_end) break;
+      range <<= 8;
+      code = (code << 8) | *in++;
+    }
+    match <<= 1;
+    bit = match & offs;
+    p = d->probs + (base + offs + bit + sym); /* (a 1-bit tree's base is prob - 1: index arithmetic mod 2^32) */
+    bound = (range >> PROB_BITS) * *p;
+    if (code < bound) {
+      range = bound;
+      *p = (uint16_t)(*p + (((1u << PROB_BITS) - *p) >> MOVE_BITS));
+      offs &= ~bit;
+      sym <<= 1;
+    } else {
+      range -= bound;
+      code -= bound;
+      *p = (uint16_t)(*p - (*p >> MOVE_BITS));
+      offs &= bit;
+      sym = (sym << 1) | 1u;
+    }
   }
+  d->range = range;
+  d->code = code;
+  d->tree_sym = sym;
+  d->match_byte = (uint8_t)match;
+  d->matched = (uint8_t)(offs >> 8);
+  d->in = in;
+  return done;
+}
 
-  switch (d->step) {
-  case ST_INIT: /* "Range decoder initialization": 0x00, then 4 code bytes */
-    while (d->init_left) {
-      if (d->in == d->in_end) return NEED_MORE;
-      if (d->init_left == 5 && *d->in != 0) return SD_LZMA_ERR_DATA;
-      d->code = (d->code << 8) | *d->in++;
-      d->init_left--;
-    }
-    if (d->code == d->range) return SD_LZMA_ERR_DATA;
-    d->step = ST_SYMBOL;
-    return SD_LZMA_OK;
+/* ---- dictionary window ("The output window") ---- */
 
-  case ST_SYMBOL:
-    if (bit) {
-      d->step = ST_IS_REP;
-    } else {
-      if (d->remaining == 0) return SD_LZMA_ERR_DATA;
-      literal_start(d);
-    }
-    return SD_LZMA_OK;
+/* Byte `back` (1 .. win_fill) bytes behind the write position. */
+static uint8_t window_back(const sd_lzma_dec *d, uint32_t back) {
+  uint32_t i = d->win_pos >= back ? d->win_pos - back : d->win_pos + (d->window_size - back);
+  return d->window[i];
+}
 
-  case ST_LIT_MATCHED: /* "The literal decoder": matched literal bits, then plain ones */
-  case ST_TREE:        /* "Bit tree decoder", forward and reverse: one bit per step */
-    d->tree_sym = (d->tree_sym << 1) | (uint32_t)bit;
-    d->tree_rev |= (uint32_t)bit << d->tree_bit_index++;
-    if ((uint32_t)bit != ((d->match_byte >> 7) & 1u)) d->step = ST_TREE; /* the rest of a literal: plain */
-    d->match_byte = (uint8_t)(d->match_byte << 1);
-    i = d->step - (uint32_t)ST_SYMBOL;
-    if (d->tree_sym < d->tree_limit) goto next_bit; /* the tree's next bit without a return (speed) */
-    d->step = d->next_step;
-    return SD_LZMA_OK;
-
-  case ST_LIT_DONE:
-    if (d->out == d->out_end) return NEED_MORE;
-    window_put(d, (uint8_t)d->tree_sym);
-    d->lzma_state = state_after_literal(d->lzma_state);
-    d->step = ST_SYMBOL;
-    return SD_LZMA_OK;
-
-  case ST_IS_REP:
-    if (bit) {
-      if (d->remaining == 0 || d->win_fill == 0) return SD_LZMA_ERR_DATA;
-      d->step = ST_REP_G0;
-    } else { /* simple match: distance history shifts, new distance follows (rep[0] set then) */
-      rep_move(d, 3);
-      d->lzma_state = state_after(d->lzma_state, 7, 10);
-      d->is_match = 1;
-      d->len_probs = P_LEN;
-      d->step = ST_LEN_CHOICE;
-    }
-    return SD_LZMA_OK;
-
-  case ST_REP_G0:
-    d->step = bit ? ST_REP_G1 : ST_REP0_LONG;
-    return SD_LZMA_OK;
-
-  case ST_REP0_LONG:
-    if (bit) {
-      rep_len_start(d);
-      return SD_LZMA_OK;
-    }
-    d->lzma_state = state_after(d->lzma_state, 9, 11); /* short rep: 1 byte */
-    return copy_start(d, 1);
-
-  case ST_REP_G1:
-    if (bit) {
-      d->step = ST_REP_G2;
-    } else {
-      rep_move(d, 1);
-      rep_len_start(d);
-    }
-    return SD_LZMA_OK;
-
-  case ST_REP_G2:
-    rep_move(d, 2u + (uint32_t)bit);
-    rep_len_start(d);
-    return SD_LZMA_OK;
-
-  case ST_LEN_CHOICE: /* "The length decoder": low 0..7, mid 8..15, high 16..271 */
-    if (bit) {
-      d->step = ST_LEN_CHOICE2;
-    } else {
-      d->len_add = 0;
-      tree_start(d, d->len_probs + LEN_LOW + (pos_state << 3), 3, ST_LEN_DONE);
-    }
-    return SD_LZMA_OK;
-
-  case ST_LEN_CHOICE2:
-    if (bit) {
-      d->len_add = 16;
-      tree_start(d, d->len_probs + LEN_HIGH, 8, ST_LEN_DONE);
-    } else {
-      d->len_add = 8;
-      tree_start(d, d->len_probs + LEN_MID + (pos_state << 3), 3, ST_LEN_DONE);
-    }
-    return SD_LZMA_OK;
-
-  case ST_LEN_DONE:
-    d->len = d->len_add + d->tree_sym - d->tree_limit;
-    if (!d->is_match) return copy_start(d, d->len + MATCH_MIN_LEN);
-    /* "The distance decoder": 6-bit slot chosen by min(len, 3). */
-    tree_start(d, P_POS_SLOT + ((d->len < 3u ? d->len : 3u) << 6), 6, ST_SLOT_DONE);
-    return SD_LZMA_OK;
-
-  case ST_SLOT_DONE: {
-    uint32_t slot = d->tree_sym - d->tree_limit;
-    unsigned direct = (unsigned)(slot >> 1) - 1u;
-    d->tree_rev = 0; /* ST_DIST_DONE adds the low bits from tree_rev */
-    if (slot < 4u) {
-      d->dist = slot;
-      d->step = ST_DIST_DONE;
-      return SD_LZMA_OK;
-    }
-    d->dist = (2u | (slot & 1u)) << direct;
-    if (slot < END_POS_MODEL) {
-      /* reverse tree at SpecPos + dist - slot (index 0 unused, so -1) */
-      tree_start(d, P_SPEC_POS + d->dist - slot - 1u, direct, ST_DIST_DONE);
-    } else {
-      d->direct_left = (uint8_t)(direct - ALIGN_BITS);
-      d->step = ST_DIRECT;
-    }
-    return SD_LZMA_OK;
+#ifdef SD_PATCH_WITH_FAST_LOOPS
+/* ST_COPY: as many of the copy_left bytes as the output takes, from dist
+ * bytes behind the write position (0: the literal parked there); 1 when all
+ * are out. A local loop: no modulo and no 64-bit count per byte. */
+NOINLINE static int copy_out(sd_lzma_dec *d) {
+  uint32_t n = d->copy_left, pos = d->win_pos, size = d->window_size;
+  uint32_t src = pos >= d->dist ? pos - d->dist : pos + (size - d->dist);
+  uint8_t *out = d->out, *w = d->window;
+  if ((size_t)(d->out_end - out) < n) n = (uint32_t)(d->out_end - out);
+  d->copy_left -= n;
+  d->total_pos += n;
+  d->remaining -= n; /* from SD_LZMA_SIZE_UNKNOWN (2^64 - 1) it never reaches 0 */
+  d->win_fill = size - d->win_fill > n ? d->win_fill + n : size;
+  while (n--) {
+    uint8_t b = w[src];
+    w[pos] = b;
+    *out++ = b;
+    if (++src == size) src = 0;
+    if (++pos == size) pos = 0;
   }
+  d->win_pos = pos;
+  d->out = out;
+  return d->copy_left == 0;
+}
+#else
+/* One byte out through the window (the default build: smaller, a little slower). */
+static void window_put(sd_lzma_dec *d, uint8_t b) {
+  d->window[d->win_pos] = b;
+  if (++d->win_pos == d->window_size) d->win_pos = 0;
+  if (d->win_fill < d->window_size) d->win_fill++;
+  d->total_pos++;
+  d->remaining--; /* from SD_LZMA_SIZE_UNKNOWN (2^64 - 1) it never reaches 0 */
+  *d->out++ = b;
+}
+#endif
 
-  case ST_DIRECT:
-    while (d->direct_left) {
-      bit = rc_direct_bit(d);
-      if (bit == -1) return NEED_MORE;
-      if (bit < 0) return SD_LZMA_ERR_DATA;
-      d->direct_left--;
-      d->dist += (uint32_t)bit << (d->direct_left + ALIGN_BITS);
-    }
-    tree_start(d, P_ALIGN, ALIGN_BITS, ST_DIST_DONE);
-    return SD_LZMA_OK;
+/* ---- symbol helpers ---- */
 
-  case ST_DIST_DONE:
-    d->dist += d->tree_rev;
-    if (d->dist == END_MARKER) {
-      /* A marker before the declared size is corrupt. */
-      if (d->size_known && d->remaining != 0) return SD_LZMA_ERR_DATA;
-      d->step = ST_FINISH;
-      return SD_LZMA_OK;
-    }
-    d->rep[0] = d->dist; /* a known size already reached fails in copy_start (len >= 2) */
-    return copy_start(d, d->len + MATCH_MIN_LEN);
+#ifdef __GNUC__
+__attribute__((noinline))
+#endif
+static void tree_start(sd_lzma_dec *d, uint32_t base, unsigned bits, uint8_t next) {
+  d->tree_base = base;
+  d->tree_sym = 1;
+  d->tree_limit = 1u << bits;
+  d->matched = 0;
+  d->next_step = next;
+  d->step = ST_TREE;
+}
 
-  case ST_COPY:
-    while (d->copy_left) {
-      if (d->out == d->out_end) return NEED_MORE;
-      window_put(d, window_get(d, d->rep[0]));
-      d->copy_left--;
-    }
-    d->step = ST_SYMBOL;
-    return SD_LZMA_OK;
-
-  case ST_FINISH: /* the range coder ends exactly with code == 0 */
-    if (!rc_normalize(d)) return NEED_MORE;
-    return d->code == 0 ? SD_LZMA_DONE : SD_LZMA_ERR_DATA;
-
-  case ST_BAD_PARAM:
-    return SD_LZMA_ERR_PARAM;
-
-  default: /* ST_ERROR */
-    return SD_LZMA_ERR_DATA;
+static void literal_start(sd_lzma_dec *d) {
+  uint32_t prev = d->win_fill ? window_back(d, 1) : 0u;
+  uint32_t coder = ((d->total_pos & d->lp_mask) << d->lc) + (prev >> (8u - d->lc));
+  tree_start(d, P_LITERAL + 0x300u * coder, 8, ST_LIT_DONE);
+  if (d->lzma_state >= LIT_STATES) {
+    d->match_byte = window_back(d, d->rep[0] + 1u);
+    d->matched = 1;
   }
 }
+
+/* Checks a decoded match against the window and the declared size: SD_LZMA_OK or SD_LZMA_ERR_DATA. */
+static int copy_start(sd_lzma_dec *d, uint32_t len) {
+  if (d->rep[0] >= d->win_fill) return SD_LZMA_ERR_DATA; /* beyond decoded data or the window */
+  if (d->remaining < len) return SD_LZMA_ERR_DATA;       /* an unknown size never has fewer than 2^63 left */
+  d->dist = d->rep[0] + 1u;
+  d->copy_left = len;
+  d->step = ST_COPY;
+  return SD_LZMA_OK;
+}
+
+/* The state machine, step after step until it is blocked (NEED_MORE), done
+ * (SD_LZMA_DONE) or the stream is corrupt (SD_LZMA_ERR_DATA). */
+static int run_steps(sd_lzma_dec *d) {
+  int rc = SD_LZMA_OK;
+  for (; rc == SD_LZMA_OK;) {
+    uint32_t pos_state = d->total_pos & d->pb_mask, i = d->step - (uint32_t)ST_SYMBOL, bit;
+
+    /* A one-bit state decodes its bit as a 1-bit tree (tree_bits), then comes back to the switch. */
+    if (i <= ST_LEN_CHOICE2 - ST_SYMBOL) {
+      uint32_t prob;
+      if (i == 0 && d->remaining == 0) { /* a known size reached */
+        /* "The end of stream": finished without marker when code == 0. */
+        if (!rc_normalize(d)) return NEED_MORE;
+        if (d->code == 0) return SD_LZMA_DONE;
+      }
+      if (i >= ST_LEN_CHOICE - ST_SYMBOL)
+        prob = d->len_probs + (i - (ST_LEN_CHOICE - ST_SYMBOL)); /* LEN_CHOICE 0, LEN_CHOICE2 1 */
+      else prob = bit_probs[i] + (i == 0 || i == ST_REP0_LONG - ST_SYMBOL ? ((uint32_t)d->lzma_state << 4) + pos_state
+                                                                           : d->lzma_state);
+      tree_start(d, prob - 1u, 1, d->step);
+    }
+    if (d->step == ST_TREE) {
+      if (!tree_bits(d)) return NEED_MORE;
+      d->step = d->next_step;
+    }
+    bit = d->tree_sym & 1u;
+
+    switch (d->step) {
+    case ST_INIT: /* "Range decoder initialization": 0x00, then 4 code bytes */
+      while (d->init_left) {
+        if (d->in == d->in_end) return NEED_MORE;
+        if (d->init_left == 5 && *d->in != 0) return SD_LZMA_ERR_DATA;
+        d->code = (d->code << 8) | *d->in++;
+        d->init_left--;
+      }
+      if (d->code == d->range) return SD_LZMA_ERR_DATA;
+      d->step = ST_SYMBOL;
+      break;
+
+    case ST_SYMBOL:
+      if (bit) {
+        d->step = ST_IS_REP;
+      } else {
+        if (d->remaining == 0) return SD_LZMA_ERR_DATA;
+        literal_start(d);
+      }
+      break;
+
+    case ST_LIT_DONE:
+#ifdef SD_PATCH_WITH_FAST_LOOPS /* the literal waits in the window's next slot for its output space */
+      d->window[d->win_pos] = (uint8_t)d->tree_sym;
+      d->lzma_state = state_after_literal(d->lzma_state);
+      d->dist = 0;
+      d->copy_left = 1;
+      d->step = ST_COPY;
+#else
+      if (d->out == d->out_end) return NEED_MORE;
+      window_put(d, (uint8_t)d->tree_sym);
+      d->lzma_state = state_after_literal(d->lzma_state);
+      d->step = ST_SYMBOL;
+#endif
+      break;
+
+    case ST_IS_REP:
+      if (bit) {
+        if (d->remaining == 0 || d->win_fill == 0) return SD_LZMA_ERR_DATA;
+        d->step = ST_REP_G0;
+      } else { /* simple match: distance history shifts, new distance follows (rep[0] set then) */
+        rep_move(d, 3);
+        d->lzma_state = state_after(d->lzma_state, 7, 10);
+        d->is_match = 1;
+        d->len_probs = P_LEN;
+        d->step = ST_LEN_CHOICE;
+      }
+      break;
+
+    case ST_REP_G0:
+      d->step = bit ? ST_REP_G1 : ST_REP0_LONG;
+      break;
+
+    case ST_REP0_LONG:
+      if (bit) {
+        rep_len_start(d);
+        break;
+      }
+      d->lzma_state = state_after(d->lzma_state, 9, 11); /* short rep: 1 byte */
+      rc = copy_start(d, 1);
+      break;
+
+    case ST_REP_G1:
+      if (bit) {
+        d->step = ST_REP_G2;
+      } else {
+        rep_move(d, 1);
+        rep_len_start(d);
+      }
+      break;
+
+    case ST_REP_G2:
+      rep_move(d, 2u + bit);
+      rep_len_start(d);
+      break;
+
+    case ST_LEN_CHOICE: /* "The length decoder": low 0..7, mid 8..15, high 16..271 */
+      if (bit) {
+        d->step = ST_LEN_CHOICE2;
+      } else {
+        d->len_add = 0;
+        tree_start(d, d->len_probs + LEN_LOW + (pos_state << 3), 3, ST_LEN_DONE);
+      }
+      break;
+
+    case ST_LEN_CHOICE2:
+      if (bit) {
+        d->len_add = 16;
+        tree_start(d, d->len_probs + LEN_HIGH, 8, ST_LEN_DONE);
+      } else {
+        d->len_add = 8;
+        tree_start(d, d->len_probs + LEN_MID + (pos_state << 3), 3, ST_LEN_DONE);
+      }
+      break;
+
+    case ST_LEN_DONE:
+      d->len = d->len_add + d->tree_sym - d->tree_limit;
+      if (!d->is_match) {
+        rc = copy_start(d, d->len + MATCH_MIN_LEN);
+        break;
+      }
+      /* "The distance decoder": 6-bit slot chosen by min(len, 3). */
+      tree_start(d, P_POS_SLOT + ((d->len < 3u ? d->len : 3u) << 6), 6, ST_SLOT_DONE);
+      break;
+
+    case ST_SLOT_DONE: {
+      uint32_t slot = d->tree_sym - d->tree_limit;
+      unsigned direct = (unsigned)(slot >> 1) - 1u;
+      d->tree_sym = 1; /* ST_DIST_DONE adds the low bits of a reverse tree: none */
+      if (slot < 4u) {
+        d->dist = slot;
+        d->step = ST_DIST_DONE;
+        break;
+      }
+      d->dist = (2u | (slot & 1u)) << direct;
+      if (slot < END_POS_MODEL) {
+        /* reverse tree at SpecPos + dist - slot (index 0 unused, so -1) */
+        tree_start(d, P_SPEC_POS + d->dist - slot - 1u, direct, ST_DIST_DONE);
+      } else {
+        d->direct_left = (uint8_t)(direct - ALIGN_BITS);
+        d->step = ST_DIRECT;
+      }
+      break;
+    }
+
+    case ST_DIRECT:
+      while (d->direct_left) {
+        int b = rc_direct_bit(d);
+        if (b == -1) return NEED_MORE;
+        if (b < 0) return SD_LZMA_ERR_DATA;
+        d->direct_left--;
+        d->dist += (uint32_t)b << (d->direct_left + ALIGN_BITS);
+      }
+      tree_start(d, P_ALIGN, ALIGN_BITS, ST_DIST_DONE);
+      break;
+
+    case ST_DIST_DONE: /* + the reverse tree's value: its bits in the order decoded, first lowest */
+      for (i = d->tree_sym, bit = 0; i > 1u; i >>= 1) bit = (bit << 1) | (i & 1u);
+      d->dist += bit;
+      if (d->dist == END_MARKER) {
+        /* A marker before the declared size is corrupt. */
+        if (d->size_known && d->remaining != 0) return SD_LZMA_ERR_DATA;
+        d->step = ST_FINISH;
+        break;
+      }
+      d->rep[0] = d->dist; /* a known size already reached fails in copy_start (len >= 2) */
+      rc = copy_start(d, d->len + MATCH_MIN_LEN);
+      break;
+
+    case ST_COPY:
+#ifdef SD_PATCH_WITH_FAST_LOOPS
+      if (!copy_out(d)) return NEED_MORE;
+#else
+      while (d->copy_left) {
+        if (d->out == d->out_end) return NEED_MORE;
+        window_put(d, window_back(d, d->dist));
+        d->copy_left--;
+      }
+#endif
+      d->step = ST_SYMBOL;
+      break;
+
+    case ST_FINISH: /* the range coder ends exactly with code == 0 */
+      if (!rc_normalize(d)) return NEED_MORE;
+      return d->code == 0 ? SD_LZMA_DONE : SD_LZMA_ERR_DATA;
+
+    case ST_BAD_PARAM:
+      return SD_LZMA_ERR_PARAM;
+
+    default: /* ST_ERROR */
+      return SD_LZMA_ERR_DATA;
+    }
+  }
+  return rc;
+}
+
 
 int sd_lzma_decode(sd_lzma_dec *d, const uint8_t *in, size_t *in_len, uint8_t *out,
                    size_t *out_len) {
@@ -447,7 +524,7 @@ int sd_lzma_decode(sd_lzma_dec *d, const uint8_t *in, size_t *in_len, uint8_t *o
   if (d->step == ST_DONE) {
     r = *in_len ? SD_LZMA_ERR_DATA : SD_LZMA_DONE; /* data after the end */
   } else {
-    while (r == SD_LZMA_OK) r = run_step(d);
+    r = run_steps(d);
     if (r == SD_LZMA_DONE) d->step = ST_DONE;
     else if (r == NEED_MORE) r = SD_LZMA_OK;
     else if (r == SD_LZMA_ERR_DATA) d->step = ST_ERROR;

@@ -74,8 +74,11 @@ int sd_progress_load(const sd_inplace_io *io, const uint8_t id[8], uint32_t *seq
 
 uint8_t *sd_progress_unit_buffer(const sd_patch_header *h, void *work, size_t work_size, uint32_t write_unit) {
   size_t need = sd_patch_work_required(h, 0), pad = (size_t)(0u - (uintptr_t)work) & 3u;
+  uint8_t *unit, *aligned;
   if (work == NULL || work_size < pad || work_size - pad < need + write_unit) return NULL;
-  return (uint8_t *)(((uintptr_t)work + work_size - write_unit) & ~(uintptr_t)3u);
+  unit = (uint8_t *)work + work_size - write_unit;
+  aligned = (uint8_t *)((uintptr_t)unit & ~(uintptr_t)3u);
+  return aligned >= (uint8_t *)work + pad + need ? aligned : unit;
 }
 
 int sd_progress_feed(const sd_inplace_io *io, sd_patch_ctx *c, const sd_patch_header *h) {

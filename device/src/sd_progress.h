@@ -22,7 +22,8 @@ int sd_progress_load(const sd_inplace_io *io, const uint8_t id[8], uint32_t *seq
  * in small pieces: IO when a read fails, else what sd_patch_feed returned. */
 int sd_progress_feed(const sd_inplace_io *io, sd_patch_ctx *c, const sd_patch_header *h);
 /* The write unit a resumable applier keeps in the caller's work buffer: its
- * last write_unit bytes from a 4-byte aligned start. The applier gets all
+ * last write_unit bytes (from a 4-byte aligned start when the buffer has the
+ * room). The applier gets all
  * before it, so spare RAM reaches its fast lookups. NULL when the buffer holds
  * less than the applier's minimum and the unit. */
 uint8_t *sd_progress_unit_buffer(const sd_patch_header *h, void *work, size_t work_size, uint32_t write_unit);
