@@ -124,9 +124,28 @@ if (flash.measured) {
   lines.push(`Flash: ${flash.reason}.`);
 }
 lines.push('');
+lines.push(...issueChecks(rows, flash));
 writeFileSync(path.join(root, 'bench', 'TARGET-RESULTS.md'), lines.join('\n'));
 console.log(lines.join('\n'));
 
 function firstLine(text) {
   return String(text).split('\n')[0].trim();
+}
+
+/** Issue 17's "done when" as measured by this run: pybv11 pointer-aware in the default build within 50 M instructions, 8 KB, 512 bytes of stack. */
+function issueChecks(rows, flash) {
+  const fast = rows.find((r) => r.pair === 'pybv11' && r.kind === 'pointer-aware' && r.mode === 'stored, fast lookups');
+  const stack = Math.max(...rows.filter((r) => !r.error).map((r) => r.stack));
+  const met = (ok) => (ok ? 'met' : '**not met**');
+  const out = ['Issue 17 checks:', ''];
+  if (fast) {
+    const total = fast.base + fast.apply;
+    out.push(`- pybv11 pointer-aware, default build, \`info\`'s fast-lookup RAM (${n(fast.ram)} B), stored: ${m(total)} M instructions, at most 50 M: ${met(fast.exact && total <= 50e6)}`);
+  } else {
+    out.push('- pybv11 pointer-aware with the fast lookups: not measured (no ../shared/corpus)');
+  }
+  if (flash.measured) out.push(`- applier flash ${n(flash.applierText)} B (objects), ${n(flash.linkedText)} B linked, at most 8,192: ${met(flash.applierText <= 8192 && flash.linkedText <= 8192)}`);
+  out.push(`- stack high-water mark on the target, every run above: ${stack} B, at most 512: ${met(stack <= 512)}`);
+  out.push('');
+  return out;
 }
