@@ -58,3 +58,14 @@ export function pseudoRandomBytes(length: number, seed: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * device/test/inplace_cli's work buffer to the byte (INPLACE_CLI_SPARE bytes over the minimum): the exit
+ * status and result line one byte short, and the exit statuses with the minimum and with 16 KiB to spare.
+ */
+export function workBufferRuns(driver: string, args: readonly string[]): { short: string; fits: (number | null)[] } {
+  const run = (spare: number) =>
+    spawnSync(driver, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, INPLACE_CLI_SPARE: String(spare) } });
+  const short = run(-1);
+  return { short: `${short.status} ${/result=\S+ \S+ -?\d+/.exec(short.stdout)?.[0] ?? short.stdout}`, fits: [run(0).status, run(16384).status] };
+}
