@@ -58,7 +58,7 @@
 
 enum step {
   ST_INIT,        /* reading the 5 range coder init bytes */
-  /* One adaptive bit each (run_step decodes it as a 1-bit tree, then comes back): */
+  /* One adaptive bit each (run_steps decodes it as a 1-bit tree, then comes back): */
   ST_SYMBOL,      /* IsMatch bit: literal or match */
   ST_IS_REP,
   ST_REP_G0,
@@ -74,7 +74,7 @@ enum step {
   ST_SLOT_DONE,
   ST_DIRECT,      /* direct bits of a long distance */
   ST_DIST_DONE,
-  ST_COPY,        /* copy copy_left bytes from dist bytes back (0: the parked literal) */
+  ST_COPY,        /* copy copy_left bytes from dist bytes back (speed build: 0 for the parked literal) */
   ST_FINISH,      /* after the end marker: code must be 0 */
   ST_DONE,
   ST_ERROR,
