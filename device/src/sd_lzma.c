@@ -274,10 +274,7 @@ static void window_put(sd_lzma_dec *d, uint8_t b) {
 
 /* ---- symbol helpers ---- */
 
-#ifdef __GNUC__
-__attribute__((noinline))
-#endif
-static void tree_start(sd_lzma_dec *d, uint32_t base, unsigned bits, uint8_t next) {
+NOINLINE static void tree_start(sd_lzma_dec *d, uint32_t base, unsigned bits, uint8_t next) {
   d->tree_base = base;
   d->tree_sym = 1;
   d->tree_limit = 1u << bits;

@@ -23,9 +23,9 @@ int sd_progress_load(const sd_inplace_io *io, const uint8_t id[8], uint32_t *seq
 int sd_progress_feed(const sd_inplace_io *io, sd_patch_ctx *c, const sd_patch_header *h);
 /* The write unit a resumable applier keeps in the caller's work buffer: its
  * last write_unit bytes (from a 4-byte aligned start when the buffer has the
- * room). The applier gets all
- * before it, so spare RAM reaches its fast lookups. NULL when the buffer holds
- * less than the applier's minimum and the unit. */
+ * room). The applier gets all before it, so spare RAM reaches its fast
+ * lookups. NULL when the buffer holds less than the applier's minimum and the
+ * unit. */
 uint8_t *sd_progress_unit_buffer(const sd_patch_header *h, void *work, size_t work_size, uint32_t write_unit);
 /* SHA-256 of the first len bytes of an area, read through io->read. OK or IO. */
 int sd_progress_hash(const sd_inplace_io *io, int area, uint32_t len, uint8_t out[32]);
