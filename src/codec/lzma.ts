@@ -66,13 +66,29 @@ function lzmaNative(): typeof LzmaNative {
   return (native ??= createRequire(import.meta.url)('lzma-native') as typeof LzmaNative);
 }
 
-function encoderOptions(p: LzmaParams): object {
+/**
+ * How hard the encoder searches; the decoder never knows (the stream format is the same). Measured on every
+ * candidate program of the corpus and fixtures (issue 13; docs/CREATE.md, "Encoder effort"):
+ * - thorough: binary-tree match finder, nice length 273 (liblzma's deepest normal mode). Raw difference programs,
+ *   mostly long runs of zeros, need it: a shorter nice length costs pybv11's plain patch 2 %.
+ * - normal: the same match finder, nice length 64. Sparse programs have no long runs: as small or smaller
+ *   (pybv11 pointer-aware 17,921 -> 17,873 bytes) at about half the time.
+ * - estimate: liblzma's fast mode (hash chains): 7x faster than thorough, its output at most 1/0.876 of it
+ *   on every program measured. Only ever used to judge a candidate, never written to a patch.
+ */
+export type LzmaEffort = 'thorough' | 'normal' | 'estimate';
+
+function encoderOptions(p: LzmaParams, effort: LzmaEffort = 'thorough'): object {
   const lzma = lzmaNative();
-  return { dictSize: Math.max(p.dictSize, 2 ** LZMA_MIN_DICT_LOG2), lc: p.lc, lp: p.lp, pb: p.pb, mode: lzma.MODE_NORMAL, mf: lzma.MF_BT4, niceLen: 273, depth: 0 };
+  const search =
+    effort === 'estimate'
+      ? { mode: lzma.MODE_FAST, mf: lzma.MF_HC4, niceLen: 273 }
+      : { mode: lzma.MODE_NORMAL, mf: lzma.MF_BT4, niceLen: effort === 'normal' ? 64 : 273 };
+  return { dictSize: Math.max(p.dictSize, 2 ** LZMA_MIN_DICT_LOG2), lc: p.lc, lp: p.lp, pb: p.pb, ...search, depth: 0 };
 }
 
-function filters(p: LzmaParams): object[] {
-  return [{ id: lzmaNative().FILTER_LZMA1, options: encoderOptions(p) }];
+function filters(p: LzmaParams, effort?: LzmaEffort): object[] {
+  return [{ id: lzmaNative().FILTER_LZMA1, options: encoderOptions(p, effort) }];
 }
 
 /**
@@ -141,13 +157,13 @@ class OverLimit extends Error {}
  * undefined. A creator ranking candidates drops a loser after compressing part of it. The encoder's output does
  * not depend on how its input is split, so a finished compression gives the same bytes as compressLzma.
  */
-export async function compressLzmaWithin(data: Uint8Array, params: LzmaParams, maxLength: number): Promise<Uint8Array | undefined> {
+export async function compressLzmaWithin(data: Uint8Array, params: LzmaParams, maxLength: number, effort?: LzmaEffort): Promise<Uint8Array | undefined> {
   const parts: Uint8Array[] = [];
   let produced = 0;
   const pieces: Uint8Array[] = [];
   const pieceSize = Number.isFinite(maxLength) ? LIMITED_PIECE : Math.max(data.length, 1);
   for (let at = 0; at < data.length; at += pieceSize) pieces.push(data.subarray(at, at + pieceSize));
-  const encoder = lzmaNative().createStream('rawEncoder', { filters: filters(params), synchronous: true }) as unknown as Duplex;
+  const encoder = lzmaNative().createStream('rawEncoder', { filters: filters(params, effort), synchronous: true }) as unknown as Duplex;
   try {
     await runStream(encoder, pieces, (chunk) => {
       produced += chunk.length;

@@ -1,14 +1,14 @@
 /**
  * createPatch, the entry of creation (DESIGN section 2): plan the transforms the options allow, rank the plans
  * by a quick compression, encode the best one with every candidate setting (./encode-candidates.ts), and
- * assemble the container. `--arch auto` keeps the plain plan among the candidates, so it never gives a larger
- * patch than plain mode.
+ * assemble the container. `--arch auto` keeps the plain plan among the candidates, screened by a fast compression
+ * (docs/CREATE.md, "The plain screen").
  */
 import { planCortexMRounds, type CortexMPlanOptions } from '../arch/cortex-m/plan.js';
 import { looksLikeCortexM } from '../arch/cortex-m/detect.js';
 import { ramMapFromElf } from '../arch/cortex-m/elf-map.js';
 import { LZMA_MAX_DICT_LOG2, LZMA_MIN_DICT_LOG2, type LzmaParams } from '../codec/lzma.js';
-import { geometryProblem, MAX_IMAGE_SIZE, MAX_VERSION_LENGTH, type InPlaceGeometry, type PatchHeader } from '../container/header.js';
+import { geometryProblem, MAX_IMAGE_SIZE, MAX_VERSION_LENGTH, Transform, type InPlaceGeometry, type PatchHeader } from '../container/header.js';
 import { inPlacePlan } from '../inplace/plan.js';
 import type { ElfInfo } from '../image/index.js';
 import { matchBlocks } from '../delta/match.js';
@@ -125,7 +125,7 @@ export async function createPatch(oldImage: ImageInput, newImage: ImageInput, op
   const leanest = { ram: Infinity };
   const jobs = dictionarySizes(options).flatMap((dictSize) => plans.map((plan) => ({ plan, dictSize })));
   const ranked = await rankJobs(jobs, (job, limit) =>
-    encodeSmallest(job.plan, newImage.data, { ...options, dictSize: job.dictSize }, { quick, leanest, limit, cache }),
+    encodeSmallest(job.plan, newImage.data, { ...options, dictSize: job.dictSize }, { quick, leanest, limit, cache, screen: relocate && job.plan.transform === Transform.plain }),
   );
   if (!ranked) throw new CheckFailedError(noFitMessage(options, leanest.ram));
   const best = { ...ranked.job, encoded: ranked.encoded };

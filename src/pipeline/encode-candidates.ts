@@ -4,7 +4,7 @@
  * Deterministic: the same inputs and options give the same bytes.
  */
 import { sha256 } from '../crypto/hash.js';
-import { compressLzmaWithin, type LzmaParams } from '../codec/lzma.js';
+import { compressLzmaWithin, type LzmaEffort, type LzmaParams } from '../codec/lzma.js';
 import { compressSmall, LZS_MAX_WINDOW_LOG2, LZS_MIN_WINDOW_LOG2, type SmallLzParams } from '../codec/lzs.js';
 import { Codec, encodeHeader, OLD_CHECK_LENGTH, Transform, type PatchHeader } from '../container/header.js';
 import { encodeTables } from '../container/tables.js';
@@ -28,6 +28,15 @@ const LZMA_CANDIDATES: ReadonlyArray<Pick<LzmaParams, 'lc' | 'lp' | 'pb'>> = [
   { lc: 1, lp: 0, pb: 0 },
   { lc: 0, lp: 0, pb: 0 },
 ];
+/**
+ * The plain plan's screen under `--arch auto` (docs/CREATE.md, "The plain screen"): a plain LZMA candidate is
+ * compressed in full only when liblzma's fast mode keeps it within this factor of the size it must beat. Its
+ * full output was never below 0.876 of the fast one on any program of the corpus and fixtures; a candidate the
+ * screen drops would need below 0.667.
+ */
+export const PLAIN_SCREEN_FACTOR = 1.5;
+/** Programs shorter than this are compressed in full at once: the screen would cost about as much. */
+const SCREEN_MIN_PROGRAM = 8 * 1024;
 /** The smallest window a header declares (docs/FORMAT.md, "Header"), and the smallest dictionary the encoder uses. */
 const MIN_WINDOW = 256;
 
@@ -82,6 +91,11 @@ export interface EncodeSettings {
   limit?: number;
   /** Programs and compressions shared between calls on the same plan. */
   cache?: CandidateCache;
+  /**
+   * Screen each long program's LZMA candidates with a fast compression first and drop those it puts beyond
+   * PLAIN_SCREEN_FACTOR times the limit: `--arch auto` does so for the plain plan, which rarely wins there.
+   */
+  screen?: boolean;
 }
 
 /**
@@ -92,7 +106,7 @@ export interface EncodeSettings {
  * compression stops as soon as its output passes that size (or the caller's limit).
  */
 export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, options: CreateOptions, settings: EncodeSettings = {}): Promise<EncodedCandidate | undefined> {
-  const { quick = false, leanest, limit = Infinity, cache = new CandidateCache() } = settings;
+  const { quick = false, leanest, limit = Infinity, cache = new CandidateCache(), screen = false } = settings;
   const dictSize = options.dictSize ?? DEFAULT_DICT_SIZE;
   const codecs = codecsFor(options);
   // A pointer-aware source predicts what it reads: with several layouts to encode, predict each block once.
@@ -112,9 +126,15 @@ export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, op
       layout === Layout.interleaved
         ? new Uint8Array(0)
         : cache.tables(plan.blocks, plan.relocation, layout === Layout.sectioned, () => encodeTables(plan.blocks, plan.relocation, layout === Layout.sectioned));
-    const consider = async (candidate: Omit<EncodedCandidate, 'payload'>, key: string, compress: (maxLength: number) => Promise<Uint8Array | undefined>): Promise<void> => {
+    const consider = async (
+      candidate: Omit<EncodedCandidate, 'payload'>,
+      key: string,
+      compress: (maxLength: number) => Promise<Uint8Array | undefined>,
+      passesScreen?: (maxLength: number) => Promise<boolean>,
+    ): Promise<void> => {
       if (options.maxDeviceRam !== undefined && candidateRam(candidate) > options.maxDeviceRam) return;
       const maxSize = best ? Math.min(limit, candidateSize(best) - 1) : limit;
+      if (passesScreen && !(await passesScreen(maxSize - tables.length))) return;
       const payload = await cache.compress(program, key, maxSize - tables.length, compress);
       if (payload) best = { ...candidate, payload };
     };
@@ -123,7 +143,10 @@ export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, op
       for (const set of sets) {
         const lzma = { ...set, dictSize: windowFor(dictSize, program.length) };
         const key = `lzma ${lzma.lc} ${lzma.lp} ${lzma.pb} ${lzma.dictSize}`;
-        await consider({ layout, diffCoding, codec: Codec.lzma1, lzma, tables }, key, (maxLength) => compressLzmaWithin(program, lzma, maxLength));
+        // Raw programs are mostly long runs of zeros, where the deeper search pays (src/codec/lzma.ts).
+        const effort: LzmaEffort = diffCoding === DiffCoding.raw ? 'thorough' : 'normal';
+        const screened = screen && program.length >= SCREEN_MIN_PROGRAM ? (maxLength: number) => fastWithin(program, lzma, maxLength, cache) : undefined;
+        await consider({ layout, diffCoding, codec: Codec.lzma1, lzma, tables }, key, (maxLength) => compressLzmaWithin(program, lzma, maxLength, effort), screened);
       }
     }
     // The program itself (codec 0): smaller than any codec's output for a program of a few dozen bytes (a
@@ -140,6 +163,13 @@ export async function encodeSmallest(plan: TransformPlan, target: Uint8Array, op
     }
   }
   return best;
+}
+
+/** Whether liblzma's fast mode keeps `program` within PLAIN_SCREEN_FACTOR times maxLength (done once per program). */
+async function fastWithin(program: Uint8Array, lzma: LzmaParams, maxLength: number, cache: CandidateCache): Promise<boolean> {
+  const screenLimit = Math.floor(maxLength * PLAIN_SCREEN_FACTOR);
+  const key = `screen ${lzma.lc} ${lzma.lp} ${lzma.pb} ${lzma.dictSize}`;
+  return (await cache.compress(program, key, screenLimit, (max) => compressLzmaWithin(program, lzma, max, 'estimate'))) !== undefined;
 }
 
 /** The device RAM a candidate needs (src/pipeline/ram.ts), before it is compressed. */

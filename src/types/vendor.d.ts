@@ -9,7 +9,9 @@ declare module 'lzma-native' {
     FILTER_LZMA2: number;
     FILTER_ARMTHUMB: number;
     MODE_NORMAL: number;
+    MODE_FAST: number;
     MF_BT4: number;
+    MF_HC4: number;
     createStream(kind: 'rawEncoder' | 'rawDecoder', options: LzmaStreamOptions): NodeJS.ReadWriteStream;
     versionString(): string;
   };

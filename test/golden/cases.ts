@@ -24,6 +24,8 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   // Large enough for the sectioned layout: the bit-coded control table with checkpoints, the value maps.
   { name: 'v1.0.0-v2.0.0.cortex-m', from: 'v1.0.0', to: 'v2.0.0', options: { arch: 'cortex-m' } },
   { name: 'v1.0.0-v2.0.0.plain', from: 'v1.0.0', to: 'v2.0.0', options: { arch: 'none' } },
+  // The plain sectioned layout (the control table outside the codec, no relocation tables).
+  { name: 'v1.2.0-v2.0.0.plain', from: 'v1.2.0', to: 'v2.0.0', options: { arch: 'none' } },
   {
     name: 'v1.1.0-v1.2.0.auto.versions',
     from: 'v1.1.0',
