@@ -1,12 +1,10 @@
 /**
- * Raw LZMA1 (no .lzma/.xz header: the container records the parameters), through lzma-native.
- * Every encoder option is explicit: lzma-native's defaults are the fast mode with the HC4 match finder, and a
- * `preset` would silently override the dictionary size (DESIGN section 6).
+ * Raw LZMA1 (no .lzma/.xz header: the container records the parameters), through lzma-native's binding
+ * (./lzma-binding.ts). Every encoder option is explicit: lzma-native's defaults are the fast mode with the HC4
+ * match finder, and a `preset` would silently override the dictionary size (DESIGN section 6).
  */
-import { createRequire } from 'node:module';
-import type { Duplex } from 'node:stream';
-import type LzmaNative from 'lzma-native';
 import { InvalidInputError } from '../errors.js';
+import { lzmaBinding, runCoder } from './lzma-binding.js';
 
 export interface LzmaParams {
   /** Literal context bits, 0..8. */
@@ -58,15 +56,6 @@ export function lzmaProbabilityCount(p: Pick<LzmaParams, 'lc' | 'lp'>): number {
 }
 
 /**
- * lzma-native, loaded on first use: the native addon and its stream library cost every command about 50 ms
- * of start-up, and most commands other than diff and apply never compress or decompress.
- */
-let native: typeof LzmaNative | undefined;
-function lzmaNative(): typeof LzmaNative {
-  return (native ??= createRequire(import.meta.url)('lzma-native') as typeof LzmaNative);
-}
-
-/**
  * How hard the encoder searches; the decoder never knows (the stream format is the same). Measured on every
  * candidate program of the corpus and fixtures (issue 13; docs/CREATE.md, "Encoder effort"):
  * - thorough: binary-tree match finder, nice length 273 (liblzma's deepest normal mode). Raw difference programs,
@@ -79,7 +68,7 @@ function lzmaNative(): typeof LzmaNative {
 export type LzmaEffort = 'thorough' | 'normal' | 'estimate';
 
 function encoderOptions(p: LzmaParams, effort: LzmaEffort = 'thorough'): object {
-  const lzma = lzmaNative();
+  const lzma = lzmaBinding();
   const search =
     effort === 'estimate'
       ? { mode: lzma.MODE_FAST, mf: lzma.MF_HC4, niceLen: 273 }
@@ -88,59 +77,13 @@ function encoderOptions(p: LzmaParams, effort: LzmaEffort = 'thorough'): object 
 }
 
 function filters(p: LzmaParams, effort?: LzmaEffort): object[] {
-  return [{ id: lzmaNative().FILTER_LZMA1, options: encoderOptions(p, effort) }];
+  return [{ id: lzmaBinding().FILTER_LZMA1, options: encoderOptions(p, effort) }];
 }
 
-/**
- * Feeds the input one piece at a time, pulling the next piece only once the coder has taken the previous one,
- * and stops at the first failure: a consumer that throws (the inflation cap, a corrupt program) ends the
- * work at once instead of letting the coder decode the rest of a hostile stream in the background.
- */
-function runStream(stream: Duplex, input: Iterable<Uint8Array>, onData: (chunk: Uint8Array) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let failed = false;
-    const fail = (err: unknown): void => {
-      if (failed) return;
-      failed = true;
-      stream.removeAllListeners('data');
-      stream.destroy();
-      reject(err);
-    };
-    stream.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      try {
-        onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      } catch (err) {
-        fail(err);
-      }
-    });
-    // liblzma says "No progress is possible" when the input ends before the stream does.
-    const explain = (message: string): string => (/no progress/i.test(message) ? 'the payload ends before the LZMA stream does (truncated?)' : message);
-    stream.on('error', (err: Error) => fail(new InvalidInputError(`corrupt patch: LZMA stream: ${explain(err.message)}`)));
-    stream.on('end', () => {
-      if (!failed) resolve();
-    });
-    const pieces = input[Symbol.iterator]();
-    const feed = (): void => {
-      if (failed) return;
-      let next: IteratorResult<Uint8Array>;
-      try {
-        next = pieces.next();
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      if (next.done) {
-        stream.end();
-        return;
-      }
-      const chunk = next.value;
-      stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), (err) => {
-        if (!err) feed();
-      });
-    };
-    feed();
-  });
+/** liblzma says "No progress is possible" when the input ends before the stream does. */
+function corrupt(error: Error): Error {
+  const message = /no progress/i.test(error.message) ? 'the payload ends before the LZMA stream does (truncated?)' : error.message;
+  return new InvalidInputError(`corrupt patch: LZMA stream: ${message}`);
 }
 
 export async function compressLzma(data: Uint8Array, params: LzmaParams): Promise<Uint8Array> {
@@ -149,8 +92,6 @@ export async function compressLzma(data: Uint8Array, params: LzmaParams): Promis
 
 /** Pieces fed to the encoder when a size limit may stop it early: small enough to stop soon after the limit. */
 const LIMITED_PIECE = 16 * 1024;
-
-class OverLimit extends Error {}
 
 /**
  * Compresses `data` unless the output would exceed maxLength bytes: then stops as soon as it does and returns
@@ -163,18 +104,12 @@ export async function compressLzmaWithin(data: Uint8Array, params: LzmaParams, m
   const pieces: Uint8Array[] = [];
   const pieceSize = Number.isFinite(maxLength) ? LIMITED_PIECE : Math.max(data.length, 1);
   for (let at = 0; at < data.length; at += pieceSize) pieces.push(data.subarray(at, at + pieceSize));
-  const encoder = lzmaNative().createStream('rawEncoder', { filters: filters(params, effort), synchronous: true }) as unknown as Duplex;
-  try {
-    await runStream(encoder, pieces, (chunk) => {
-      produced += chunk.length;
-      if (produced > maxLength) throw new OverLimit();
-      parts.push(chunk.slice());
-    });
-  } catch (err) {
-    if (err instanceof OverLimit) return undefined;
-    throw err;
-  }
-  return Buffer.concat(parts);
+  runCoder('encoder', filters(params, effort), pieces, (chunk) => {
+    produced += chunk.length;
+    parts.push(chunk);
+    return produced <= maxLength;
+  }, (error) => error);
+  return produced > maxLength ? undefined : Buffer.concat(parts, produced);
 }
 
 /**
@@ -198,16 +133,15 @@ export async function decompressLzma(
       yield piece;
     }
   };
-  const decoder = lzmaNative().createStream('rawDecoder', { filters: filters(params), synchronous: true }) as unknown as Duplex & { totalIn(): number };
   const pieces = counted();
-  await runStream(decoder, pieces, (chunk) => {
+  const run = runCoder('decoder', filters(params), pieces, (chunk) => {
     produced += chunk.length;
     if (produced > maxOutput) throw new InvalidInputError(`corrupt patch: ${overflowMessage}`);
     onData(chunk);
-  });
+    return true;
+  }, corrupt);
   // The stream may end before the last pieces were fed: they are all bytes after its end.
   for (const _ of pieces);
-  const consumed = decoder.totalIn();
-  if (consumed < fed) throw new InvalidInputError(`corrupt patch: ${fed - consumed} payload byte(s) after the end of the LZMA stream (offset ${consumed})`);
+  if (run.consumed < fed) throw new InvalidInputError(`corrupt patch: ${fed - run.consumed} payload byte(s) after the end of the LZMA stream (offset ${run.consumed})`);
   return produced;
 }

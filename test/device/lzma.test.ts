@@ -1,6 +1,6 @@
 /**
  * The device-side LZMA decoder (device/src/sd_lzma.c, docs/DEVICE.md) against the project's own raw LZMA1
- * encoder (src/codec/lzma.ts, i.e. liblzma through lzma-native): byte-exact output for any input and output
+ * encoder (src/codec/lzma.ts, i.e. liblzma through lzma-native's binding): byte-exact output for any input and output
  * chunking, and a clean result code (never a crash, a sanitizer report or a hang) for broken streams.
  * Skips when gcc or make is not on PATH.
  */

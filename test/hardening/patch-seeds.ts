@@ -167,7 +167,8 @@ export async function buildPatchSeeds(): Promise<{ seeds: PatchSeed[]; key: Ed25
   add('fixture interleaved plain lzma', interleaved, v100, v101);
   add('fixture interleaved plain none', await uncompressed(interleaved), v100, v101);
   // Sectioned plain.
-  const sectioned = await create(v100, v200, { arch: 'none' });
+  // (Forced: the smallest plain patch of this pair is interleaved.)
+  const sectioned = await sectionedPlain(v100, v200, { codec: 'lzma' });
   add('fixture sectioned plain lzma', sectioned, v100, v200);
   add('fixture sectioned plain codec 2', await sectionedPlain(v100, v200, { codec: 'small-lz' }), v100, v200);
   add('fixture sectioned plain none', await uncompressed(sectioned), v100, v200);
