@@ -14,6 +14,8 @@ export class CandidateCache {
   private readonly programs = new WeakMap<readonly Block[], Map<string, Uint8Array>>();
   private readonly compressed = new Map<string, Compressed>();
   private readonly tableSections = new WeakMap<readonly Block[], Array<{ relocation: object | undefined; withControl: boolean; tables: Uint8Array }>>();
+  /** Each program's digest, computed once: several settings compress the same program. */
+  private readonly digests = new WeakMap<Uint8Array, string>();
 
   program(blocks: readonly Block[], key: string, build: () => Uint8Array): Uint8Array {
     const programs = mapOf(this.programs, blocks);
@@ -41,7 +43,9 @@ export class CandidateCache {
    */
   async compress(program: Uint8Array, setting: string, maxLength: number, run: (maxLength: number) => Promise<Uint8Array | undefined>): Promise<Uint8Array | undefined> {
     const done = this.compressed;
-    const key = `${setting}/${program.length}/${createHash('sha256').update(program).digest('hex')}`;
+    let digest = this.digests.get(program);
+    if (digest === undefined) this.digests.set(program, (digest = createHash('sha256').update(program).digest('hex')));
+    const key = `${setting}/${program.length}/${digest}`;
     const known = done.get(key);
     if (known && 'payload' in known) return known.payload.length <= maxLength ? known.payload : undefined;
     if (known && known.over >= maxLength) return undefined;
