@@ -62,6 +62,91 @@ static int32_t longestMatch(const uint8_t *text, int32_t textLen, const int32_t 
   return hiLen;
 }
 
+/*
+ * The suffix-array range of every 2-byte prefix: suffixes starting with bytes (a, b) are at
+ * sa[starts[k] .. starts[k + 1]) with k = a << 8 | b, except that the 1-byte suffix text[n - 1] (which sorts
+ * right before the suffixes starting with its byte and two more) is counted into the start of its byte's first
+ * pair, key lastKey: so the range of key lastKey - 1 ends one earlier. From the byte counts, O(n + 65536).
+ */
+#define PAIRS 65536
+static int32_t *pairStarts(const uint8_t *text, int32_t textLen, int32_t *lastKey) {
+  int32_t *starts = sdAllocate((PAIRS + 1) * 4);
+  for (int32_t i = 0; i + 1 < textLen; i++) starts[(int32_t)text[i] << 8 | text[i + 1]]++;
+  *lastKey = (int32_t)text[textLen - 1] << 8;
+  for (int32_t k = 0, sum = 0; k <= PAIRS; k++) {
+    if (k == *lastKey) sum++;
+    int32_t count = k < PAIRS ? starts[k] : 0;
+    starts[k] = sum;
+    sum += count;
+  }
+  return starts;
+}
+
+/*
+ * longestMatch with the same steps and result, but the steps whose middle falls outside the range of the
+ * target's first two bytes cost no memory access. The full search probes from lo = 0, hi = textLen - 1; a
+ * middle before the range is a smaller suffix (its first two bytes are smaller, or it is the 1-byte suffix,
+ * a prefix of the target), so it moves lo; one after the range moves hi. Such a suffix shares at most 1 byte
+ * with the target, so its loLen/hiLen is left unknown (-1) until the end: it is below goodEnough (> 2), so the
+ * full search would not have stopped on it, and as a skip it only shortens the next comparison, where 2
+ * bytes are known to agree inside the range anyway. Each length computed is the exact common prefix, as in
+ * the full search, so every decision, the stop at goodEnough and the final pair (lo, hi) are the same.
+ */
+static int32_t longestMatchInPairs(const uint8_t *text, int32_t textLen, const int32_t *sa, const int32_t *starts, int32_t lastKey,
+                                   const uint8_t *target, int32_t targetLen, int32_t at, int32_t goodEnough, int32_t *position) {
+  if (textLen == 0 || at + 1 >= targetLen || goodEnough <= 2) return longestMatch(text, textLen, sa, target, targetLen, at, goodEnough, position);
+  *position = 0;
+  int32_t key = (int32_t)target[at] << 8 | target[at + 1];
+  int32_t first = starts[key], end = starts[key + 1] - (key + 1 == lastKey);
+  int32_t lo = 0, hi = textLen - 1, loLen = -1, hiLen = -1;
+  if (lo >= first && lo < end) loLen = 2 + commonPrefix(text, textLen, sa[lo] + 2, target, targetLen, at + 2, UNLIMITED);
+  if (hi >= first && hi < end) hiLen = 2 + commonPrefix(text, textLen, sa[hi] + 2, target, targetLen, at + 2, UNLIMITED);
+  while (hi - lo > 1) {
+    int32_t mid = (int32_t)(((uint32_t)lo + (uint32_t)hi) >> 1);
+    if (mid < first) {
+      lo = mid;
+      loLen = -1;
+      continue;
+    }
+    if (mid >= end) {
+      hi = mid;
+      hiLen = -1;
+      continue;
+    }
+    int32_t s = sa[mid];
+    int32_t skip = min32(loLen, hiLen);
+    if (skip >= goodEnough) break;
+    if (skip < 2) skip = 2;
+    int32_t len = skip + commonPrefix(text, textLen, s + skip, target, targetLen, at + skip, goodEnough - skip);
+    if (len >= goodEnough) {
+      *position = s;
+      return len + commonPrefix(text, textLen, s + len, target, targetLen, at + len, UNLIMITED);
+    }
+    int textEnded = s + len >= textLen;
+    int targetEnded = at + len >= targetLen;
+    if (targetEnded || (!textEnded && text[s + len] > target[at + len])) {
+      hi = mid;
+      hiLen = len;
+    } else {
+      lo = mid;
+      loLen = len;
+    }
+  }
+  if (loLen < 0) loLen = commonPrefix(text, textLen, sa[lo], target, targetLen, at, UNLIMITED);
+  if (hiLen < 0) hiLen = commonPrefix(text, textLen, sa[hi], target, targetLen, at, UNLIMITED);
+  if (loLen >= goodEnough || hiLen >= goodEnough) {
+    int32_t p = sa[loLen >= hiLen ? lo : hi];
+    *position = p;
+    return commonPrefix(text, textLen, p, target, targetLen, at, UNLIMITED);
+  }
+  if (loLen >= hiLen) {
+    *position = sa[lo];
+    return loLen;
+  }
+  *position = sa[hi];
+  return hiLen;
+}
+
 static int32_t *out;
 static int32_t outCount;
 
@@ -83,6 +168,8 @@ __attribute__((export_name("matchBlocks"))) int32_t matchBlocks(const uint8_t *s
                                                                  int32_t targetLen, int32_t *sa, uintptr_t heap, int32_t minGain,
                                                                  int32_t goodEnough) {
   suffixArray(source, sourceLen, sa, heap);
+  int32_t lastKey = 0;
+  const int32_t *starts = sourceLen > 0 ? pairStarts(source, sourceLen, &lastKey) : 0;
   out = sdAllocate(0);
   outCount = 0;
   int32_t scan = 0, matchLen = 0, matchPos = 0, lastScan = 0, lastPos = 0, lastOffset = 0;
@@ -90,7 +177,7 @@ __attribute__((export_name("matchBlocks"))) int32_t matchBlocks(const uint8_t *s
     int32_t oldScore = 0;
     int32_t scored = (scan += matchLen);
     for (; scan < targetLen; scan++) {
-      matchLen = longestMatch(source, sourceLen, sa, target, targetLen, scan, goodEnough, &matchPos);
+      matchLen = longestMatchInPairs(source, sourceLen, sa, starts, lastKey, target, targetLen, scan, goodEnough, &matchPos);
       for (; scored < scan + matchLen; scored++) if (AGREES(scored + lastOffset, scored)) oldScore++;
       if ((matchLen == oldScore && matchLen != 0) || matchLen > oldScore + minGain) break;
       if (AGREES(scan + lastOffset, scan)) oldScore--;

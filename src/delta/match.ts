@@ -47,12 +47,14 @@ export function matchBlocks(source: Uint8Array, target: Uint8Array, options: Mat
   if (options.suffixArray) return matchInJs(source, target, options.suffixArray, minGain);
   const kernel = newKernel();
   const n = source.length;
-  const { at, free } = kernel.place([source, target], 4 * n + (n >>> 2) + 12 * 1024);
+  // The array, SA-IS scratch (n/4), the 2-byte prefix table (wasm/match.c pairStarts) and room for blocks.
+  const { at, free } = kernel.place([source, target], 4 * n + (n >>> 2) + 4 * 65537 + 12 * 1024);
   const goodEnough = n > LARGE_SOURCE ? GOOD_ENOUGH_MATCH : 0x7fffffff;
   const count = kernel.exports.matchBlocks(at[0]!, n, at[1]!, target.length, free, free + 4 * n, minGain, goodEnough);
   const triples = new Int32Array(kernel.exports.memory.buffer, kernel.exports.blocksAt(), 3 * count);
   const blocks: Block[] = [];
   for (let k = 0; k < 3 * count; k += 3) blocks.push({ oldStart: triples[k]!, copyLen: triples[k + 1]!, extraLen: triples[k + 2]! });
+  kernel.release();
   return mergeEmptyCopies(blocks);
 }
 

@@ -15,7 +15,9 @@ export function buildSuffixArray(text: Uint8Array): Int32Array {
   const { at, free } = kernel.place([text], 4 * n + (n >>> 2) + 4096);
   kernel.exports.suffixArray(at[0]!, n, free, free + 4 * n);
   // A copy: a view would keep the kernel's whole memory alive and give callers a buffer that is not the array's.
-  return new Int32Array(kernel.exports.memory.buffer, free, n).slice();
+  const sa = new Int32Array(kernel.exports.memory.buffer, free, n).slice();
+  kernel.release();
+  return sa;
 }
 
 /** Length of the common prefix of a[i..] and b[j..], counting at most `max` bytes. */
