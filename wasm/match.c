@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 void *sdAllocate(uint32_t bytes);
+void sdRelease(uintptr_t mark);
 int32_t suffixArray(const uint8_t *text, int32_t n, int32_t *sa, uintptr_t heap);
 
 static inline int32_t min32(int32_t a, int32_t b) { return a < b ? a : b; }
@@ -161,13 +162,15 @@ static void push(int32_t oldStart, int32_t copyLen, int32_t extraLen) {
 #define AGREES(s, t) ((s) >= 0 && (s) < sourceLen && source[s] == target[t])
 
 /*
- * Builds the suffix array of source at `sa` (scratch from `heap`), then matches target against it. Returns the
- * number of blocks; they are at the address blocksAt() returns.
+ * Builds the suffix array of source at `sa` (scratch from `heap`), unless `arrayReady` says it is there already
+ * (from an earlier call on the same source), then matches target against it. Returns the number of blocks;
+ * they are at the address blocksAt() returns.
  */
 __attribute__((export_name("matchBlocks"))) int32_t matchBlocks(const uint8_t *source, int32_t sourceLen, const uint8_t *target,
                                                                  int32_t targetLen, int32_t *sa, uintptr_t heap, int32_t minGain,
-                                                                 int32_t goodEnough) {
-  suffixArray(source, sourceLen, sa, heap);
+                                                                 int32_t goodEnough, int32_t arrayReady) {
+  if (arrayReady) sdRelease(heap);
+  else suffixArray(source, sourceLen, sa, heap);
   int32_t lastKey = 0;
   const int32_t *starts = sourceLen > 0 ? pairStarts(source, sourceLen, &lastKey) : 0;
   out = sdAllocate(0);
@@ -226,6 +229,20 @@ __attribute__((export_name("matchBlocks"))) int32_t matchBlocks(const uint8_t *s
     lastOffset = matchPos - scan;
   }
   return outCount;
+}
+
+/*
+ * For tests: longestMatchInPairs at every position of target over a suffix array already at `sa`, written as
+ * (position, length) pairs from `out` (2 * targetLen entries); scratch from `heap`.
+ */
+__attribute__((export_name("longestMatches"))) void longestMatches(const uint8_t *text, int32_t textLen, const int32_t *sa, const uint8_t *target,
+                                                                    int32_t targetLen, int32_t goodEnough, int32_t *out, uintptr_t heap) {
+  sdRelease(heap);
+  int32_t lastKey = 0;
+  const int32_t *starts = textLen > 0 ? pairStarts(text, textLen, &lastKey) : 0;
+  for (int32_t at = 0; at < targetLen; at++) {
+    out[2 * at + 1] = longestMatchInPairs(text, textLen, sa, starts, lastKey, target, targetLen, at, goodEnough, &out[2 * at]);
+  }
 }
 
 __attribute__((export_name("blocksAt"))) int32_t *blocksAt(void) { return out; }

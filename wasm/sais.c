@@ -39,6 +39,9 @@ void *sdAllocate(uint32_t bytes) {
   return (void *)at;
 }
 
+/* Frees everything allocated above `mark`. */
+void sdRelease(uintptr_t mark) { heapTop = mark; }
+
 static inline int isLms(const int32_t *lms, int32_t i) { return (lms[(uint32_t)i >> 5] & (1 << (i & 31))) != 0; }
 
 typedef struct {
