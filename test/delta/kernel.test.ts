@@ -191,6 +191,12 @@ describe('the kernel search (narrowed by 2-byte prefixes) equals longestMatch', 
   it('at every position, on runs, periodic data, few distinct bytes and image ends', () => {
     fc.assert(fc.property(trickyPair, ({ text, target }) => sameSearches(text, target)), { numRuns: 400 });
     for (const [text, target] of endCases) sameSearches(Uint8Array.from(text), Uint8Array.from(target));
+    // Common prefixes that run over several 4-byte words (compared a word at a time) and end at every offset.
+    for (const n of [3, 4, 5, 8, 9, 64, 65, 300]) {
+      const text = Uint8Array.from({ length: n }, (_, i) => (i % 13 === 12 ? 9 : i % 3));
+      sameSearches(text, text.map((v, i) => (i % 17 === 16 ? 7 : v)));
+      sameSearches(text, text.subarray(1));
+    }
   });
 
   it('with a good-enough bound, where the first suffix found that long is taken', () => {
