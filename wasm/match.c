@@ -1,7 +1,9 @@
 /*
  * The matcher for WebAssembly: src/delta/match.ts's matchBlocks and src/delta/suffix-array.ts's longestMatch,
  * step for step (read those files for the why), over a suffix array built in the same memory by ./sais.c.
- * Issue 13: in JavaScript the three matches of a `diff --arch auto` paid their JIT warm-up on every run.
+ * Issue 13: in JavaScript the three matches of a `diff --arch auto` paid their JIT warm-up on every run. The
+ * search skips, without reading memory, the steps that land outside the target's 2-byte prefix range
+ * (longestMatchInPairs: same steps and result, 18 -> 6 probes per search on pybv11).
  * Blocks are written as (oldStart, copyLen, extraLen) triples from `out` upwards, growing memory as needed;
  * empty copies are merged by the caller.
  */
