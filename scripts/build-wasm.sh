@@ -13,7 +13,7 @@ for name in kernel; do
   out="src/delta/$name-wasm.ts"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  "$CLANG" --target=wasm32 -O2 -nostdlib -fno-builtin -Wall -Wextra -Werror \
+  "$CLANG" --target=wasm32 -O2 -mbulk-memory -nostdlib -fno-builtin -Wall -Wextra -Werror \
     -Wl,--no-entry -Wl,--strip-all -Wl,--export=__heap_base \
     -o "$tmp/$name.wasm" $src
   {

@@ -39,7 +39,9 @@ export interface MatchOptions {
 
 /**
  * The blocks of `target` against `source`. Runs in the WebAssembly kernel (wasm/match.c, the same steps as
- * matchInJs below, over a suffix array built in the same memory: issue 13, no JIT warm-up per CLI run).
+ * matchInJs below, over a suffix array built in the same memory: issue 13, no JIT warm-up per CLI run). The
+ * kernel keeps the last source's suffix array and the last result (./kernel.ts): a call with the same source
+ * skips building the array, one with the same source, target and gain returns the same blocks again.
  */
 export function matchBlocks(source: Uint8Array, target: Uint8Array, options: MatchOptions = {}): Block[] {
   const minGain = options.minGain ?? DEFAULT_MIN_GAIN;
@@ -47,13 +49,36 @@ export function matchBlocks(source: Uint8Array, target: Uint8Array, options: Mat
   if (options.suffixArray) return matchInJs(source, target, options.suffixArray, minGain);
   const kernel = newKernel();
   const n = source.length;
-  const { at, free } = kernel.place([source, target], 4 * n + (n >>> 2) + 12 * 1024);
+  // After the array: the target, SA-IS scratch (n/4), the 2-byte prefix table (wasm/match.c) and the blocks.
+  const targetAt = kernel.afterArray(n);
+  const heap = (targetAt + target.length + 7) & ~7;
+  const arrayReady = kernel.placeText(source, heap - targetAt + (n >>> 2) + 4 * 65537 + 12 * 1024);
+  // The same source, target and gain as the previous match give the same blocks (shell's second relocation round).
+  const last = kernel.note as LastMatch | undefined;
+  const sameTarget = last?.targetLength === target.length && Buffer.from(kernel.view(targetAt, target.length)).equals(target);
+  if (arrayReady && last?.minGain === minGain && sameTarget) {
+    kernel.release();
+    return last.blocks.map((block) => ({ ...block }));
+  }
+  kernel.note = undefined;
+  kernel.write(targetAt, target);
   const goodEnough = n > LARGE_SOURCE ? GOOD_ENOUGH_MATCH : 0x7fffffff;
-  const count = kernel.exports.matchBlocks(at[0]!, n, at[1]!, target.length, free, free + 4 * n, minGain, goodEnough);
+  const count = kernel.exports.matchBlocks(kernel.textAt, n, targetAt, target.length, kernel.arrayAt(n), heap, minGain, goodEnough, arrayReady ? 1 : 0);
+  kernel.arrayBuilt();
   const triples = new Int32Array(kernel.exports.memory.buffer, kernel.exports.blocksAt(), 3 * count);
   const blocks: Block[] = [];
   for (let k = 0; k < 3 * count; k += 3) blocks.push({ oldStart: triples[k]!, copyLen: triples[k + 1]!, extraLen: triples[k + 2]! });
-  return mergeEmptyCopies(blocks);
+  const merged = mergeEmptyCopies(blocks);
+  kernel.note = { minGain, targetLength: target.length, blocks: merged.map((block) => ({ ...block })) } satisfies LastMatch;
+  kernel.release();
+  return merged;
+}
+
+/** What matchBlocks leaves with the kernel: its target is still in the kernel's memory, after the array. */
+interface LastMatch {
+  minGain: number;
+  targetLength: number;
+  blocks: Block[];
 }
 
 /** The matcher in JavaScript, over a given suffix array of the source; the kernel's reference (tests compare). */

@@ -12,10 +12,16 @@ export function buildSuffixArray(text: Uint8Array): Int32Array {
   const n = text.length;
   if (n === 0) return new Int32Array(0);
   const kernel = newKernel();
-  const { at, free } = kernel.place([text], 4 * n + (n >>> 2) + 4096);
-  kernel.exports.suffixArray(at[0]!, n, free, free + 4 * n);
+  const at = kernel.arrayAt(n);
+  // Scratch follows the array, over a previous match's target: placeText forgets that match when text is new.
+  if (!kernel.placeText(text, (n >>> 2) + 4096)) {
+    kernel.exports.suffixArray(kernel.textAt, n, at, kernel.afterArray(n));
+    kernel.arrayBuilt();
+  }
   // A copy: a view would keep the kernel's whole memory alive and give callers a buffer that is not the array's.
-  return new Int32Array(kernel.exports.memory.buffer, free, n).slice();
+  const sa = new Int32Array(kernel.exports.memory.buffer, at, n).slice();
+  kernel.release();
+  return sa;
 }
 
 /** Length of the common prefix of a[i..] and b[j..], counting at most `max` bytes. */
