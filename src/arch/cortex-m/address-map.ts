@@ -48,6 +48,25 @@ export class ShiftMap implements ShiftLookup {
     }
     return this.shifts[lo]!;
   }
+
+  /** The same lookups for addresses that never decrease (a sweep): a cursor walks the segments, no search. */
+  forward(): ShiftLookup {
+    const starts = this.starts;
+    const shifts = this.shifts;
+    let next = 0;
+    return {
+      shiftAt(address: number): number {
+        if (next > 0 && address < starts[next - 1]!) throw new RangeError(`forward lookup went back to ${address}`);
+        while (next < starts.length && starts[next]! <= address) next++;
+        return next === 0 ? 0 : shifts[next - 1]!;
+      },
+    };
+  }
+}
+
+/** A lookup for non-decreasing addresses: the cursor of a ShiftMap, any other map as it is. */
+export function forwardLookup(map: ShiftLookup): ShiftLookup {
+  return map instanceof ShiftMap ? map.forward() : map;
 }
 
 /** Copy blocks in new order, with their new start offsets. */

@@ -12,7 +12,7 @@
  * Wrong guesses cost patch bytes, never correctness: creator and applier make the same ones.
  */
 import type { SourceView } from '../../delta/source.js';
-import type { ShiftLookup } from './address-map.js';
+import { forwardLookup, type ShiftLookup } from './address-map.js';
 import { NO_ENCODING } from './halfwords.js';
 import { Recognize } from './params.js';
 import { branch32Offset, classifyBranch32, encodeBranch32 } from './thumb2-branch.js';
@@ -42,19 +42,33 @@ export const MAX_PREFIX_RUN = 16;
 const NONE = -1;
 
 /**
- * Whether offset p starts a Thumb instruction, judged from the bytes before it alone (no sweep from the image
- * start). A halfword whose top five bits are not 11101, 11110 or 11111 is never the first half of a 32-bit
- * instruction, so the next offset is always an instruction boundary; after it, 32-bit-prefix-like halfwords
- * pair up. p starts an instruction when the run of prefix-like halfwords right before it has even length.
- * (ARMv7-M ARM A5.1: "Thumb instruction set encoding".)
+ * How many halfwords right before offset p could be the first half of a 32-bit instruction (top five bits
+ * 11101, 11110 or 11111), counted back to MAX_PREFIX_RUN at most.
  */
-export function startsInstruction(old: Uint8Array, p: number): boolean {
+export function prefixRunBefore(old: Uint8Array, p: number): number {
   let run = 0;
   for (let q = p - 2; q >= 0 && run < MAX_PREFIX_RUN; q -= 2) {
     if (old[q + 1]! < 0xe8) break;
     run++;
   }
-  return (run & 1) === 0;
+  return run;
+}
+
+/** The prefix run before p + 2 from the one before p and the halfword at p (whose high byte is `high`). */
+function nextRun(run: number, high: number): number {
+  return high >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
+}
+
+/**
+ * Whether offset p starts a Thumb instruction, judged from the bytes before it alone (no sweep from the image
+ * start). A halfword whose top five bits are not 11101, 11110 or 11111 is never the first half of a 32-bit
+ * instruction, so the next offset is always an instruction boundary; after it, 32-bit-prefix-like halfwords
+ * pair up. p starts an instruction when the run of prefix-like halfwords right before it has even length.
+ * (ARMv7-M ARM A5.1: "Thumb instruction set encoding".) The sweeps below keep the run as they step instead of
+ * looking back at every offset; the rule is the same.
+ */
+export function startsInstruction(old: Uint8Array, p: number): boolean {
+  return (prefixRunBefore(old, p) & 1) === 0;
 }
 
 function branchEnabled(kind: number, recognize: number): boolean {
@@ -76,8 +90,11 @@ function mapFlashAddress(ctx: RelocationContext, address: number): number {
  * offset p + placeShift, or NONE when nothing is recognised there.
  */
 export function relocateAt(ctx: RelocationContext, p: number, placeShift: number): number {
-  const old = ctx.old;
-  if (!startsInstruction(old, p)) return NONE;
+  return startsInstruction(ctx.old, p) ? itemAt(ctx, ctx.old, p, placeShift) : NONE;
+}
+
+/** relocateAt at an offset known to start an instruction; `old` is ctx.old (as a plain Uint8Array view). */
+function itemAt(ctx: RelocationContext, old: Uint8Array, p: number, placeShift: number): number {
   const hw1 = old[p]! | (old[p + 1]! << 8);
   const hw2 = old[p + 2]! | (old[p + 3]! << 8);
   const kind = classifyBranch32(hw1, hw2);
@@ -103,14 +120,66 @@ export function relocateAt(ctx: RelocationContext, p: number, placeShift: number
   return NONE;
 }
 
+/**
+ * The cheap tests a sweep makes before itemAt, which rule out most offsets: a possible enabled 32-bit branch
+ * (hw1 = 11110..., hw2 bit 15 set), or a word at a 4-aligned address whose value lies in an enabled range.
+ * Every offset where itemAt finds an item passes them. Ranges are inclusive; a disabled one is empty.
+ */
+interface Screen {
+  branches: boolean;
+  /** (oldBase & 3): p is 4-aligned in addresses when ((p + alignment) & 3) === 0. */
+  alignment: number;
+  flashLow: number;
+  flashHigh: number;
+  ramLow: number;
+  ramHigh: number;
+  constLow: number;
+  constHigh: number;
+}
+
+function screenOf(ctx: RelocationContext): Screen {
+  const on = (bit: number): boolean => (ctx.recognize & bit) !== 0;
+  return {
+    branches: on(Recognize.bl) || on(Recognize.bw) || on(Recognize.bcondw),
+    alignment: ctx.oldBase & 3,
+    flashLow: on(Recognize.flashPointers) ? ctx.oldBase : 1,
+    flashHigh: on(Recognize.flashPointers) ? ctx.oldBase + ctx.old.length : 0,
+    ramLow: on(Recognize.ramPointers) ? ctx.ramStart : 1,
+    ramHigh: on(Recognize.ramPointers) ? ctx.ramEnd - 1 : 0,
+    constLow: on(Recognize.constants) ? ctx.constStart : 1,
+    constHigh: on(Recognize.constants) ? ctx.constEnd - 1 : 0,
+  };
+}
+
+/** A plain Uint8Array over the same memory: element reads stay monomorphic when callers pass Node Buffers. */
+function plainView(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** The whole old image predicted with each item placed by the flash map: what the creator matches against. */
 export function predictWholeImage(ctx: RelocationContext): Uint8Array {
+  const old = plainView(ctx.old);
   // A copy, not .slice(): on a Node Buffer .slice() is a view and would overwrite the caller's image.
-  const out = new Uint8Array(ctx.old);
-  const end = ctx.old.length - 3;
+  const out = new Uint8Array(old);
+  const { branches, alignment, flashLow, flashHigh, ramLow, ramHigh, constLow, constHigh } = screenOf(ctx);
+  // Items are placed at increasing offsets: the flash map is walked, not searched (targets still are).
+  const place = forwardLookup(ctx.flash);
+  const end = old.length - 3;
+  let run = 0;
   for (let p = 0; p < end; ) {
-    const word = relocateAt(ctx, p, ctx.flash.shiftAt(p));
+    let word = NONE;
+    if ((run & 1) === 0) {
+      if (branches && (old[p + 1]! & 0xf8) === 0xf0 && (old[p + 3]! & 0x80) !== 0) {
+        word = itemAt(ctx, old, p, place.shiftAt(p));
+      } else if (((p + alignment) & 3) === 0) {
+        const value = (old[p]! | (old[p + 1]! << 8) | (old[p + 2]! << 16) | (old[p + 3]! << 24)) >>> 0;
+        if ((value >= flashLow && value <= flashHigh) || (value >= ramLow && value <= ramHigh) || (value >= constLow && value <= constHigh)) {
+          word = itemAt(ctx, old, p, place.shiftAt(p));
+        }
+      }
+    }
     if (word === NONE) {
+      run = nextRun(run, old[p + 1]!);
       p += 2;
       continue;
     }
@@ -118,6 +187,7 @@ export function predictWholeImage(ctx: RelocationContext): Uint8Array {
     out[p + 1] = (word >>> 8) & 0xff;
     out[p + 2] = (word >>> 16) & 0xff;
     out[p + 3] = word >>> 24;
+    run = nextRun(nextRun(run, old[p + 1]!), old[p + 3]!);
     p += 4;
   }
   return out;
@@ -129,10 +199,15 @@ export function predictWholeImage(ctx: RelocationContext): Uint8Array {
  * block's scan from its look-behind, which gives the same bytes.
  */
 export function relocatingSource(ctx: RelocationContext): SourceView {
+  const old = plainView(ctx.old);
+  const { branches, alignment, flashLow, flashHigh, ramLow, ramHigh, constLow, constHigh } = screenOf(ctx);
+  const end = old.length - 3;
   let blockOldStart = -1;
   let blockNewStart = -1;
   let nextOffsetInBlock = -1;
   let scan = 0;
+  // The prefix run before `scan` (see prefixRunBefore), kept as the scan steps.
+  let scanRun = 0;
   // Bytes of the last item that lie past the end of the piece read so far: at most 3, by old offset.
   const carryAt = new Float64Array(3);
   const carryByte = new Uint8Array(3);
@@ -143,23 +218,61 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
     blockNewStart = newStart;
     nextOffsetInBlock = 0;
     scan = Math.max(0, (oldStart - LOOKBEHIND) & ~1);
+    scanRun = prefixRunBefore(old, scan);
     carried = 0;
+  };
+
+  /**
+   * Scans on to pieceEnd: item bytes in [pieceStart, pieceEnd) go to `out` (when given), those past pieceEnd
+   * are carried, those before pieceStart (the look-behind) are dropped.
+   */
+  const advance = (pieceStart: number, pieceEnd: number, out: Uint8Array | undefined, placeShift: number): void => {
+    let p = scan;
+    let run = scanRun;
+    while (p < pieceEnd) {
+      let word = NONE;
+      if (p < end && (run & 1) === 0) {
+        if (branches && (old[p + 1]! & 0xf8) === 0xf0 && (old[p + 3]! & 0x80) !== 0) {
+          word = itemAt(ctx, old, p, placeShift);
+        } else if (((p + alignment) & 3) === 0) {
+          const value = (old[p]! | (old[p + 1]! << 8) | (old[p + 2]! << 16) | (old[p + 3]! << 24)) >>> 0;
+          if ((value >= flashLow && value <= flashHigh) || (value >= ramLow && value <= ramHigh) || (value >= constLow && value <= constHigh)) {
+            word = itemAt(ctx, old, p, placeShift);
+          }
+        }
+      }
+      if (word === NONE) {
+        run = nextRun(run, old[p + 1]!);
+        p += 2;
+        continue;
+      }
+      for (let i = 0; i < 4; i++) {
+        const at = p + i;
+        const byte = (word >>> (8 * i)) & 0xff;
+        if (at >= pieceEnd) {
+          carryAt[carried] = at;
+          carryByte[carried++] = byte;
+        } else if (at >= pieceStart && out) out[at - pieceStart] = byte;
+      }
+      run = nextRun(nextRun(run, old[p + 1]!), old[p + 3]!);
+      p += 4;
+    }
+    scan = p;
+    scanRun = run;
   };
 
   return {
     length: ctx.old.length,
     read(block, offsetInBlock, out) {
+      const placeShift = block.newStart - block.oldStart;
       if (block.oldStart !== blockOldStart || block.newStart !== blockNewStart || offsetInBlock !== nextOffsetInBlock) {
         restart(block.oldStart, block.newStart);
-        if (offsetInBlock > 0) {
-          // Random access: replay the scan up to this piece.
-          const skipped = new Uint8Array(offsetInBlock);
-          this.read(block, 0, skipped);
-        }
+        // Random access: replay the scan up to this piece, keeping only what carries into it.
+        if (offsetInBlock > 0) advance(block.oldStart, block.oldStart + offsetInBlock, undefined, placeShift);
       }
       const pieceStart = block.oldStart + offsetInBlock;
       const pieceEnd = pieceStart + out.length;
-      out.set(ctx.old.subarray(pieceStart, pieceEnd));
+      out.set(old.subarray(pieceStart, pieceEnd));
       // Carried bytes inside this piece are used; those past its end wait for the next piece.
       let kept = 0;
       for (let i = 0; i < carried; i++) {
@@ -171,27 +284,7 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
         }
       }
       carried = kept;
-      const placeShift = block.newStart - block.oldStart;
-      const end = ctx.old.length - 3;
-      let p = scan;
-      while (p < pieceEnd) {
-        const word = p < end ? relocateAt(ctx, p, placeShift) : NONE;
-        if (word === NONE) {
-          p += 2;
-          continue;
-        }
-        for (let i = 0; i < 4; i++) {
-          const at = p + i;
-          const byte = (word >>> (8 * i)) & 0xff;
-          if (at >= pieceStart && at < pieceEnd) out[at - pieceStart] = byte;
-          else if (at >= pieceEnd) {
-            carryAt[carried] = at;
-            carryByte[carried++] = byte;
-          }
-        }
-        p += 4;
-      }
-      scan = p;
+      advance(pieceStart, pieceEnd, out, placeShift);
       nextOffsetInBlock = offsetInBlock + out.length;
     },
   };
