@@ -16,9 +16,11 @@ const MIN_VOTES = 3;
 export const NO_MAP: RamMap = { segments: [], end: 0 };
 
 export function inferConstantMap(ctx: RelocationContext, target: Uint8Array, blocks: readonly Block[]): RamMap {
-  const votes = collectWordVotes(ctx.old, target, blocks, ctx.oldBase, ctx.newBase, (before, after, p, placeShift) => {
-    if (before >= CONSTANT_LIMIT || after >= CONSTANT_LIMIT || !startsInstruction(ctx.old, p)) return false;
-    return relocateAt(ctx, p, placeShift) === -1;
+  const votes = collectWordVotes(ctx.old, target, blocks, ctx.oldBase, ctx.newBase, {
+    start: 0,
+    end: CONSTANT_LIMIT,
+    // An instruction start where nothing else is recognised (relocateAt checks the start itself).
+    keep: (_before, _after, p, placeShift) => relocateAt(ctx, p, placeShift) === -1 && startsInstruction(ctx.old, p),
   });
   const map = ramMapFromVotes(votes, MIN_VOTES);
   if (map.segments.every((s) => s.shift === 0) || map.segments.length > MAX_CONSTANT_SEGMENTS) return NO_MAP;

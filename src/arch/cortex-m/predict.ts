@@ -13,7 +13,7 @@
  */
 import type { SourceView } from '../../delta/source.js';
 import { forwardLookup, type ShiftLookup } from './address-map.js';
-import { NO_ENCODING } from './halfwords.js';
+import { NO_ENCODING, plainView } from './halfwords.js';
 import { Recognize } from './params.js';
 import { branch32Offset, classifyBranch32, encodeBranch32 } from './thumb2-branch.js';
 import { ThumbKind } from './thumb2-kind.js';
@@ -151,11 +151,6 @@ function screenOf(ctx: RelocationContext): Screen {
   };
 }
 
-/** A plain Uint8Array over the same memory: element reads stay monomorphic when callers pass Node Buffers. */
-function plainView(bytes: Uint8Array): Uint8Array {
-  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 /** The whole old image predicted with each item placed by the flash map: what the creator matches against. */
 export function predictWholeImage(ctx: RelocationContext): Uint8Array {
   const old = plainView(ctx.old);
@@ -179,7 +174,8 @@ export function predictWholeImage(ctx: RelocationContext): Uint8Array {
       }
     }
     if (word === NONE) {
-      run = nextRun(run, old[p + 1]!);
+      // nextRun, inlined: this runs at every offset.
+      run = old[p + 1]! >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
       p += 2;
       continue;
     }
@@ -199,9 +195,8 @@ export function predictWholeImage(ctx: RelocationContext): Uint8Array {
  * block's scan from its look-behind, which gives the same bytes.
  */
 export function relocatingSource(ctx: RelocationContext): SourceView {
-  const old = plainView(ctx.old);
-  const { branches, alignment, flashLow, flashHigh, ramLow, ramHigh, constLow, constHigh } = screenOf(ctx);
-  const end = old.length - 3;
+  const image = plainView(ctx.old);
+  const screen = screenOf(ctx);
   let blockOldStart = -1;
   let blockNewStart = -1;
   let nextOffsetInBlock = -1;
@@ -218,7 +213,7 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
     blockNewStart = newStart;
     nextOffsetInBlock = 0;
     scan = Math.max(0, (oldStart - LOOKBEHIND) & ~1);
-    scanRun = prefixRunBefore(old, scan);
+    scanRun = prefixRunBefore(image, scan);
     carried = 0;
   };
 
@@ -227,6 +222,10 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
    * are carried, those before pieceStart (the look-behind) are dropped.
    */
   const advance = (pieceStart: number, pieceEnd: number, out: Uint8Array | undefined, placeShift: number): void => {
+    // Locals, not the closure's variables: this loop runs at every offset of every block.
+    const old = image;
+    const { branches, alignment, flashLow, flashHigh, ramLow, ramHigh, constLow, constHigh } = screen;
+    const end = old.length - 3;
     let p = scan;
     let run = scanRun;
     while (p < pieceEnd) {
@@ -242,7 +241,8 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
         }
       }
       if (word === NONE) {
-        run = nextRun(run, old[p + 1]!);
+        // nextRun, inlined: this runs at every offset.
+        run = old[p + 1]! >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
         p += 2;
         continue;
       }
@@ -272,7 +272,7 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
       }
       const pieceStart = block.oldStart + offsetInBlock;
       const pieceEnd = pieceStart + out.length;
-      out.set(old.subarray(pieceStart, pieceEnd));
+      out.set(image.subarray(pieceStart, pieceEnd));
       // Carried bytes inside this piece are used; those past its end wait for the next piece.
       let kept = 0;
       for (let i = 0; i < carried; i++) {
