@@ -78,6 +78,7 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
   };
   const plans: TransformPlan[] = [];
   let previous: { base: RelocationParams; plan: TransformPlan } | undefined;
+  let lastPrediction: { image: Uint8Array; blocks: Block[] } | undefined;
   for (let round = 0; round < (options.rounds ?? DEFAULT_ROUNDS); round++) {
     const before = blocksFlashMap(blocks, minSegment);
     // From the second round on, a constant map learnt from the first round's alignment joins the prediction.
@@ -85,7 +86,11 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
       const constants = inferConstantMap(at(base, before.map), target, blocks);
       if (constants.segments.length > 0) base = { ...base, recognize, constants };
     }
-    blocks = matchBlocks(predictWholeImage(at(base, before.map)), target, options.matchOptions);
+    const predicted = predictWholeImage(at(base, before.map));
+    // The matcher depends on its input bytes alone: the same predicted image as the round before matches the
+    // same (shell and synthesizer predict the same bytes in both rounds), so that round's blocks stand.
+    blocks = lastPrediction && sameBytes(lastPrediction.image, predicted) ? lastPrediction.blocks : matchBlocks(predicted, target, options.matchOptions);
+    lastPrediction = { image: predicted, blocks };
     // The same parameters and blocks as the round before make the same plan: that plan again, the same object,
     // whose programs and compressions creation then reuses (issue 13: the second round of shell and synthesizer).
     if (previous && previous.base === base && sameBlocks(previous.plan.blocks, blocks)) {
@@ -113,4 +118,8 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
 
 function sameBlocks(a: readonly Block[], b: readonly Block[]): boolean {
   return a.length === b.length && a.every((x, i) => x.oldStart === b[i]!.oldStart && x.copyLen === b[i]!.copyLen && x.extraLen === b[i]!.extraLen);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
