@@ -54,17 +54,12 @@ export function prefixRunBefore(old: Uint8Array, p: number): number {
   return run;
 }
 
-/** The prefix run before p + 2 from the one before p and the halfword at p (whose high byte is `high`). */
-function nextRun(run: number, high: number): number {
-  return high >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
-}
-
 /**
  * Whether offset p starts a Thumb instruction, judged from the bytes before it alone (no sweep from the image
  * start). A halfword whose top five bits are not 11101, 11110 or 11111 is never the first half of a 32-bit
  * instruction, so the next offset is always an instruction boundary; after it, 32-bit-prefix-like halfwords
  * pair up. p starts an instruction when the run of prefix-like halfwords right before it has even length.
- * (ARMv7-M ARM A5.1: "Thumb instruction set encoding".) The sweeps below keep the run as they step instead of
+ * (ARMv7-M ARM A5.1: "Thumb instruction set encoding".) candidatesOf keeps the run as it steps instead of
  * looking back at every offset; the rule is the same.
  */
 export function startsInstruction(old: Uint8Array, p: number): boolean {
@@ -121,70 +116,92 @@ function itemAt(ctx: RelocationContext, old: Uint8Array, p: number, placeShift: 
 }
 
 /**
- * The cheap tests a sweep makes before itemAt, which rule out most offsets: a possible enabled 32-bit branch
- * (hw1 = 11110..., hw2 bit 15 set), or a word at a 4-aligned address whose value lies in an enabled range.
- * Every offset where itemAt finds an item passes them. Ranges are inclusive; a disabled one is empty.
+ * Where an item may start: instruction starts (by the prefix run, kept as the sweep steps) that pass cheap
+ * tests: a possible enabled 32-bit branch (hw1 = 11110..., hw2 bit 15 set), or a word at a 4-aligned address
+ * whose value lies in an enabled range (ranges inclusive; a disabled one is empty). Every offset where itemAt
+ * finds an item is a candidate. Whether an offset starts an instruction depends on the bytes before it alone,
+ * not on where a scan stepped, so a scan visits each candidate that is not inside the item before it.
  */
-interface Screen {
-  branches: boolean;
+class Screen {
+  readonly branches: boolean;
   /** (oldBase & 3): p is 4-aligned in addresses when ((p + alignment) & 3) === 0. */
-  alignment: number;
-  flashLow: number;
-  flashHigh: number;
-  ramLow: number;
-  ramHigh: number;
-  constLow: number;
-  constHigh: number;
+  readonly alignment: number;
+  readonly flashLow: number;
+  readonly flashHigh: number;
+  readonly ramLow: number;
+  readonly ramHigh: number;
+  readonly constLow: number;
+  readonly constHigh: number;
+
+  constructor(ctx: RelocationContext) {
+    const on = (bit: number): boolean => (ctx.recognize & bit) !== 0;
+    this.branches = on(Recognize.bl) || on(Recognize.bw) || on(Recognize.bcondw);
+    this.alignment = ctx.oldBase & 3;
+    this.flashLow = on(Recognize.flashPointers) ? ctx.oldBase : 1;
+    this.flashHigh = on(Recognize.flashPointers) ? ctx.oldBase + ctx.old.length : 0;
+    this.ramLow = on(Recognize.ramPointers) ? ctx.ramStart : 1;
+    this.ramHigh = on(Recognize.ramPointers) ? ctx.ramEnd - 1 : 0;
+    this.constLow = on(Recognize.constants) ? ctx.constStart : 1;
+    this.constHigh = on(Recognize.constants) ? ctx.constEnd - 1 : 0;
+  }
 }
 
-function screenOf(ctx: RelocationContext): Screen {
-  const on = (bit: number): boolean => (ctx.recognize & bit) !== 0;
-  return {
-    branches: on(Recognize.bl) || on(Recognize.bw) || on(Recognize.bcondw),
-    alignment: ctx.oldBase & 3,
-    flashLow: on(Recognize.flashPointers) ? ctx.oldBase : 1,
-    flashHigh: on(Recognize.flashPointers) ? ctx.oldBase + ctx.old.length : 0,
-    ramLow: on(Recognize.ramPointers) ? ctx.ramStart : 1,
-    ramHigh: on(Recognize.ramPointers) ? ctx.ramEnd - 1 : 0,
-    constLow: on(Recognize.constants) ? ctx.constStart : 1,
-    constHigh: on(Recognize.constants) ? ctx.constEnd - 1 : 0,
-  };
-}
-
-/** The whole old image predicted with each item placed by the flash map: what the creator matches against. */
-export function predictWholeImage(ctx: RelocationContext): Uint8Array {
-  const old = plainView(ctx.old);
-  // A copy, not .slice(): on a Node Buffer .slice() is a view and would overwrite the caller's image.
-  const out = new Uint8Array(old);
-  const { branches, alignment, flashLow, flashHigh, ramLow, ramHigh, constLow, constHigh } = screenOf(ctx);
-  // Items are placed at increasing offsets: the flash map is walked, not searched (targets still are).
-  const place = forwardLookup(ctx.flash);
-  const end = old.length - 3;
-  let run = 0;
-  for (let p = 0; p < end; ) {
-    let word = NONE;
+/**
+ * Appends to `into` (from index `count`) the candidates among the even offsets [from, to), given the prefix
+ * run before `from`; returns the new count and leaves in `state.run` the run before the first even offset at
+ * or past `to`. This loop runs at every offset and calls nothing, so it stays cheap in every engine tier.
+ */
+function findCandidates(old: Uint8Array, screen: Screen, from: number, to: number, state: { run: number }, into: Int32Array, count: number): number {
+  const { branches, alignment, flashLow, flashHigh, ramLow, ramHigh, constLow, constHigh } = screen;
+  const stop = Math.min(to, old.length - 3);
+  let run = state.run;
+  let p = from;
+  for (; p < stop; p += 2) {
     if ((run & 1) === 0) {
-      if (branches && (old[p + 1]! & 0xf8) === 0xf0 && (old[p + 3]! & 0x80) !== 0) {
-        word = itemAt(ctx, old, p, place.shiftAt(p));
-      } else if (((p + alignment) & 3) === 0) {
+      if (branches && (old[p + 1]! & 0xf8) === 0xf0 && (old[p + 3]! & 0x80) !== 0) into[count++] = p;
+      else if (((p + alignment) & 3) === 0) {
         const value = (old[p]! | (old[p + 1]! << 8) | (old[p + 2]! << 16) | (old[p + 3]! << 24)) >>> 0;
         if ((value >= flashLow && value <= flashHigh) || (value >= ramLow && value <= ramHigh) || (value >= constLow && value <= constHigh)) {
-          word = itemAt(ctx, old, p, place.shiftAt(p));
+          into[count++] = p;
         }
       }
     }
-    if (word === NONE) {
-      // nextRun, inlined: this runs at every offset.
-      run = old[p + 1]! >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
-      p += 2;
-      continue;
-    }
+    run = old[p + 1]! >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
+  }
+  // Offsets in the image's last 3 bytes hold no item: past them the run is never needed again.
+  state.run = run;
+  return count;
+}
+
+/**
+ * The candidates of the whole old image under ctx's recognizers and value maps, ascending. The creator finds
+ * them once per set of maps and hands them to predictWholeImage and relocatingSource, which otherwise find
+ * them themselves; ctx.old must not change while the list is in use.
+ */
+export function itemCandidates(ctx: RelocationContext): Int32Array {
+  const old = plainView(ctx.old);
+  const into = new Int32Array(Math.max(0, old.length - 2) >> 1);
+  return into.slice(0, findCandidates(old, new Screen(ctx), 0, old.length, { run: 0 }, into, 0));
+}
+
+/** The whole old image predicted with each item placed by the flash map: what the creator matches against. */
+export function predictWholeImage(ctx: RelocationContext, candidates: Int32Array = itemCandidates(ctx)): Uint8Array {
+  const old = plainView(ctx.old);
+  // A copy, not .slice(): on a Node Buffer .slice() is a view and would overwrite the caller's image.
+  const out = new Uint8Array(old);
+  // Items are placed at increasing offsets: the flash map is walked, not searched (targets still are).
+  const place = forwardLookup(ctx.flash);
+  let next = 0;
+  for (let k = 0; k < candidates.length; k++) {
+    const p = candidates[k]!;
+    if (p < next) continue; // inside the item before
+    const word = itemAt(ctx, old, p, place.shiftAt(p));
+    if (word === NONE) continue;
     out[p] = word & 0xff;
     out[p + 1] = (word >>> 8) & 0xff;
     out[p + 2] = (word >>> 16) & 0xff;
     out[p + 3] = word >>> 24;
-    run = nextRun(nextRun(run, old[p + 1]!), old[p + 3]!);
-    p += 4;
+    next = p + 4;
   }
   return out;
 }
@@ -192,29 +209,48 @@ export function predictWholeImage(ctx: RelocationContext): Uint8Array {
 /**
  * A SourceView that predicts each copy block on the fly. Pieces of one block are read in order, so the scan
  * position and the bytes of an item that straddles two pieces carry over; any other access restarts the
- * block's scan from its look-behind, which gives the same bytes.
+ * block's scan from its look-behind, which gives the same bytes. Without `wholeImage` (itemCandidates of an
+ * old image that does not change) each piece's candidates are found as it is read, from the bytes as they are
+ * then: an in-place slot changes between reads.
  */
-export function relocatingSource(ctx: RelocationContext): SourceView {
-  const image = plainView(ctx.old);
-  const screen = screenOf(ctx);
+export function relocatingSource(ctx: RelocationContext, wholeImage?: Int32Array): SourceView {
+  const old = plainView(ctx.old);
+  const screen = new Screen(ctx);
   let blockOldStart = -1;
   let blockNewStart = -1;
   let nextOffsetInBlock = -1;
-  let scan = 0;
-  // The prefix run before `scan` (see prefixRunBefore), kept as the scan steps.
-  let scanRun = 0;
+  // The scan: candidates[k] is the next to try; one before `next` is inside the last item. Without the whole
+  // image's list, `candidates` holds those of the piece being read, found from `frontier` (the run before it
+  // in `state`).
+  let candidates = wholeImage ?? new Int32Array(0);
+  let count = candidates.length;
+  let k = 0;
+  let next = 0;
+  let frontier = 0;
+  const state = { run: 0 };
   // Bytes of the last item that lie past the end of the piece read so far: at most 3, by old offset.
   const carryAt = new Float64Array(3);
   const carryByte = new Uint8Array(3);
   let carried = 0;
 
-  const restart = (oldStart: number, newStart: number): void => {
-    blockOldStart = oldStart;
-    blockNewStart = newStart;
-    nextOffsetInBlock = 0;
-    scan = Math.max(0, (oldStart - LOOKBEHIND) & ~1);
-    scanRun = prefixRunBefore(image, scan);
+  const restart = (scanStart: number): void => {
+    next = scanStart;
     carried = 0;
+    if (!wholeImage) {
+      frontier = scanStart;
+      state.run = prefixRunBefore(old, scanStart);
+      k = count = 0;
+      return;
+    }
+    // The first candidate at or after scanStart.
+    let lo = 0;
+    let hi = candidates.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (candidates[mid]! < scanStart) lo = mid + 1;
+      else hi = mid;
+    }
+    k = lo;
   };
 
   /**
@@ -222,30 +258,18 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
    * are carried, those before pieceStart (the look-behind) are dropped.
    */
   const advance = (pieceStart: number, pieceEnd: number, out: Uint8Array | undefined, placeShift: number): void => {
-    // Locals, not the closure's variables: this loop runs at every offset of every block.
-    const old = image;
-    const { branches, alignment, flashLow, flashHigh, ramLow, ramHigh, constLow, constHigh } = screen;
-    const end = old.length - 3;
-    let p = scan;
-    let run = scanRun;
-    while (p < pieceEnd) {
-      let word = NONE;
-      if (p < end && (run & 1) === 0) {
-        if (branches && (old[p + 1]! & 0xf8) === 0xf0 && (old[p + 3]! & 0x80) !== 0) {
-          word = itemAt(ctx, old, p, placeShift);
-        } else if (((p + alignment) & 3) === 0) {
-          const value = (old[p]! | (old[p + 1]! << 8) | (old[p + 2]! << 16) | (old[p + 3]! << 24)) >>> 0;
-          if ((value >= flashLow && value <= flashHigh) || (value >= ramLow && value <= ramHigh) || (value >= constLow && value <= constHigh)) {
-            word = itemAt(ctx, old, p, placeShift);
-          }
-        }
-      }
-      if (word === NONE) {
-        // nextRun, inlined: this runs at every offset.
-        run = old[p + 1]! >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
-        p += 2;
-        continue;
-      }
+    if (!wholeImage && frontier < pieceEnd) {
+      const room = ((pieceEnd - frontier + 1) >> 1) + 1;
+      if (candidates.length < room) candidates = new Int32Array(Math.max(room, 2 * candidates.length));
+      count = findCandidates(old, screen, frontier, pieceEnd, state, candidates, 0);
+      frontier += 2 * Math.ceil((pieceEnd - frontier) / 2);
+      k = 0;
+    }
+    for (; k < count && candidates[k]! < pieceEnd; k++) {
+      const p = candidates[k]!;
+      if (p < next) continue;
+      const word = itemAt(ctx, old, p, placeShift);
+      if (word === NONE) continue;
       for (let i = 0; i < 4; i++) {
         const at = p + i;
         const byte = (word >>> (8 * i)) & 0xff;
@@ -254,11 +278,8 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
           carryByte[carried++] = byte;
         } else if (at >= pieceStart && out) out[at - pieceStart] = byte;
       }
-      run = nextRun(nextRun(run, old[p + 1]!), old[p + 3]!);
-      p += 4;
+      next = p + 4;
     }
-    scan = p;
-    scanRun = run;
   };
 
   return {
@@ -266,13 +287,15 @@ export function relocatingSource(ctx: RelocationContext): SourceView {
     read(block, offsetInBlock, out) {
       const placeShift = block.newStart - block.oldStart;
       if (block.oldStart !== blockOldStart || block.newStart !== blockNewStart || offsetInBlock !== nextOffsetInBlock) {
-        restart(block.oldStart, block.newStart);
+        blockOldStart = block.oldStart;
+        blockNewStart = block.newStart;
+        restart(Math.max(0, (block.oldStart - LOOKBEHIND) & ~1));
         // Random access: replay the scan up to this piece, keeping only what carries into it.
         if (offsetInBlock > 0) advance(block.oldStart, block.oldStart + offsetInBlock, undefined, placeShift);
       }
       const pieceStart = block.oldStart + offsetInBlock;
       const pieceEnd = pieceStart + out.length;
-      out.set(image.subarray(pieceStart, pieceEnd));
+      out.set(old.subarray(pieceStart, pieceEnd));
       // Carried bytes inside this piece are used; those past its end wait for the next piece.
       let kept = 0;
       for (let i = 0; i < carried; i++) {
