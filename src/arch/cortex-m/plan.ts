@@ -83,12 +83,15 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
   for (let round = 0; round < (options.rounds ?? DEFAULT_ROUNDS); round++) {
     const before = blocksFlashMap(blocks, minSegment);
     // From the second round on, a constant map learnt from the first round's alignment joins the prediction.
-    if (round === 1 && recognize & Recognize.constants) {
-      const constants = inferConstantMap(at(base, before.map), target, blocks);
-      if (constants.segments.length > 0) base = { ...base, recognize, constants };
-    }
     // Where items may start depends on the recognizers and value maps, not on the flash map: found once for them.
     if (found?.base !== base) found = { base, candidates: itemCandidates(at(base, before.map)) };
+    if (round === 1 && recognize & Recognize.constants) {
+      const constants = inferConstantMap(at(base, before.map), target, blocks, found.candidates);
+      if (constants.segments.length > 0) {
+        base = { ...base, recognize, constants };
+        found = { base, candidates: itemCandidates(at(base, before.map)) };
+      }
+    }
     const predicted = predictWholeImage(at(base, before.map), found.candidates);
     // The matcher depends on its input bytes alone: the same predicted image as the round before matches the
     // same (shell and synthesizer predict the same bytes in both rounds), so that round's blocks stand.

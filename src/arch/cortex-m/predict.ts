@@ -146,42 +146,62 @@ class Screen {
   }
 }
 
+/** Candidate offsets found so far, in a list that grows as needed; `run` is the prefix run where the search stopped. */
+class Candidates {
+  list: Int32Array;
+  count = 0;
+  run = 0;
+
+  constructor(capacity: number) {
+    this.list = new Int32Array(Math.max(16, capacity));
+  }
+
+  push(p: number): void {
+    if (this.count === this.list.length) {
+      const grown = new Int32Array(2 * this.list.length);
+      grown.set(this.list);
+      this.list = grown;
+    }
+    this.list[this.count++] = p;
+  }
+}
+
 /**
- * Appends to `into` (from index `count`) the candidates among the even offsets [from, to), given the prefix
- * run before `from`; returns the new count and leaves in `state.run` the run before the first even offset at
- * or past `to`. This loop runs at every offset and calls nothing, so it stays cheap in every engine tier.
+ * Appends to `found` the candidates among the even offsets [from, to), given the prefix run before `from` in
+ * `found.run`, and leaves there the run before the first even offset at or past `to`. This loop runs at every
+ * offset and calls nothing but push (at a candidate), so it stays cheap in every engine tier.
  */
-function findCandidates(old: Uint8Array, screen: Screen, from: number, to: number, state: { run: number }, into: Int32Array, count: number): number {
+function findCandidates(old: Uint8Array, screen: Screen, from: number, to: number, found: Candidates): void {
   const { branches, alignment, flashLow, flashHigh, ramLow, ramHigh, constLow, constHigh } = screen;
   const stop = Math.min(to, old.length - 3);
-  let run = state.run;
-  let p = from;
-  for (; p < stop; p += 2) {
+  let run = found.run;
+  for (let p = from; p < stop; p += 2) {
     if ((run & 1) === 0) {
-      if (branches && (old[p + 1]! & 0xf8) === 0xf0 && (old[p + 3]! & 0x80) !== 0) into[count++] = p;
+      if (branches && (old[p + 1]! & 0xf8) === 0xf0 && (old[p + 3]! & 0x80) !== 0) found.push(p);
       else if (((p + alignment) & 3) === 0) {
         const value = (old[p]! | (old[p + 1]! << 8) | (old[p + 2]! << 16) | (old[p + 3]! << 24)) >>> 0;
         if ((value >= flashLow && value <= flashHigh) || (value >= ramLow && value <= ramHigh) || (value >= constLow && value <= constHigh)) {
-          into[count++] = p;
+          found.push(p);
         }
       }
     }
     run = old[p + 1]! >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
   }
   // Offsets in the image's last 3 bytes hold no item: past them the run is never needed again.
-  state.run = run;
-  return count;
+  found.run = run;
 }
 
 /**
  * The candidates of the whole old image under ctx's recognizers and value maps, ascending. The creator finds
- * them once per set of maps and hands them to predictWholeImage and relocatingSource, which otherwise find
- * them themselves; ctx.old must not change while the list is in use.
+ * them once per set of maps and hands them to predictWholeImage, relocatingSource and inferConstantMap, which
+ * otherwise find them themselves; ctx.old must not change while the list is in use.
  */
 export function itemCandidates(ctx: RelocationContext): Int32Array {
   const old = plainView(ctx.old);
-  const into = new Int32Array(Math.max(0, old.length - 2) >> 1);
-  return into.slice(0, findCandidates(old, new Screen(ctx), 0, old.length, { run: 0 }, into, 0));
+  // Firmware has about one candidate per 10 to 20 bytes.
+  const found = new Candidates(old.length >> 4);
+  findCandidates(old, new Screen(ctx), 0, old.length, found);
+  return found.list.subarray(0, found.count);
 }
 
 /** The whole old image predicted with each item placed by the flash map: what the creator matches against. */
@@ -220,14 +240,13 @@ export function relocatingSource(ctx: RelocationContext, wholeImage?: Int32Array
   let blockNewStart = -1;
   let nextOffsetInBlock = -1;
   // The scan: candidates[k] is the next to try; one before `next` is inside the last item. Without the whole
-  // image's list, `candidates` holds those of the piece being read, found from `frontier` (the run before it
-  // in `state`).
-  let candidates = wholeImage ?? new Int32Array(0);
+  // image's list, `pieceFound` holds those of the piece being read, found from `frontier` on.
+  const pieceFound = new Candidates(64);
+  let candidates = wholeImage ?? pieceFound.list;
   let count = candidates.length;
   let k = 0;
   let next = 0;
   let frontier = 0;
-  const state = { run: 0 };
   // Bytes of the last item that lie past the end of the piece read so far: at most 3, by old offset.
   const carryAt = new Float64Array(3);
   const carryByte = new Uint8Array(3);
@@ -238,7 +257,7 @@ export function relocatingSource(ctx: RelocationContext, wholeImage?: Int32Array
     carried = 0;
     if (!wholeImage) {
       frontier = scanStart;
-      state.run = prefixRunBefore(old, scanStart);
+      pieceFound.run = prefixRunBefore(old, scanStart);
       k = count = 0;
       return;
     }
@@ -259,9 +278,10 @@ export function relocatingSource(ctx: RelocationContext, wholeImage?: Int32Array
    */
   const advance = (pieceStart: number, pieceEnd: number, out: Uint8Array | undefined, placeShift: number): void => {
     if (!wholeImage && frontier < pieceEnd) {
-      const room = ((pieceEnd - frontier + 1) >> 1) + 1;
-      if (candidates.length < room) candidates = new Int32Array(Math.max(room, 2 * candidates.length));
-      count = findCandidates(old, screen, frontier, pieceEnd, state, candidates, 0);
+      pieceFound.count = 0;
+      findCandidates(old, screen, frontier, pieceEnd, pieceFound);
+      candidates = pieceFound.list;
+      count = pieceFound.count;
       frontier += 2 * Math.ceil((pieceEnd - frontier) / 2);
       k = 0;
     }
