@@ -176,16 +176,17 @@ function findCandidates(old: Uint8Array, screen: Screen, from: number, to: numbe
   const stop = Math.min(to, old.length - 3);
   let run = found.run;
   for (let p = from; p < stop; p += 2) {
+    const high = old[p + 1]!;
     if ((run & 1) === 0) {
-      if (branches && (old[p + 1]! & 0xf8) === 0xf0 && (old[p + 3]! & 0x80) !== 0) found.push(p);
+      if (branches && (high & 0xf8) === 0xf0 && (old[p + 3]! & 0x80) !== 0) found.push(p);
       else if (((p + alignment) & 3) === 0) {
-        const value = (old[p]! | (old[p + 1]! << 8) | (old[p + 2]! << 16) | (old[p + 3]! << 24)) >>> 0;
+        const value = (old[p]! | (high << 8) | (old[p + 2]! << 16) | (old[p + 3]! << 24)) >>> 0;
         if ((value >= flashLow && value <= flashHigh) || (value >= ramLow && value <= ramHigh) || (value >= constLow && value <= constHigh)) {
           found.push(p);
         }
       }
     }
-    run = old[p + 1]! >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
+    run = high >= 0xe8 ? (run < MAX_PREFIX_RUN ? run + 1 : MAX_PREFIX_RUN) : 0;
   }
   // Offsets in the image's last 3 bytes hold no item: past them the run is never needed again.
   found.run = run;
