@@ -35,13 +35,14 @@ export function inferBaseFromVectorTable(data: Uint8Array): number | undefined {
   // With fewer than two handlers besides Reset the evidence is too thin to trust.
   if (handlers.length < 2) return undefined;
 
-  const thumbWords = oddWordsOf(view);
+  const bytes = Object.getPrototypeOf(data) === Uint8Array.prototype ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const thumbWords = oddWordsOf(bytes);
   const candidates: Candidate[] = [];
   for (const base of candidateBases(reset, handlers)) {
     if (base + data.length > 2 ** 32 || !isInside(reset, base, data.length)) continue;
     const vectorsInside = handlers.filter((h) => isInside(h, base, data.length)).length;
     if (vectorsInside * 2 <= handlers.length) continue; // most handlers must be in the image
-    candidates.push({ base, vectorsInside, entryPointers: countEntryPointers(data, thumbWords, base) });
+    candidates.push({ base, vectorsInside, entryPointers: countEntryPointers(bytes, thumbWords, base) });
   }
   candidates.sort(
     (a, b) =>
@@ -78,13 +79,14 @@ function alignmentBits(base: number): number {
 }
 
 /** Every aligned word with bit 0 set: the candidates for Thumb function pointers. */
-function oddWordsOf(view: DataView): Uint32Array {
-  const found: number[] = [];
-  for (let at = 0; at + 4 <= view.byteLength; at += 4) {
-    const word = view.getUint32(at, true);
-    if (word & 1) found.push(word);
+function oddWordsOf(data: Uint8Array): Uint32Array {
+  const found = new Uint32Array(data.length >> 2);
+  let count = 0;
+  for (let at = 0; at + 4 <= data.length; at += 4) {
+    if ((data[at]! & 1) === 0) continue;
+    found[count++] = data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24);
   }
-  return Uint32Array.from(found);
+  return found.subarray(0, count);
 }
 
 /**
@@ -94,8 +96,8 @@ function oddWordsOf(view: DataView): Uint32Array {
  */
 function countEntryPointers(data: Uint8Array, thumbWords: Uint32Array, base: number): number {
   let count = 0;
-  for (const word of thumbWords) {
-    const target = word - 1 - base;
+  for (let i = 0; i < thumbWords.length; i++) {
+    const target = thumbWords[i]! - 1 - base;
     if (target < 8 || target + 2 > data.length) continue;
     const halfword = data[target]! | (data[target + 1]! << 8);
     if ((halfword & 0xfe00) === 0xb400 || halfword === 0xe92d) count++;

@@ -69,6 +69,27 @@ describe('ShiftMap', () => {
     );
   });
 
+  it('long maps (searched through their bucket index) and forward lookups equal a linear scan', () => {
+    // Clustered starts with ties, as a flash map of many blocks has, over small and 32-bit spans.
+    const segmentsArb = fc
+      .tuple(fc.integer({ min: 0, max: 0xffff_0000 }), fc.integer({ min: 0, max: 20 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: -1e6, max: 1e6 })), { minLength: 16, maxLength: 300 }))
+      .map(([low, spanBits, raw]) =>
+        raw.map(([at, shift]) => ({ start: low + (at % 2 ** spanBits) * (at % 3 === 0 ? 1 : 0x10), shift })).sort((a, b) => a.start - b.start),
+      );
+    fc.assert(
+      fc.property(segmentsArb, fc.array(fc.nat(), { minLength: 1, maxLength: 30 }), (segments, raw) => {
+        const m = new ShiftMap(segments);
+        const first = segments[0]!.start;
+        const last = segments[segments.length - 1]!.start;
+        const queries = [...raw.map((r) => first - 2 + (r % (last - first + 4))), ...segments.flatMap((s) => [s.start - 1, s.start, s.start + 1])];
+        for (const q of queries) expect(m.shiftAt(q)).toBe(naiveShift(segments, q));
+        const forward = m.forward();
+        for (const q of [...queries].sort((a, b) => a - b)) expect(forward.shiftAt(q)).toBe(naiveShift(segments, q));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('ramShiftMap: valid range [first start, end), empty without segments', () => {
     expect(ramShiftMap({ segments: [], end: 0 })).toMatchObject({ start: 0, end: 0 });
     const r = ramShiftMap({ segments: [{ start: 0x2000_0100, shift: 8 }, { start: 0x2000_0400, shift: 16 }], end: 0x2000_0800 });

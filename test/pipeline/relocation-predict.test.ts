@@ -8,7 +8,7 @@ import { ShiftMap } from '../../src/arch/cortex-m/address-map.js';
 import { cortexMSource } from '../../src/arch/cortex-m/apply.js';
 import { RECOGNIZE_ALL, Recognize, type RelocationParams } from '../../src/arch/cortex-m/params.js';
 import { blocksFlashMap, relocationContext } from '../../src/arch/cortex-m/plan.js';
-import { LOOKBEHIND, MAX_PREFIX_RUN, predictWholeImage, relocateAt, relocatingSource, startsInstruction, type RelocationContext } from '../../src/arch/cortex-m/predict.js';
+import { itemCandidates, LOOKBEHIND, MAX_PREFIX_RUN, predictWholeImage, relocateAt, relocatingSource, startsInstruction, type RelocationContext } from '../../src/arch/cortex-m/predict.js';
 import { encodeBranch32 } from '../../src/arch/cortex-m/thumb2-branch.js';
 import { Codec, Transform, type PatchHeader } from '../../src/container/header.js';
 import { encodeTables, parseTables } from '../../src/container/tables.js';
@@ -274,5 +274,147 @@ describe('the applier\'s source (maps searched where the patch is stored)', () =
         expect(Buffer.from(actual).equals(Buffer.from(expected)), `seed ${seed}, block at old ${b.oldStart}`).toBe(true);
       }
     }
+  });
+});
+
+/**
+ * The sweeps (predictWholeImage, relocatingSource) keep the instruction parity and the flash map position as
+ * they step and screen offsets before trying them; relocateAt at every offset is the rule they must give.
+ */
+describe('the sweeps equal relocateAt applied offset by offset', () => {
+  /** The old predictWholeImage: relocateAt at each offset, placed by the flash map at that offset. */
+  function wholeByRule(ctx: RelocationContext): Uint8Array {
+    const out = new Uint8Array(ctx.old);
+    for (let p = 0; p < ctx.old.length - 3; ) {
+      const item = relocateAt(ctx, p, ctx.flash.shiftAt(p));
+      if (item === -1) {
+        p += 2;
+        continue;
+      }
+      for (let i = 0; i < 4; i++) out[p + i] = (item >>> (8 * i)) & 0xff;
+      p += 4;
+    }
+    return out;
+  }
+
+  /** A block read by the rule: the scan from the look-behind, every item at the block's own placement. */
+  function blockByRule(ctx: RelocationContext, b: { oldStart: number; newStart: number; length: number }): Uint8Array {
+    const out = new Uint8Array(ctx.old.subarray(b.oldStart, b.oldStart + b.length)); // a copy (Buffer.slice is a view)
+    for (let p = Math.max(0, (b.oldStart - LOOKBEHIND) & ~1); p < b.oldStart + b.length; ) {
+      const item = p < ctx.old.length - 3 ? relocateAt(ctx, p, b.newStart - b.oldStart) : -1;
+      if (item === -1) {
+        p += 2;
+        continue;
+      }
+      for (let i = 0; i < 4; i++) {
+        const at = p + i - b.oldStart;
+        if (at >= 0 && at < b.length) out[at] = (item >>> (8 * i)) & 0xff;
+      }
+      p += 4;
+    }
+    return out;
+  }
+
+  /**
+   * Random bytes dense in what the predictor looks at: prefix-like halfwords in runs, BL-shaped pairs, words in
+   * the flash, RAM and constant ranges; any base (also one not 4-aligned), any recognizer set, random maps.
+   */
+  const arbitraryContext = fc
+    .record({
+      seed: fc.integer({ min: 0, max: 1 << 30 }),
+      length: fc.integer({ min: 0, max: 600 }),
+      baseLow: fc.constantFrom(0, 2, 0x100),
+      recognize: fc.integer({ min: 0, max: RECOGNIZE_ALL }),
+      asBuffer: fc.boolean(),
+    })
+    .map(({ seed, length, baseLow, recognize, asBuffer }) => {
+      const rand = prng(seed);
+      const int = (n: number): number => Math.floor(rand() * n);
+      const oldBase = 0x0800_0000 + baseLow;
+      const old = new Uint8Array(length);
+      const view = new DataView(old.buffer);
+      const ramEnd = 0x2000_0180;
+      const constEnd = 0x100;
+      // Items may overlap (p steps 2 whatever was written), so odd parities and cut items occur too.
+      for (let p = 0; p + 4 <= length; p += 2) {
+        const r = rand();
+        if (r < 0.3) view.setUint16(p, int(0x10000), true);
+        else if (r < 0.4) view.setUint16(p, 0xe800 + int(0x1800), true);
+        else if (r < 0.43) {
+          // A long run of prefix-like halfwords: the look-back limit (MAX_PREFIX_RUN) decides the parity.
+          const run = MAX_PREFIX_RUN - 3 + int(8);
+          for (let i = 0; i < run && p + 2 <= length; i++, p += 2) view.setUint16(p, 0xe800 + int(0x1800), true);
+        } else if (r < 0.6) {
+          const bl = encodeBranch32(0xf000, 0xd000 | (int(4) << 12), (int(length) - p - 4) & ~1);
+          if (bl !== -1) view.setUint32(p, ((bl >>> 16) | ((bl & 0xffff) << 16)) >>> 0, true);
+        } else if (r < 0.75) view.setUint32(p, oldBase + (rand() < 0.3 ? length - 1 + int(3) : int(length + 2)), true);
+        else if (r < 0.85) view.setUint32(p, rand() < 0.3 ? ramEnd - 2 + int(4) : 0x2000_0000 + int(0x200), true);
+        else if (r < 0.95) view.setUint32(p, rand() < 0.3 ? constEnd - 2 + int(4) : int(0x120), true);
+      }
+      const segments = (count: number, low: number, span: number): Array<{ start: number; shift: number }> =>
+        Array.from({ length: count }, () => low + int(span))
+          .sort((a, b) => a - b)
+          .map((start) => ({ start, shift: (int(64) - 32) * 2 }));
+      const flash = new ShiftMap(segments(int(6), 0, length + 1));
+      const ram = segments(int(4), 0x2000_0000, 0x100);
+      const constants = segments(int(4), 0, 0x100);
+      const bytes = asBuffer ? Buffer.from(old) : old;
+      return context(bytes, flash, {
+        oldBase,
+        newBase: oldBase + (int(16) - 8) * 4,
+        recognize,
+        ram: new ShiftMap(ram),
+        ramStart: ram[0]?.start ?? 0,
+        ramEnd: ram.length ? ramEnd : 0,
+        constants: new ShiftMap(constants),
+        constStart: constants[0]?.start ?? 0,
+        constEnd: constants.length ? constEnd : 0,
+      });
+    });
+
+  it('predictWholeImage, on random contexts and the synthetic firmware', () => {
+    fc.assert(
+      fc.property(arbitraryContext, (ctx) => {
+        expect(Buffer.from(predictWholeImage(ctx)).equals(Buffer.from(wholeByRule(ctx)))).toBe(true);
+        // Candidates found for other flash maps serve as well: they do not depend on it.
+        const other = { ...ctx, flash: new ShiftMap([{ start: 0, shift: 4 }]) };
+        expect(Buffer.from(predictWholeImage(ctx, itemCandidates(other))).equals(Buffer.from(wholeByRule(ctx)))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    for (const seed of [1, 2, 3]) {
+      const { ctx } = synthContext(seed);
+      expect(Buffer.from(predictWholeImage(ctx)).equals(Buffer.from(wholeByRule(ctx)))).toBe(true);
+    }
+  });
+
+  it('relocatingSource, for blocks read whole, in pieces and at random offsets', () => {
+    fc.assert(
+      fc.property(arbitraryContext, fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 40 })), { minLength: 1, maxLength: 6 }), (ctx, picks) => {
+        const n = ctx.old.length;
+        if (n === 0) return;
+        // Candidates found piece by piece (the applier, an in-place slot) or once for the image (the creator).
+        const source = relocatingSource(ctx);
+        const shared = relocatingSource(ctx, itemCandidates(ctx));
+        for (const [a, b, piece] of picks) {
+          const oldStart = a % n;
+          const block = { oldStart, newStart: oldStart + (b % 64) - 32 + 64, length: 1 + (b % (n - oldStart)) };
+          const expected = blockByRule(ctx, block);
+          // In pieces from a random offset on (the first read restarts there), then the same block whole.
+          const from = a % block.length;
+          for (const view of [source, shared]) {
+            for (let at = from; at < block.length; at += piece) {
+              const out = new Uint8Array(Math.min(piece, block.length - at));
+              view.read(block, at, out);
+              expect(Buffer.from(out).equals(Buffer.from(expected.subarray(at, at + out.length)))).toBe(true);
+            }
+            const whole = new Uint8Array(block.length);
+            view.read(block, 0, whole);
+            expect(Buffer.from(whole).equals(Buffer.from(expected))).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -17,9 +17,19 @@ export interface ShiftLookup {
   shiftAt(address: number): number;
 }
 
+/** Maps with at least this many segments get a search index. */
+const INDEXED_SEGMENTS = 16;
+
 export class ShiftMap implements ShiftLookup {
   private readonly starts: Float64Array;
   private readonly shifts: Float64Array;
+  /**
+   * A search index for long maps (a flash map has a segment per long copy block): the address span is cut in
+   * 2^bucketBits-sized buckets, about two per segment, and bucketFirst[b] is the last segment starting at or
+   * before bucket b's start; a lookup then searches only the segments that start inside its bucket.
+   */
+  private readonly bucketFirst: Int32Array;
+  private readonly bucketBits: number;
 
   /** Segments must be sorted by start; equal starts keep the last one. */
   constructor(segments: readonly ShiftSegment[]) {
@@ -29,6 +39,17 @@ export class ShiftMap implements ShiftLookup {
       this.starts[i] = s.start;
       this.shifts[i] = s.shift;
     });
+    const n = segments.length;
+    const span = n > 0 ? this.starts[n - 1]! - this.starts[0]! : 0;
+    let bits = 0;
+    while (n >= INDEXED_SEGMENTS && span / 2 ** bits > 2 * n) bits++;
+    this.bucketBits = bits;
+    this.bucketFirst = new Int32Array(n >= INDEXED_SEGMENTS ? Math.floor(span / 2 ** bits) + 2 : 0);
+    for (let b = 0, i = 0; b < this.bucketFirst.length; b++) {
+      const bucketStart = this.starts[0]! + b * 2 ** bits;
+      while (i + 1 < n && this.starts[i + 1]! <= bucketStart) i++;
+      this.bucketFirst[b] = i;
+    }
   }
 
   get size(): number {
@@ -37,17 +58,43 @@ export class ShiftMap implements ShiftLookup {
 
   /** Shift of the last segment starting at or before `address`; 0 before the first. */
   shiftAt(address: number): number {
-    const n = this.starts.length;
-    if (n === 0 || address < this.starts[0]!) return 0;
+    const starts = this.starts;
+    const n = starts.length;
+    if (n === 0 || address < starts[0]!) return 0;
     let lo = 0;
     let hi = n - 1;
+    if (this.bucketFirst.length > 0 && address < starts[n - 1]!) {
+      // The answer lies between the last segment at or before this bucket and the one at or before the next.
+      const bucket = Math.floor((address - starts[0]!) / 2 ** this.bucketBits);
+      lo = this.bucketFirst[bucket]!;
+      hi = this.bucketFirst[bucket + 1]!;
+    }
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (this.starts[mid]! <= address) lo = mid;
+      if (starts[mid]! <= address) lo = mid;
       else hi = mid - 1;
     }
     return this.shifts[lo]!;
   }
+
+  /** The same lookups for addresses that never decrease (a sweep): a cursor walks the segments, no search. */
+  forward(): ShiftLookup {
+    const starts = this.starts;
+    const shifts = this.shifts;
+    let next = 0;
+    return {
+      shiftAt(address: number): number {
+        if (next > 0 && address < starts[next - 1]!) throw new RangeError(`forward lookup went back to ${address}`);
+        while (next < starts.length && starts[next]! <= address) next++;
+        return next === 0 ? 0 : shifts[next - 1]!;
+      },
+    };
+  }
+}
+
+/** A lookup for non-decreasing addresses: the cursor of a ShiftMap, any other map as it is. */
+export function forwardLookup(map: ShiftLookup): ShiftLookup {
+  return map instanceof ShiftMap ? map.forward() : map;
 }
 
 /** Copy blocks in new order, with their new start offsets. */

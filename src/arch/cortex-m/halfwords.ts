@@ -50,3 +50,11 @@ export function writeThumb32(bytes: Uint8Array, offset: number, packed: number):
 export function isThumb32Prefix(hw: number): boolean {
   return (hw & 0xf800) >= 0xe800;
 }
+
+/**
+ * A plain Uint8Array over the same memory: loops over images stay monomorphic (and subarray() makes no Node
+ * Buffer) when callers pass Buffers, which are a subclass.
+ */
+export function plainView(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

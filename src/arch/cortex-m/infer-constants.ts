@@ -8,17 +8,22 @@ import type { Block } from '../../delta/match.js';
 import type { RamMap } from './address-map.js';
 import { collectWordVotes, ramMapFromVotes } from './infer-ram.js';
 import { MAX_CONSTANT_SEGMENTS } from './params.js';
-import { relocateAt, startsInstruction, type RelocationContext } from './predict.js';
+import { itemCandidates, relocateAt, startsInstruction, type RelocationContext } from './predict.js';
 
 export const CONSTANT_LIMIT = 0x1_0000;
 /** A run of equal shift needs this many votes to become a segment: fewer is noise (an edited table entry). */
 const MIN_VOTES = 3;
 export const NO_MAP: RamMap = { segments: [], end: 0 };
 
-export function inferConstantMap(ctx: RelocationContext, target: Uint8Array, blocks: readonly Block[]): RamMap {
-  const votes = collectWordVotes(ctx.old, target, blocks, ctx.oldBase, ctx.newBase, (before, after, p, placeShift) => {
-    if (before >= CONSTANT_LIMIT || after >= CONSTANT_LIMIT || !startsInstruction(ctx.old, p)) return false;
-    return relocateAt(ctx, p, placeShift) === -1;
+export function inferConstantMap(ctx: RelocationContext, target: Uint8Array, blocks: readonly Block[], candidates: Int32Array = itemCandidates(ctx)): RamMap {
+  // An instruction start where nothing else is recognised. Nothing is anywhere but at a candidate (an offset
+  // itemCandidates lists), so only those ask relocateAt.
+  const isCandidate = new Uint8Array((ctx.old.length >> 1) + 1);
+  for (let k = 0; k < candidates.length; k++) isCandidate[candidates[k]! >> 1] = 1;
+  const votes = collectWordVotes(ctx.old, target, blocks, ctx.oldBase, ctx.newBase, {
+    start: 0,
+    end: CONSTANT_LIMIT,
+    keep: (_before, _after, p, placeShift) => startsInstruction(ctx.old, p) && (isCandidate[p >> 1] === 0 || relocateAt(ctx, p, placeShift) === -1),
   });
   const map = ramMapFromVotes(votes, MIN_VOTES);
   if (map.segments.every((s) => s.shift === 0) || map.segments.length > MAX_CONSTANT_SEGMENTS) return NO_MAP;

@@ -4,7 +4,8 @@
  * equal shift; a lone vote that disagrees with its neighbours is taken for noise (a changed constant).
  */
 import type { Block } from '../../delta/match.js';
-import { placeBlocks, type RamMap } from './address-map.js';
+import type { RamMap } from './address-map.js';
+import { plainView } from './halfwords.js';
 import { MAX_RAM_SEGMENTS } from './params.js';
 
 /** The ARMv7-M SRAM region and the CCM/TCM space below it (ARMv7-M ARM B3.1, the system address map). */
@@ -20,41 +21,77 @@ export interface Vote {
   shift: number;
 }
 
-function u32(data: Uint8Array, at: number): number {
-  return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
+/** Which votes count: both values in [start, end), and then whatever `keep` (when given) accepts. */
+export interface VoteFilter {
+  start: number;
+  end: number;
+  keep?: (before: number, after: number, oldOffset: number, placeShift: number) => boolean;
 }
 
 /**
  * Votes "old value -> new value" from the aligned 32-bit words that matched copy blocks carry from the old
- * image to the new one, for the pairs `keep` accepts; sorted by old value, then shift. Shared by the RAM map
- * and the constant map, which differ only in which words count.
+ * image to the new one, for the pairs `filter` accepts; sorted by old value, then shift. Shared by the RAM map
+ * and the constant map, which differ only in which words count. The value window is tested inline, so the
+ * filter's function sees only the few words inside it.
  */
-export function collectWordVotes(
-  old: Uint8Array,
-  target: Uint8Array,
-  blocks: readonly Block[],
-  oldBase: number,
-  newBase: number,
-  keep: (before: number, after: number, oldOffset: number, placeShift: number) => boolean,
-): Vote[] {
-  const votes: Vote[] = [];
-  for (const block of placeBlocks(blocks)) {
-    const placeShift = block.newStart - block.oldStart;
-    for (let i = (4 - ((oldBase + block.oldStart) & 3)) & 3; i + 4 <= block.copyLen; i += 4) {
-      if (((newBase + block.newStart + i) & 3) !== 0) break;
-      const before = u32(old, block.oldStart + i);
-      const after = u32(target, block.newStart + i);
-      if (keep(before, after, block.oldStart + i, placeShift)) votes.push({ address: before, shift: after - before });
+export function collectWordVotes(old: Uint8Array, target: Uint8Array, blocks: readonly Block[], oldBase: number, newBase: number, filter: VoteFilter): Vote[] {
+  const before = plainView(old);
+  const after = plainView(target);
+  const { start, end, keep } = filter;
+  const addresses: number[] = [];
+  const shifts: number[] = [];
+  let newStart = 0;
+  for (const block of blocks) {
+    const oldStart = block.oldStart;
+    const placeShift = newStart - oldStart;
+    for (let i = (4 - ((oldBase + oldStart) & 3)) & 3; i + 4 <= block.copyLen; i += 4) {
+      if (((newBase + newStart + i) & 3) !== 0) break;
+      const o = oldStart + i;
+      const was = (before[o]! | (before[o + 1]! << 8) | (before[o + 2]! << 16) | (before[o + 3]! << 24)) >>> 0;
+      if (was < start || was >= end) continue;
+      const n = newStart + i;
+      const is = (after[n]! | (after[n + 1]! << 8) | (after[n + 2]! << 16) | (after[n + 3]! << 24)) >>> 0;
+      if (is < start || is >= end || (keep && !keep(was, is, o, placeShift))) continue;
+      addresses.push(was);
+      shifts.push(is - was);
     }
+    newStart += block.copyLen + block.extraLen;
   }
-  return votes.sort((a, b) => a.address - b.address || a.shift - b.shift);
+  return sortedVotes(addresses, shifts, start, end);
 }
 
-const inRamWindow = (v: number): boolean => v >= RAM_WINDOW_START && v < RAM_WINDOW_END;
+/**
+ * Votes sorted by address, then shift. Both lie in a bounded range, so each pair packs into one number below
+ * 2^53 and a typed-array sort does the work of a comparator sort over objects.
+ */
+function sortedVotes(addresses: readonly number[], shifts: readonly number[], start: number, end: number): Vote[] {
+  let low = 0;
+  let high = 0;
+  for (const shift of shifts) {
+    if (shift < low) low = shift;
+    if (shift > high) high = shift;
+  }
+  const width = high - low + 1;
+  if ((end - start) * width > Number.MAX_SAFE_INTEGER) {
+    const votes = addresses.map((address, i) => ({ address, shift: shifts[i]! }));
+    return votes.sort((a, b) => a.address - b.address || a.shift - b.shift);
+  }
+  const keys = new Float64Array(addresses.length);
+  for (let i = 0; i < keys.length; i++) keys[i] = (addresses[i]! - start) * width + (shifts[i]! - low);
+  keys.sort();
+  const votes = new Array<Vote>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const rest = keys[i]! % width;
+    votes[i] = { address: start + (keys[i]! - rest) / width, shift: rest + low };
+  }
+  return votes;
+}
 
 export function collectRamVotes(old: Uint8Array, target: Uint8Array, blocks: readonly Block[], oldBase: number, newBase: number): Vote[] {
-  return collectWordVotes(old, target, blocks, oldBase, newBase, (before, after) => {
-    return inRamWindow(before) && inRamWindow(after) && Math.abs(after - before) <= MAX_RAM_SHIFT;
+  return collectWordVotes(old, target, blocks, oldBase, newBase, {
+    start: RAM_WINDOW_START,
+    end: RAM_WINDOW_END,
+    keep: (before, after) => Math.abs(after - before) <= MAX_RAM_SHIFT,
   });
 }
 
@@ -92,21 +129,29 @@ const BUCKET_BITS = 16;
  */
 export function inferRamMap(old: Uint8Array, target: Uint8Array, blocks: readonly Block[], oldBase: number, newBase: number): RamMap {
   const votes = collectRamVotes(old, target, blocks, oldBase, newBase);
-  const perBucket = new Map<number, number>();
+  // Votes come sorted by address, so each bucket's moved votes are counted in one run, buckets ascending.
+  const buckets: number[] = [];
+  const counts: number[] = [];
   for (const v of votes) {
     if (v.shift === 0 || v.shift % 4 !== 0) continue;
     const bucket = v.address >>> BUCKET_BITS;
-    perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
+    if (buckets[buckets.length - 1] === bucket) counts[counts.length - 1]++;
+    else {
+      buckets.push(bucket);
+      counts.push(1);
+    }
   }
+  // The densest bucket; on a tie the lowest.
   let densest = -1;
-  for (const [bucket, count] of perBucket) {
-    if (count > (perBucket.get(densest) ?? 0) || (count === perBucket.get(densest) && bucket < densest)) densest = bucket;
-  }
-  if ((perBucket.get(densest) ?? 0) < MIN_MOVED_VOTES) return { segments: [], end: 0 };
+  for (let k = 0; k < counts.length; k++) if (densest < 0 || counts[k]! > counts[densest]!) densest = k;
+  if (densest < 0 || counts[densest]! < MIN_MOVED_VOTES) return { segments: [], end: 0 };
+  // Neighbouring buckets join while they hold at least two moved votes.
   let low = densest;
   let high = densest;
-  while ((perBucket.get(low - 1) ?? 0) >= 2) low--;
-  while ((perBucket.get(high + 1) ?? 0) >= 2) high++;
-  const inSpan = votes.filter((v) => v.address >>> BUCKET_BITS >= low && v.address >>> BUCKET_BITS <= high);
+  while (low > 0 && buckets[low - 1] === buckets[low]! - 1 && counts[low - 1]! >= 2) low--;
+  while (high + 1 < buckets.length && buckets[high + 1] === buckets[high]! + 1 && counts[high + 1]! >= 2) high++;
+  const lowBucket = buckets[low]!;
+  const highBucket = buckets[high]!;
+  const inSpan = votes.filter((v) => v.address >>> BUCKET_BITS >= lowBucket && v.address >>> BUCKET_BITS <= highBucket);
   return ramMapFromVotes(inSpan);
 }

@@ -12,7 +12,7 @@ import { flashMapOf, ramShiftMap, segmentFlags, type RamMap, type ShiftLookup } 
 import { inferRamMap } from './infer-ram.js';
 import { inferConstantMap, NO_MAP } from './infer-constants.js';
 import { RECOGNIZE_ALL, Recognize, type RelocationParams } from './params.js';
-import { predictWholeImage, relocatingSource, type RelocationContext } from './predict.js';
+import { itemCandidates, predictWholeImage, relocatingSource, type RelocationContext } from './predict.js';
 
 export const DEFAULT_MIN_SEGMENT = 32;
 /** Rounds of match -> map -> predict -> match; the second round gains little, the third almost nothing. */
@@ -78,14 +78,25 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
   };
   const plans: TransformPlan[] = [];
   let previous: { base: RelocationParams; plan: TransformPlan } | undefined;
+  let lastPrediction: { image: Uint8Array; blocks: Block[] } | undefined;
+  let found: { base: RelocationParams; candidates: Int32Array } | undefined;
   for (let round = 0; round < (options.rounds ?? DEFAULT_ROUNDS); round++) {
     const before = blocksFlashMap(blocks, minSegment);
     // From the second round on, a constant map learnt from the first round's alignment joins the prediction.
+    // Where items may start depends on the recognizers and value maps, not on the flash map: found once for them.
+    if (found?.base !== base) found = { base, candidates: itemCandidates(at(base, before.map)) };
     if (round === 1 && recognize & Recognize.constants) {
-      const constants = inferConstantMap(at(base, before.map), target, blocks);
-      if (constants.segments.length > 0) base = { ...base, recognize, constants };
+      const constants = inferConstantMap(at(base, before.map), target, blocks, found.candidates);
+      if (constants.segments.length > 0) {
+        base = { ...base, recognize, constants };
+        found = { base, candidates: itemCandidates(at(base, before.map)) };
+      }
     }
-    blocks = matchBlocks(predictWholeImage(at(base, before.map)), target, options.matchOptions);
+    const predicted = predictWholeImage(at(base, before.map), found.candidates);
+    // The matcher depends on its input bytes alone: the same predicted image as the round before matches the
+    // same (shell and synthesizer predict the same bytes in both rounds), so that round's blocks stand.
+    blocks = lastPrediction && sameBytes(lastPrediction.image, predicted) ? lastPrediction.blocks : matchBlocks(predicted, target, options.matchOptions);
+    lastPrediction = { image: predicted, blocks };
     // The same parameters and blocks as the round before make the same plan: that plan again, the same object,
     // whose programs and compressions creation then reuses (issue 13: the second round of shell and synthesizer).
     if (previous && previous.base === base && sameBlocks(previous.plan.blocks, blocks)) {
@@ -97,7 +108,7 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
     const plan: TransformPlan = {
       transform: Transform.cortexM,
       blocks,
-      source: relocatingSource(at(base, map)),
+      source: relocatingSource(at(base, map), found.candidates),
       sourceOver: (image) => relocatingSource({ ...at(base, map), old: image }),
       relocation,
       variants: [
@@ -113,4 +124,8 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
 
 function sameBlocks(a: readonly Block[], b: readonly Block[]): boolean {
   return a.length === b.length && a.every((x, i) => x.oldStart === b[i]!.oldStart && x.copyLen === b[i]!.copyLen && x.extraLen === b[i]!.extraLen);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
