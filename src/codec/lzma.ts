@@ -59,11 +59,13 @@ export function lzmaProbabilityCount(p: Pick<LzmaParams, 'lc' | 'lp'>): number {
 
 /**
  * lzma-native, loaded on first use: the native addon and its stream library cost every command about 50 ms
- * of start-up, and most commands other than diff and apply never compress or decompress.
+ * of start-up, and most commands other than diff and apply never compress or decompress. The CLI bundle is
+ * CommonJS: there `require` exists and its literal call lets esbuild bundle lzma-native's JavaScript, which the
+ * bundle's code cache then covers (scripts/bundle-cli.js); the ES modules (dist/, tests) have no `require`.
  */
 let native: typeof LzmaNative | undefined;
 function lzmaNative(): typeof LzmaNative {
-  return (native ??= createRequire(import.meta.url)('lzma-native') as typeof LzmaNative);
+  return (native ??= (typeof require === 'function' ? require('lzma-native') : createRequire(import.meta.url)('lzma-native')) as typeof LzmaNative);
 }
 
 function encoderOptions(p: LzmaParams): object {
