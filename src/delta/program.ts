@@ -60,7 +60,8 @@ export function sourcePiece(copied: number, copyLen: number, blockNewStart: numb
 }
 
 export function encodeProgram(blocks: readonly Block[], target: Uint8Array, source: SourceView, options: ProgramOptions): Uint8Array {
-  const out = new ByteWriter(target.length + 64);
+  // Room for a raw program without growing: every new byte once, and up to three 5-byte varints per entry.
+  const out = new ByteWriter(target.length + 64 + 15 * blocks.length);
   const writeEntry = (block: Block, oldPos: number, copyField = block.copyLen): void => {
     out.svarint(block.oldStart - oldPos);
     out.uvarint(copyField);
