@@ -4,6 +4,7 @@
 // module by module. A bundle older than the compiled modules (a `tsc` without `npm run build`) is stale, so
 // the modules win then.
 'use strict';
+const { isAscii } = require('node:buffer');
 const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
@@ -44,7 +45,11 @@ function loadBundle() {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  // The bundle is ASCII (scripts/bundle-cli.js): read as Latin-1, the same text costs a few ms of CPU less than
+  // UTF-8 decoding. Any other bundle is decoded as UTF-8.
+  const bytes = readFileSync(bundle);
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, Module.createRequire(bundle), module, bundle, path.dirname(bundle));
   if (process.env.SMARTDELTA_WRITE_CODE_CACHE === '1') {

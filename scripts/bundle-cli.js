@@ -9,11 +9,11 @@
 //    made by another Node version or for another source, and then compiles as without one.
 //  - dist/bundle/fleet-worker.js and worker.js (+ shared chunks): the pool workers, as ES modules, under the
 //    names src/parallel/pool.ts's workerBeside() looks for.
-// bin/smartdelta.js runs the bundle when it is there, dist/cli otherwise. lzma-native (a native addon) and ora
-// (loaded only for a spinner) stay outside.
+// bin/smartdelta.js runs the bundle when it is there, dist/cli otherwise. ora (loaded only for a spinner) and
+// lzma-native stay outside: src/codec/lzma-binding.ts loads only its native addon, from node_modules.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,6 +21,37 @@ const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
 const outdir = path.join(dist, 'bundle');
 rmSync(outdir, { recursive: true, force: true });
+/**
+ * commander requires node:child_process as it loads, for executable subcommands, which smartdelta never declares;
+ * that module (and what it pulls in) cost every command ~5 ms of CPU (issue 13). Its one use, spawn(), gets the
+ * module on first call instead. If commander's source changes, the bundle keeps it as it is (with a warning).
+ */
+const commanderWithoutEagerChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: 'commander no longer requires node:child_process as expected: it stays eager' }] };
+      const lazy = "let childProcessModule; const childProcess = { spawn: (...args) => (childProcessModule ??= require('node:child_process')).spawn(...args) };";
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * chalk works out the terminal's colour support when it loads (node:tty, which pulls in node:net: ~7 ms of CPU
+ * when stdout is a file); smartdelta always tells its Chalk instances the level (src/cli/output.ts), so the
+ * bundle gives chalk a "no support detected" answer instead of the probe.
+ */
+const chalkWithoutColorProbe = {
+  name: 'chalk-without-color-probe',
+  setup(b) {
+    b.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'chalk-without-color-probe' }));
+    b.onLoad({ filter: /.*/, namespace: 'chalk-without-color-probe' }, () => ({ contents: 'export default { stdout: false, stderr: false };', loader: 'js' }));
+  },
+};
+
 const common = { bundle: true, platform: 'node', target: 'node20', external: ['lzma-native', 'ora'], logLevel: 'warning' };
 await build({
   ...common,
@@ -36,6 +67,8 @@ await build({
   entryPoints: [path.join(dist, 'cli/main.js')],
   outfile: path.join(outdir, 'cli.cjs'),
   format: 'cjs',
+  minifyWhitespace: true,
+  plugins: [commanderWithoutEagerChildProcess, chalkWithoutColorProbe],
   // import.meta.url (lzma-native's require, the workers beside the bundle) becomes the bundle's own URL.
   define: { 'import.meta.url': '__smartdeltaUrl' },
   banner: { js: "const __smartdeltaUrl = require('node:url').pathToFileURL(__filename).href;" },

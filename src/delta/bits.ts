@@ -30,8 +30,45 @@ function floorLog2(x: number): number {
   return x < 2 ** 32 ? 31 - Math.clz32(x) : Math.floor(Math.log2(x));
 }
 
-/** The order 0..MAX_EG_ORDER that codes all values in the fewest bits. */
+/**
+ * The order 0..MAX_EG_ORDER that codes all values in the fewest bits (the smallest order on a tie).
+ *
+ * From one pass over the values instead of one per order (issue 13: every table a creation encodes runs this
+ * three times): with u = floor(v / 2^k), floor(log2(v + 2^k)) = k + floor(log2(u + 1)); for b, the bit length
+ * of v, u is 0 when k >= b, else b - k bits long, and u + 1 one bit longer when those bits are all ones, that
+ * is when k >= b - t, t being the number of ones v starts with. So each order's total follows from how many
+ * values have each bit length b and each b - t.
+ */
 export function bestEgOrder(values: readonly number[]): number {
+  const n = values.length;
+  // How many non-zero values have bit length b; how many have u all ones from order d = b - t on.
+  const lengths = new Uint32Array(33);
+  const allOnesFrom = new Uint32Array(33);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!(v >= 0 && v < 2 ** 32 && Number.isInteger(v))) return bestEgOrderByOrder(values);
+    if (v === 0) continue;
+    const b = 32 - Math.clz32(v);
+    lengths[b]!++;
+    allOnesFrom[b - Math.clz32(~(v << (32 - b)))]!++;
+  }
+  let best = 0;
+  let bestBits = Infinity;
+  for (let k = 0; k <= MAX_EG_ORDER; k++) {
+    // The sum over the values of floor(log2(u + 1)): (b - k - 1) + 1 for each b > k, less one for each d > k.
+    let logs = 0;
+    for (let b = k + 1; b <= 32; b++) logs += lengths[b]! * (b - k) - allOnesFrom[b]!;
+    const bits = 2 * (k * n + logs) + (1 - k) * n;
+    if (bits < bestBits) {
+      bestBits = bits;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/** bestEgOrder by its definition, order by order: for values the bit-length counts do not cover. */
+function bestEgOrderByOrder(values: readonly number[]): number {
   let best = 0;
   let bestBits = Infinity;
   for (let k = 0; k <= MAX_EG_ORDER; k++) {
@@ -47,40 +84,66 @@ export function bestEgOrder(values: readonly number[]): number {
 }
 
 export class BitWriter {
-  private readonly bytes: number[] = [];
+  private bytes = new Uint8Array(256);
+  private length = 0;
+  /** The bits of the byte being filled, `used` of them. */
   private current = 0;
   private used = 0;
 
   /** Bits written so far. */
   get position(): number {
-    return this.bytes.length * 8 + this.used;
+    return this.length * 8 + this.used;
   }
 
   bit(b: number): void {
     this.current = (this.current << 1) | (b & 1);
-    if (++this.used === 8) {
-      this.bytes.push(this.current);
-      this.current = 0;
-      this.used = 0;
-    }
+    if (++this.used === 8) this.flushByte();
   }
 
-  /** The low `count` bits of value, most significant first (count <= 32). */
+  /**
+   * The low `count` bits of value, most significant first (count <= 32), up to a byte at a time: a creation
+   * writes every control table entry's codes through here (issue 13).
+   */
   bits(value: number, count: number): void {
-    for (let i = count - 1; i >= 0; i--) this.bit(Math.floor(value / 2 ** i) % 2);
+    while (count > 0) {
+      const take = Math.min(count, 8 - this.used);
+      count -= take;
+      // value >>> count: the low 32 bits of value, as wide as the field (count < 32 here).
+      this.current = (this.current << take) | ((value >>> count) & ((1 << take) - 1));
+      this.used += take;
+      if (this.used === 8) this.flushByte();
+    }
   }
 
   eg(v: number, k: number): void {
     if (!Number.isInteger(v) || v < 0 || v >= 2 ** 31 - 2 ** k) throw new RangeError(`eg(${k}) cannot code ${v}`);
     const x = v + 2 ** k;
-    const n = Math.floor(Math.log2(x));
-    for (let i = k; i < n; i++) this.bit(0);
-    this.bits(x, n + 1);
+    const n = 31 - Math.clz32(x);
+    // n - k zeros then the n + 1 bits of x: x in 2n + 1 - k bits, in one field when that fits 32.
+    const length = 2 * n + 1 - k;
+    if (length <= 32) this.bits(x, length);
+    else {
+      this.bits(0, n - k);
+      this.bits(x, n + 1);
+    }
+  }
+
+  private flushByte(): void {
+    if (this.length === this.bytes.length) {
+      const grown = new Uint8Array(2 * this.bytes.length);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[this.length++] = this.current;
+    this.current = 0;
+    this.used = 0;
   }
 
   /** The stream, its last byte padded with zero bits. */
   finish(): Uint8Array {
-    const out = Uint8Array.from(this.used ? [...this.bytes, this.current << (8 - this.used)] : this.bytes);
+    const out = new Uint8Array(this.length + (this.used ? 1 : 0));
+    out.set(this.bytes.subarray(0, this.length));
+    if (this.used) out[this.length] = this.current << (8 - this.used);
     return out;
   }
 }

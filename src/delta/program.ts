@@ -60,7 +60,8 @@ export function sourcePiece(copied: number, copyLen: number, blockNewStart: numb
 }
 
 export function encodeProgram(blocks: readonly Block[], target: Uint8Array, source: SourceView, options: ProgramOptions): Uint8Array {
-  const out = new ByteWriter(target.length + 64);
+  // Room for a raw program without growing: every new byte once, and up to three 5-byte varints per entry.
+  const out = new ByteWriter(target.length + 64 + 15 * blocks.length);
   const writeEntry = (block: Block, oldPos: number, copyField = block.copyLen): void => {
     out.svarint(block.oldStart - oldPos);
     out.uvarint(copyField);
@@ -77,20 +78,19 @@ export function encodeProgram(blocks: readonly Block[], target: Uint8Array, sour
   }
   let oldPos = 0;
   let newPos = 0;
-  const predicted = new Uint8Array(SOURCE_CHUNK);
-  const diff = new Uint8Array(SOURCE_CHUNK);
-  const sparse = new SparseDiffWriter(out);
+  const piece = new PieceDifferences();
+  const sparse = options.diffCoding === DiffCoding.sparse ? new SparseDiffWriter(out) : undefined;
   for (const block of blocks) {
     if (options.layout === Layout.interleaved) writeEntry(block, oldPos);
     const placed = { oldStart: block.oldStart, newStart: newPos };
     for (let done = 0, n = 0; done < block.copyLen; done += n) {
       n = sourcePiece(done, block.copyLen, newPos, options.unitSize).length;
-      source.read(placed, done, predicted.subarray(0, n));
-      for (let i = 0; i < n; i++) diff[i] = (target[newPos + done + i]! - predicted[i]!) & 0xff;
-      if (options.diffCoding === DiffCoding.sparse) sparse.add(diff.subarray(0, n));
-      else out.bytes(diff.subarray(0, n));
+      source.read(placed, done, n === SOURCE_CHUNK ? piece.predicted : piece.predicted.subarray(0, n));
+      piece.compute(target, newPos + done, n);
+      if (sparse) sparse.add(piece, n);
+      else out.bytes(n === SOURCE_CHUNK ? piece.diff : piece.diff.subarray(0, n));
     }
-    if (options.diffCoding === DiffCoding.sparse) sparse.end();
+    sparse?.end();
     newPos += block.copyLen;
     out.bytes(target.subarray(newPos, newPos + block.extraLen));
     newPos += block.extraLen;
@@ -99,44 +99,101 @@ export function encodeProgram(blocks: readonly Block[], target: Uint8Array, sour
   return out.view();
 }
 
+/** Every byte's high bit, and the other seven bits, in a 32-bit word. */
+const HIGH_BITS = 0x80808080 | 0;
+const LOW_BITS = 0x7f7f7f7f;
+
+/**
+ * The differences of one source piece (new - predicted, mod 256), computed four bytes at a time: a creation
+ * computes them over the whole image once per plan and layout, and a byte at a time that was most of
+ * encodeProgram's CPU (issue 13). The buffers are word-aligned views of one another; the new bytes are first
+ * copied into `current` so that every piece starts on a word.
+ */
+class PieceDifferences {
+  readonly predicted = new Uint8Array(SOURCE_CHUNK);
+  private readonly current = new Uint8Array(SOURCE_CHUNK);
+  readonly diff = new Uint8Array(SOURCE_CHUNK);
+  private readonly predictedWords = new Int32Array(this.predicted.buffer);
+  private readonly currentWords = new Int32Array(this.current.buffer);
+  readonly diffWords = new Int32Array(this.diff.buffer);
+
+  /** diff[0, n) = target[at, at + n) - predicted[0, n), each byte mod 256. */
+  compute(target: Uint8Array, at: number, n: number): void {
+    const { predicted, current, diff, predictedWords, currentWords, diffWords } = this;
+    current.set(target.subarray(at, at + n));
+    const words = n >>> 2;
+    // Byte-wise subtraction in a word without borrows between bytes: the high bits are set in the minuend and
+    // cleared in the subtrahend so no byte borrows from the next, then each result's high bit is corrected.
+    for (let w = 0; w < words; w++) {
+      const c = currentWords[w]!;
+      const p = predictedWords[w]!;
+      diffWords[w] = ((c | HIGH_BITS) - (p & LOW_BITS)) ^ ((c ^ ~p) & HIGH_BITS);
+    }
+    for (let i = words << 2; i < n; i++) diff[i] = (current[i]! - predicted[i]!) & 0xff;
+  }
+}
+
 /**
  * Sparse difference coding of one copy block: pairs (zeros: uvarint, count: uvarint, count bytes), read until
  * the block is covered; when a run of zeros reaches the end of the block, its count is not followed by more.
  */
 class SparseDiffWriter {
   private zeros = 0;
-  private literals: number[] = [];
+  /** The literal run so far (it may continue into the next piece of the block). */
+  private literals = new Uint8Array(256);
+  private literalCount = 0;
 
   constructor(private readonly out: ByteWriter) {}
 
-  add(diff: Uint8Array): void {
-    // Indexed, with zero runs counted in one tight loop: most differences are zero, and a creation runs this
-    // over the whole image once per plan and layout (issue 13).
-    const n = diff.length;
+  /** The first n differences of `piece`. */
+  add(piece: PieceDifferences, n: number): void {
+    // Zero runs are skipped a word at a time once aligned: most differences are zero (issue 13).
+    const { diff, diffWords } = piece;
+    const words = n >>> 2;
     for (let i = 0; i < n; ) {
+      let end = i + 1;
       if (diff[i] === 0) {
-        if (this.literals.length > 0) this.flush();
-        let end = i + 1;
-        while (end < n && diff[end] === 0) end++;
+        if (this.literalCount > 0) this.flush();
+        while (end < n && (end & 3) !== 0 && diff[end] === 0) end++;
+        if ((end & 3) === 0) {
+          let w = end >>> 2;
+          while (w < words && diffWords[w] === 0) w++;
+          end = w << 2;
+          while (end < n && diff[end] === 0) end++;
+        }
         this.zeros += end - i;
-        i = end;
       } else {
-        this.literals.push(diff[i]!);
-        i++;
+        while (end < n && diff[end] !== 0) end++;
+        this.addLiterals(diff, i, end);
       }
+      i = end;
     }
+  }
+
+  private addLiterals(diff: Uint8Array, start: number, end: number): void {
+    const count = this.literalCount + end - start;
+    if (count > this.literals.length) {
+      const grown = new Uint8Array(Math.max(count, 2 * this.literals.length));
+      grown.set(this.literals.subarray(0, this.literalCount));
+      this.literals = grown;
+    }
+    const literals = this.literals;
+    // Short runs (the usual: a changed pointer or constant) byte by byte; a subarray costs more than that.
+    if (end - start <= 16) for (let i = start, at = this.literalCount; i < end; i++, at++) literals[at] = diff[i]!;
+    else literals.set(diff.subarray(start, end), this.literalCount);
+    this.literalCount = count;
   }
 
   private flush(): void {
     this.out.uvarint(this.zeros);
-    this.out.uvarint(this.literals.length);
-    for (const d of this.literals) this.out.byte(d);
+    this.out.uvarint(this.literalCount);
+    this.out.bytes(this.literals.subarray(0, this.literalCount));
     this.zeros = 0;
-    this.literals = [];
+    this.literalCount = 0;
   }
 
   end(): void {
-    if (this.literals.length > 0) this.flush();
+    if (this.literalCount > 0) this.flush();
     if (this.zeros > 0) this.out.uvarint(this.zeros);
     this.zeros = 0;
   }

@@ -16,7 +16,7 @@ export class ByteWriter {
 
   private ensure(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
-    let capacity = this.buffer.length * 2;
+    let capacity = Math.max(16, this.buffer.length * 2);
     while (capacity < this.length + extra) capacity *= 2;
     const grown = new Uint8Array(capacity);
     grown.set(this.buffer.subarray(0, this.length));
@@ -35,6 +35,12 @@ export class ByteWriter {
   }
 
   uvarint(value: number): void {
+    // One byte for 0..127 (the usual run lengths and counts): the test is true for nothing else.
+    if ((value & 0x7f) === value) {
+      if (this.length === this.buffer.length) this.ensure(1);
+      this.buffer[this.length++] = value;
+      return;
+    }
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`uvarint out of range: ${value}`);
     this.ensure(8);
     while (value >= 0x80) {

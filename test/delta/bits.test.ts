@@ -248,9 +248,39 @@ describe('bestEgOrder', () => {
       { numRuns: 300 },
     );
     expect(bestEgOrder([])).toBe(0);
+    expect(bestEgOrder([2 ** 40, 3])).toBe(bestEgOrderByDefinition([2 ** 40, 3]));
     expect(bestEgOrder([0, 0, 0])).toBe(0);
     // 1000..1020: order 10 spends 11 bits on each (x = v + 1024 < 2048), orders 9 and 11 spend 12.
     expect(bestEgOrder([1000, 1001, 1020])).toBe(10);
+  });
+});
+
+/** The order with the fewest bits, trying each order on each value (floor(log2) through BigInt, not floats). */
+function bestEgOrderByDefinition(values: readonly number[]): number {
+  const bitLength = (x: bigint): number => x.toString(2).length;
+  let best = 0;
+  let bestBits = Infinity;
+  for (let k = 0; k <= MAX_EG_ORDER; k++) {
+    const bits = values.reduce((n, v) => n + 2 * (bitLength(BigInt(v) + (1n << BigInt(k))) - 1) + 1 - k, 0);
+    if (bits < bestBits) {
+      bestBits = bits;
+      best = k;
+    }
+  }
+  return best;
+}
+
+describe('bestEgOrder against trying every order', () => {
+  it('the same order for values of every bit length, runs of leading ones included, below and above 2^32', () => {
+    // All-ones and power-of-two neighbours are where floor(log2(v + 2^k)) steps; the rest is random.
+    const boundary = fc.integer({ min: 1, max: 40 }).chain((b) => fc.constantFrom(2 ** b - 1, 2 ** b, 2 ** b + 1, 2 ** b - 2 ** Math.floor(b / 2), 2 ** b - 3));
+    const value = fc.oneof(fc.nat(20), fc.nat(70_000), fc.integer({ min: 0, max: 2 ** 32 - 1 }), boundary);
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 60 }), (values) => {
+        expect(bestEgOrder(values)).toBe(bestEgOrderByDefinition(values));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -159,6 +159,93 @@ describe('encodeProgram -> ProgramApplier round trip', () => {
   });
 });
 
+/**
+ * The program as docs/FORMAT.md defines it, a byte at a time: what encodeProgram's word-at-a-time differences and
+ * zero-run skipping must reproduce byte for byte (issue 13 made them faster, not different).
+ */
+function referenceProgram(c: Case, layout: Layout, coding: DiffCoding): Uint8Array {
+  const w = new ByteWriter();
+  const entry = (b: Block, oldPos: number, copyField: number): void => {
+    w.svarint(b.oldStart - oldPos);
+    w.uvarint(copyField);
+    w.uvarint(b.extraLen);
+  };
+  if (layout === Layout.tableFirst && c.blocks.length > 0) {
+    w.uvarint(c.blocks.length);
+    let oldPos = 0;
+    c.blocks.forEach((b, i) => {
+      entry(b, oldPos, b.copyLen * 2 + (c.flags[i] ? 1 : 0));
+      oldPos = b.oldStart + b.copyLen;
+    });
+  }
+  let oldPos = 0;
+  let newPos = 0;
+  for (const b of c.blocks) {
+    if (layout === Layout.interleaved) entry(b, oldPos, b.copyLen);
+    const diffs = Array.from({ length: b.copyLen }, (_, i) => (c.target[newPos + i]! - c.old[b.oldStart + i]!) & 0xff);
+    if (coding === DiffCoding.raw) for (const d of diffs) w.byte(d);
+    else {
+      let zeros = 0;
+      let literals: number[] = [];
+      const pair = (): void => {
+        w.uvarint(zeros);
+        w.uvarint(literals.length);
+        for (const d of literals) w.byte(d);
+        zeros = 0;
+        literals = [];
+      };
+      for (const d of diffs) {
+        if (d !== 0) literals.push(d);
+        else {
+          if (literals.length > 0) pair();
+          zeros++;
+        }
+      }
+      if (literals.length > 0) pair();
+      if (zeros > 0) w.uvarint(zeros);
+    }
+    newPos += b.copyLen;
+    for (let i = 0; i < b.extraLen; i++) w.byte(c.target[newPos + i]!);
+    newPos += b.extraLen;
+    oldPos = b.oldStart + b.copyLen;
+  }
+  return w.view().slice();
+}
+
+describe('encodeProgram against the byte-at-a-time definition', () => {
+  // In-place pieces (unitSize) change where the source is read from, never the program's bytes.
+  it('the same bytes in every layout and coding: runs of every length, at every alignment, across source pieces', () => {
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.constantFrom(300, 3000, 3 * SOURCE_CHUNK + 7),
+        fc.constantFrom(undefined, 256, 2048),
+        (seed, maxOld, unitSize) => {
+          const c = randomCase(seed, maxOld, MAX_TABLE_FIRST_ENTRIES);
+          // Runs of zero and non-zero differences of 1 to 40 bytes, so they start and end at every offset in a word,
+          // and a few long ones (literal runs past the writer's first buffer and across source pieces).
+          const rand = prng(seed ^ 0x5eed);
+          let newPos = 0;
+          for (const b of c.blocks) {
+            for (let i = 0; i < b.copyLen; ) {
+              const run = 1 + Math.floor(rand() * (rand() < 0.05 ? 6000 : 40));
+              const changed = rand() < 0.3;
+              for (let k = i; k < Math.min(b.copyLen, i + run); k++) c.target[newPos + k] = changed ? (c.old[b.oldStart + k]! + 1 + Math.floor(rand() * 255)) & 0xff : c.old[b.oldStart + k]!;
+              i += run;
+            }
+            newPos += b.copyLen + b.extraLen;
+          }
+          for (const [layout, coding] of variants) {
+            const program = encodeProgram(c.blocks, c.target, plainSource(c.old), { layout, diffCoding: coding, segmentFlags: c.flags, ...(unitSize && { unitSize }) });
+            expect([...program], `${layoutName(layout)} ${codingName(coding)}`).toEqual([...referenceProgram(c, layout, coding)]);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('table-first layout', () => {
   it('fills the SmallTable with the entries, their new starts and segment flags, before the data', () => {
     fc.assert(
