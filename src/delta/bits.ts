@@ -8,6 +8,10 @@ import { InvalidInputError } from '../errors.js';
 
 /** The largest order the format allows; with it, values stay below 2^31. */
 export const MAX_EG_ORDER = 24;
+// Powers of two as constants and shifts (orders are at most 24): the CLI runs these loops in V8's interpreter
+// and baseline tiers, where each `2 ** k` is a call into Math.pow (issue 13).
+const TWO_POW_31 = 2 ** 31;
+const TWO_POW_32 = 2 ** 32;
 
 export function zigzag(v: number): number {
   return v >= 0 ? 2 * v : -2 * v - 1;
@@ -19,7 +23,7 @@ export function unzigzag(z: number): number {
 
 /** Bits eg(k) spends on v. */
 export function egLength(v: number, k: number): number {
-  return 2 * floorLog2(v + 2 ** k) + 1 - k;
+  return 2 * floorLog2(v + (1 << k)) + 1 - k;
 }
 
 /**
@@ -27,7 +31,7 @@ export function egLength(v: number, k: number): number {
  * times per value of every control table a creation encodes; Math.log2 made that a visible part of pybv11).
  */
 function floorLog2(x: number): number {
-  return x < 2 ** 32 ? 31 - Math.clz32(x) : Math.floor(Math.log2(x));
+  return x < TWO_POW_32 ? 31 - Math.clz32(x) : Math.floor(Math.log2(x));
 }
 
 /**
@@ -46,7 +50,7 @@ export function bestEgOrder(values: readonly number[]): number {
   const allOnesFrom = new Uint32Array(33);
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (!(v >= 0 && v < 2 ** 32 && Number.isInteger(v))) return bestEgOrderByOrder(values);
+    if (!(v >= 0 && v < TWO_POW_32 && Number.isInteger(v))) return bestEgOrderByOrder(values);
     if (v === 0) continue;
     const b = 32 - Math.clz32(v);
     lengths[b]!++;
@@ -116,8 +120,9 @@ export class BitWriter {
   }
 
   eg(v: number, k: number): void {
-    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 31 - 2 ** k) throw new RangeError(`eg(${k}) cannot code ${v}`);
-    const x = v + 2 ** k;
+    const offset = 1 << k;
+    if (!Number.isInteger(v) || v < 0 || v >= TWO_POW_31 - offset) throw new RangeError(`eg(${k}) cannot code ${v}`);
+    const x = v + offset;
     const n = 31 - Math.clz32(x);
     // n - k zeros then the n + 1 bits of x: x in 2n + 1 - k bits, in one field when that fits 32.
     const length = 2 * n + 1 - k;

@@ -60,9 +60,10 @@ export function encodeControlTable(blocks: readonly Block[], segments?: SegmentP
   const bits = new BitWriter();
   const states: TableState[] = [];
   const groupLog2 = segments?.groupLog2 ?? DEFAULT_GROUP_LOG2;
+  const groupSize = 2 ** groupLog2;
   const state: TableState = { bitPosition: 0, oldPos: 0, newPos: 0, segmentKey: 0, segmentNewStart: 0 };
   blocks.forEach((b, i) => {
-    if (segments && i > 0 && i % 2 ** groupLog2 === 0) states.push({ ...state, bitPosition: bits.position });
+    if (segments && i > 0 && i % groupSize === 0) states.push({ ...state, bitPosition: bits.position });
     bits.eg(seeks[i]!, kSeek);
     bits.eg(b.copyLen, kCopy);
     bits.eg(b.extraLen, kExtra);

@@ -35,8 +35,9 @@ export function encodeValueMap(map: RamMap): Uint8Array {
   const kShift = bestEgOrder(shifts);
   const bits = new BitWriter();
   const checkpoints: Array<[number, number]> = [];
+  const groupSize = 2 ** GROUP_LOG2;
   map.segments.forEach((s, i) => {
-    if (i > 0 && i % 2 ** GROUP_LOG2 === 0) checkpoints.push([bits.position, s.start - base]);
+    if (i > 0 && i % groupSize === 0) checkpoints.push([bits.position, s.start - base]);
     bits.eg(deltas[i]!, kStart);
     bits.eg(shifts[i]!, kShift);
   });

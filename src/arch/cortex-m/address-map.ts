@@ -25,11 +25,12 @@ export class ShiftMap implements ShiftLookup {
   private readonly shifts: Float64Array;
   /**
    * A search index for long maps (a flash map has a segment per long copy block): the address span is cut in
-   * 2^bucketBits-sized buckets, about two per segment, and bucketFirst[b] is the last segment starting at or
+   * bucketSize-sized buckets (a power of two), about two per segment, and bucketFirst[b] is the last segment starting at or
    * before bucket b's start; a lookup then searches only the segments that start inside its bucket.
    */
   private readonly bucketFirst: Int32Array;
-  private readonly bucketBits: number;
+  /** Kept as a number: `2 ** bits` per lookup would be a Math.pow call in unoptimized code. */
+  private readonly bucketSize: number;
 
   /** Segments must be sorted by start; equal starts keep the last one. */
   constructor(segments: readonly ShiftSegment[]) {
@@ -43,7 +44,7 @@ export class ShiftMap implements ShiftLookup {
     const span = n > 0 ? this.starts[n - 1]! - this.starts[0]! : 0;
     let bits = 0;
     while (n >= INDEXED_SEGMENTS && span / 2 ** bits > 2 * n) bits++;
-    this.bucketBits = bits;
+    this.bucketSize = 2 ** bits;
     this.bucketFirst = new Int32Array(n >= INDEXED_SEGMENTS ? Math.floor(span / 2 ** bits) + 2 : 0);
     for (let b = 0, i = 0; b < this.bucketFirst.length; b++) {
       const bucketStart = this.starts[0]! + b * 2 ** bits;
@@ -65,7 +66,7 @@ export class ShiftMap implements ShiftLookup {
     let hi = n - 1;
     if (this.bucketFirst.length > 0 && address < starts[n - 1]!) {
       // The answer lies between the last segment at or before this bucket and the one at or before the next.
-      const bucket = Math.floor((address - starts[0]!) / 2 ** this.bucketBits);
+      const bucket = Math.floor((address - starts[0]!) / this.bucketSize);
       lo = this.bucketFirst[bucket]!;
       hi = this.bucketFirst[bucket + 1]!;
     }

@@ -163,9 +163,11 @@ Examples:
       const bytes = key ? signPatch(created.bytes, key) : created.bytes;
       writeOutputFile(opts.output, bytes, { force: opts.force, inputs });
 
-      const info = patchInfo(bytes);
-      result({ output: opts.output, size: bytes.length, patch: patchJson(info) });
-      if (opts.json) return;
+      if (opts.json) {
+        result({ output: opts.output, size: bytes.length, patch: patchJson(patchInfo(bytes)) });
+        return;
+      }
+      const info = patchInfo(bytes, { tables: false });
       printLine(`${opts.output}: ${formatBytes(info.patchSize)} bytes, ${info.transform} transform`);
       printLine(`  new image ${formatBytes(info.new.size)} bytes; ratio ${info.ratio.toFixed(2)} (new image / patch)`);
       printLine(`  device RAM to apply: ${formatBytes(info.deviceRam.total)} bytes (codec ${info.codec})`);
