@@ -32,6 +32,31 @@ static int32_t commonPrefix(const uint8_t *a, int32_t aLen, int32_t i, const uin
 
 #define UNLIMITED 0x7fffffff
 
+/* One comparison of the search: the common prefix of suffix s with target[at..], known to be at least `skip`. */
+static inline int32_t probeLength(const uint8_t *text, int32_t textLen, int32_t s, const uint8_t *target, int32_t targetLen, int32_t at,
+                                  int32_t skip, int32_t goodEnough) {
+  return skip + commonPrefix(text, textLen, s + skip, target, targetLen, at + skip, goodEnough - skip);
+}
+
+/* Whether suffix s, sharing `len` bytes with target[at..], sorts after it (the search then moves hi). */
+static inline int sortsAfter(const uint8_t *text, int32_t textLen, int32_t s, const uint8_t *target, int32_t targetLen, int32_t at, int32_t len) {
+  int textEnded = s + len >= textLen;
+  int targetEnded = at + len >= targetLen;
+  return targetEnded || (!textEnded && text[s + len] > target[at + len]);
+}
+
+/* The search's answer from its final pair: the longer match of sa[lo] and sa[hi] (lo on a tie). */
+static inline int32_t betterOfPair(const uint8_t *text, int32_t textLen, const int32_t *sa, const uint8_t *target, int32_t targetLen, int32_t at,
+                                   int32_t goodEnough, int32_t lo, int32_t loLen, int32_t hi, int32_t hiLen, int32_t *position) {
+  if (loLen >= goodEnough || hiLen >= goodEnough) {
+    int32_t p = sa[loLen >= hiLen ? lo : hi];
+    *position = p;
+    return commonPrefix(text, textLen, p, target, targetLen, at, UNLIMITED);
+  }
+  *position = sa[loLen >= hiLen ? lo : hi];
+  return loLen >= hiLen ? loLen : hiLen;
+}
+
 /* longestMatch: the position and length of the longest prefix of target[at..] in text (binary search over sa). */
 static int32_t longestMatch(const uint8_t *text, int32_t textLen, const int32_t *sa, const uint8_t *target, int32_t targetLen,
                             int32_t at, int32_t goodEnough, int32_t *position) {
@@ -45,14 +70,12 @@ static int32_t longestMatch(const uint8_t *text, int32_t textLen, const int32_t 
     int32_t s = sa[mid];
     int32_t skip = min32(loLen, hiLen);
     if (skip >= goodEnough) break;
-    int32_t len = skip + commonPrefix(text, textLen, s + skip, target, targetLen, at + skip, goodEnough - skip);
+    int32_t len = probeLength(text, textLen, s, target, targetLen, at, skip, goodEnough);
     if (len >= goodEnough) {
       *position = s;
       return len + commonPrefix(text, textLen, s + len, target, targetLen, at + len, UNLIMITED);
     }
-    int textEnded = s + len >= textLen;
-    int targetEnded = at + len >= targetLen;
-    if (targetEnded || (!textEnded && text[s + len] > target[at + len])) {
+    if (sortsAfter(text, textLen, s, target, targetLen, at, len)) {
       hi = mid;
       hiLen = len;
     } else {
@@ -60,17 +83,7 @@ static int32_t longestMatch(const uint8_t *text, int32_t textLen, const int32_t 
       loLen = len;
     }
   }
-  if (loLen >= goodEnough || hiLen >= goodEnough) {
-    int32_t p = sa[loLen >= hiLen ? lo : hi];
-    *position = p;
-    return commonPrefix(text, textLen, p, target, targetLen, at, UNLIMITED);
-  }
-  if (loLen >= hiLen) {
-    *position = sa[lo];
-    return loLen;
-  }
-  *position = sa[hi];
-  return hiLen;
+  return betterOfPair(text, textLen, sa, target, targetLen, at, goodEnough, lo, loLen, hi, hiLen, position);
 }
 
 /*
@@ -128,14 +141,12 @@ static int32_t longestMatchInPairs(const uint8_t *text, int32_t textLen, const i
     int32_t skip = min32(loLen, hiLen);
     if (skip >= goodEnough) break;
     if (skip < 2) skip = 2;
-    int32_t len = skip + commonPrefix(text, textLen, s + skip, target, targetLen, at + skip, goodEnough - skip);
+    int32_t len = probeLength(text, textLen, s, target, targetLen, at, skip, goodEnough);
     if (len >= goodEnough) {
       *position = s;
       return len + commonPrefix(text, textLen, s + len, target, targetLen, at + len, UNLIMITED);
     }
-    int textEnded = s + len >= textLen;
-    int targetEnded = at + len >= targetLen;
-    if (targetEnded || (!textEnded && text[s + len] > target[at + len])) {
+    if (sortsAfter(text, textLen, s, target, targetLen, at, len)) {
       hi = mid;
       hiLen = len;
     } else {
@@ -145,17 +156,7 @@ static int32_t longestMatchInPairs(const uint8_t *text, int32_t textLen, const i
   }
   if (loLen < 0) loLen = commonPrefix(text, textLen, sa[lo], target, targetLen, at, UNLIMITED);
   if (hiLen < 0) hiLen = commonPrefix(text, textLen, sa[hi], target, targetLen, at, UNLIMITED);
-  if (loLen >= goodEnough || hiLen >= goodEnough) {
-    int32_t p = sa[loLen >= hiLen ? lo : hi];
-    *position = p;
-    return commonPrefix(text, textLen, p, target, targetLen, at, UNLIMITED);
-  }
-  if (loLen >= hiLen) {
-    *position = sa[lo];
-    return loLen;
-  }
-  *position = sa[hi];
-  return hiLen;
+  return betterOfPair(text, textLen, sa, target, targetLen, at, goodEnough, lo, loLen, hi, hiLen, position);
 }
 
 static int32_t *out;
