@@ -32,22 +32,51 @@ static int32_t commonPrefix(const uint8_t *a, int32_t aLen, int32_t i, const uin
 
 #define UNLIMITED 0x7fffffff
 
-/* One comparison of the search: the common prefix of suffix s with target[at..], known to be at least `skip`. */
-static inline int32_t probeLength(const uint8_t *text, int32_t textLen, int32_t s, const uint8_t *target, int32_t targetLen, int32_t at,
-                                  int32_t skip, int32_t goodEnough) {
-  return skip + commonPrefix(text, textLen, s + skip, target, targetLen, at + skip, goodEnough - skip);
-}
-
-/* Whether suffix s, sharing `len` bytes with target[at..], sorts after it (the search then moves hi). */
-static inline int sortsAfter(const uint8_t *text, int32_t textLen, int32_t s, const uint8_t *target, int32_t targetLen, int32_t at, int32_t len) {
-  int textEnded = s + len >= textLen;
-  int targetEnded = at + len >= targetLen;
-  return targetEnded || (!textEnded && text[s + len] > target[at + len]);
-}
-
-/* The search's answer from its final pair: the longer match of sa[lo] and sa[hi] (lo on a tie). */
-static inline int32_t betterOfPair(const uint8_t *text, int32_t textLen, const int32_t *sa, const uint8_t *target, int32_t targetLen, int32_t at,
-                                   int32_t goodEnough, int32_t lo, int32_t loLen, int32_t hi, int32_t hiLen, int32_t *position) {
+/*
+ * The binary search over sa for the longest prefix of target[at..] in text, where sa[first .. end) holds the
+ * suffixes known to share the target's first `known` bytes. A middle before that range is a smaller suffix and
+ * moves lo, one after it moves hi, without reading memory; their common prefix, unknown (-1) until the end, is
+ * shorter than `known` (see longestMatchInPairs). With the whole array as the range and known = 0 this is the
+ * plain search, longestMatch.
+ */
+static int32_t searchInRange(const uint8_t *text, int32_t textLen, const int32_t *sa, const uint8_t *target, int32_t targetLen, int32_t at,
+                             int32_t goodEnough, int32_t first, int32_t end, int32_t known, int32_t *position) {
+  int32_t lo = 0, hi = textLen - 1, loLen = -1, hiLen = -1;
+  if (lo >= first && lo < end) loLen = known + commonPrefix(text, textLen, sa[lo] + known, target, targetLen, at + known, UNLIMITED);
+  if (hi >= first && hi < end) hiLen = known + commonPrefix(text, textLen, sa[hi] + known, target, targetLen, at + known, UNLIMITED);
+  while (hi - lo > 1) {
+    int32_t mid = (int32_t)(((uint32_t)lo + (uint32_t)hi) >> 1);
+    if (mid < first) {
+      lo = mid;
+      loLen = -1;
+      continue;
+    }
+    if (mid >= end) {
+      hi = mid;
+      hiLen = -1;
+      continue;
+    }
+    int32_t s = sa[mid];
+    int32_t skip = min32(loLen, hiLen);
+    if (skip >= goodEnough) break;
+    if (skip < known) skip = known;
+    int32_t len = skip + commonPrefix(text, textLen, s + skip, target, targetLen, at + skip, goodEnough - skip);
+    if (len >= goodEnough) {
+      *position = s;
+      return len + commonPrefix(text, textLen, s + len, target, targetLen, at + len, UNLIMITED);
+    }
+    int textEnded = s + len >= textLen;
+    int targetEnded = at + len >= targetLen;
+    if (targetEnded || (!textEnded && text[s + len] > target[at + len])) {
+      hi = mid;
+      hiLen = len;
+    } else {
+      lo = mid;
+      loLen = len;
+    }
+  }
+  if (loLen < 0) loLen = commonPrefix(text, textLen, sa[lo], target, targetLen, at, UNLIMITED);
+  if (hiLen < 0) hiLen = commonPrefix(text, textLen, sa[hi], target, targetLen, at, UNLIMITED);
   if (loLen >= goodEnough || hiLen >= goodEnough) {
     int32_t p = sa[loLen >= hiLen ? lo : hi];
     *position = p;
@@ -62,28 +91,7 @@ static int32_t longestMatch(const uint8_t *text, int32_t textLen, const int32_t 
                             int32_t at, int32_t goodEnough, int32_t *position) {
   *position = 0;
   if (textLen == 0 || at >= targetLen) return 0;
-  int32_t lo = 0, hi = textLen - 1;
-  int32_t loLen = commonPrefix(text, textLen, sa[lo], target, targetLen, at, UNLIMITED);
-  int32_t hiLen = commonPrefix(text, textLen, sa[hi], target, targetLen, at, UNLIMITED);
-  while (hi - lo > 1) {
-    int32_t mid = (int32_t)(((uint32_t)lo + (uint32_t)hi) >> 1);
-    int32_t s = sa[mid];
-    int32_t skip = min32(loLen, hiLen);
-    if (skip >= goodEnough) break;
-    int32_t len = probeLength(text, textLen, s, target, targetLen, at, skip, goodEnough);
-    if (len >= goodEnough) {
-      *position = s;
-      return len + commonPrefix(text, textLen, s + len, target, targetLen, at + len, UNLIMITED);
-    }
-    if (sortsAfter(text, textLen, s, target, targetLen, at, len)) {
-      hi = mid;
-      hiLen = len;
-    } else {
-      lo = mid;
-      loLen = len;
-    }
-  }
-  return betterOfPair(text, textLen, sa, target, targetLen, at, goodEnough, lo, loLen, hi, hiLen, position);
+  return searchInRange(text, textLen, sa, target, targetLen, at, goodEnough, 0, textLen, 0, position);
 }
 
 /*
@@ -122,41 +130,7 @@ static int32_t longestMatchInPairs(const uint8_t *text, int32_t textLen, const i
   *position = 0;
   int32_t key = (int32_t)target[at] << 8 | target[at + 1];
   int32_t first = starts[key], end = starts[key + 1] - (key + 1 == lastKey);
-  int32_t lo = 0, hi = textLen - 1, loLen = -1, hiLen = -1;
-  if (lo >= first && lo < end) loLen = 2 + commonPrefix(text, textLen, sa[lo] + 2, target, targetLen, at + 2, UNLIMITED);
-  if (hi >= first && hi < end) hiLen = 2 + commonPrefix(text, textLen, sa[hi] + 2, target, targetLen, at + 2, UNLIMITED);
-  while (hi - lo > 1) {
-    int32_t mid = (int32_t)(((uint32_t)lo + (uint32_t)hi) >> 1);
-    if (mid < first) {
-      lo = mid;
-      loLen = -1;
-      continue;
-    }
-    if (mid >= end) {
-      hi = mid;
-      hiLen = -1;
-      continue;
-    }
-    int32_t s = sa[mid];
-    int32_t skip = min32(loLen, hiLen);
-    if (skip >= goodEnough) break;
-    if (skip < 2) skip = 2;
-    int32_t len = probeLength(text, textLen, s, target, targetLen, at, skip, goodEnough);
-    if (len >= goodEnough) {
-      *position = s;
-      return len + commonPrefix(text, textLen, s + len, target, targetLen, at + len, UNLIMITED);
-    }
-    if (sortsAfter(text, textLen, s, target, targetLen, at, len)) {
-      hi = mid;
-      hiLen = len;
-    } else {
-      lo = mid;
-      loLen = len;
-    }
-  }
-  if (loLen < 0) loLen = commonPrefix(text, textLen, sa[lo], target, targetLen, at, UNLIMITED);
-  if (hiLen < 0) hiLen = commonPrefix(text, textLen, sa[hi], target, targetLen, at, UNLIMITED);
-  return betterOfPair(text, textLen, sa, target, targetLen, at, goodEnough, lo, loLen, hi, hiLen, position);
+  return searchInRange(text, textLen, sa, target, targetLen, at, goodEnough, first, end, 2, position);
 }
 
 static int32_t *out;
