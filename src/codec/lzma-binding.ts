@@ -3,7 +3,8 @@
  * Issue 13: the wrapper (readable-stream, a setImmediate per output chunk) cost every `diff` about 15 ms to load
  * and 1.5 to 2 ms per compression, and creation runs seven to nine short ones. The binding is the one
  * lzma-native itself loads (`node-gyp-build` from its own folder), so the versions always agree;
- * test/codec/lzma.test.ts exercises every path used here (encoding, early stop, decoding, corrupt and trailing input).
+ * test/container/lzma.test.ts and test/hardening exercise every path used here (encoding, early stop, decoding,
+ * corrupt, truncated and trailing input).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
