@@ -78,7 +78,6 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
   };
   const plans: TransformPlan[] = [];
   let previous: { base: RelocationParams; plan: TransformPlan } | undefined;
-  let lastPrediction: { image: Uint8Array; blocks: Block[] } | undefined;
   let found: { base: RelocationParams; candidates: Int32Array } | undefined;
   for (let round = 0; round < (options.rounds ?? DEFAULT_ROUNDS); round++) {
     const before = blocksFlashMap(blocks, minSegment);
@@ -93,10 +92,8 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
       }
     }
     const predicted = predictWholeImage(at(base, before.map), found.candidates);
-    // The matcher depends on its input bytes alone: the same predicted image as the round before matches the
-    // same (shell and synthesizer predict the same bytes in both rounds), so that round's blocks stand.
-    blocks = lastPrediction && sameBytes(lastPrediction.image, predicted) ? lastPrediction.blocks : matchBlocks(predicted, target, options.matchOptions);
-    lastPrediction = { image: predicted, blocks };
+    // (Shell and synthesizer predict the same bytes in both rounds: the matcher returns its last blocks again.)
+    blocks = matchBlocks(predicted, target, options.matchOptions);
     // The same parameters and blocks as the round before make the same plan: that plan again, the same object,
     // whose programs and compressions creation then reuses (issue 13: the second round of shell and synthesizer).
     if (previous && previous.base === base && sameBlocks(previous.plan.blocks, blocks)) {
@@ -124,8 +121,4 @@ export function planCortexMRounds(oldImage: ImageInput, newImage: ImageInput, op
 
 function sameBlocks(a: readonly Block[], b: readonly Block[]): boolean {
   return a.length === b.length && a.every((x, i) => x.oldStart === b[i]!.oldStart && x.copyLen === b[i]!.copyLen && x.extraLen === b[i]!.extraLen);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
